@@ -1,7 +1,59 @@
-using SourceStripe.Streams;
+using SourceStripe.Logging;
+using SourceStripe.Protocol;
 
-foreach (var s in StreamCatalog.All)
+namespace SourceStripe;
+
+public static class Program
 {
-    Console.WriteLine($"{s.Name} {s.DocumentSchema.Length}");
+    public static async Task<int> Main(string[] args)
+    {
+        ApplyFlags(args);
+        using var cancellation = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancellation.Cancel();
+        };
+
+        try
+        {
+            var output = new ProtocolOutput(Console.OpenStandardOutput());
+            var handler = new ProtocolHandler(Console.OpenStandardInput(), output, TimeProvider.System);
+            return await handler.RunAsync(cancellation.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            Log.Error("Interrupted before the request was answered");
+            return 130;
+        }
+        catch (Exception e)
+        {
+            // The detail for a maintainer first; the last line is the sentence Flow shows the user.
+            Log.Debug("Unexpected failure", ("exception", e.ToString()));
+            Log.Error($"source-stripe failed unexpectedly: {e.GetType().Name}: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>Flow's runtimes may append flags such as --log.level=debug: honour that one, ignore the rest.</summary>
+    private static void ApplyFlags(string[] args)
+    {
+        if (Environment.GetEnvironmentVariable("LOG_LEVEL") is { } fromEnvironment && Log.TryParseLevel(fromEnvironment, out var envLevel))
+        {
+            Log.MinimumLevel = envLevel;
+        }
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (arg.StartsWith("--log.level=", StringComparison.Ordinal) && Log.TryParseLevel(arg["--log.level=".Length..], out var level))
+            {
+                Log.MinimumLevel = level;
+            }
+            else if (arg == "--log.level" && i + 1 < args.Length && Log.TryParseLevel(args[i + 1], out level))
+            {
+                Log.MinimumLevel = level;
+                i++;
+            }
+        }
+    }
 }
-Console.WriteLine(StripeApiVersion.Pinned);

@@ -33,6 +33,12 @@ internal sealed class ManifestParser
             Report(ManifestDiagnostics.InvalidYaml, Place(e.Start, 1), e.Message);
             return Result(streams);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet throws this for some unterminated flow collections, without a position.
+            Report(ManifestDiagnostics.InvalidYaml, Place(LastGoodMark(text), 1), e.Message);
+            return Result(streams);
+        }
 
         if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root
             || !TryGet(root, "streams", out var streamsNode) || streamsNode is not YamlSequenceNode list)
@@ -65,6 +71,25 @@ internal sealed class ManifestParser
             streams.Add(stream);
         }
         return Result(streams);
+    }
+
+    /// <summary>Where the YAML parser last stood before failing: the best place to point at.</summary>
+    private static Mark LastGoodMark(string text)
+    {
+        var parser = new Parser(new StringReader(text));
+        var mark = Mark.Empty;
+        try
+        {
+            while (parser.MoveNext())
+            {
+                mark = parser.Current?.End ?? mark;
+            }
+        }
+        catch (Exception e) when (e is YamlException or InvalidOperationException)
+        {
+            return e is YamlException y ? y.Start : mark;
+        }
+        return mark;
     }
 
     private Manifest Result(ImmutableArray<StreamEntry>.Builder streams) =>

@@ -1,0 +1,221 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace SourceStripe.Config;
+
+/// <summary>Options under <c>advanced</c>, for tests, proxies and tuning.</summary>
+public sealed record AdvancedConfig(Uri BaseUrl)
+{
+    public static readonly Uri DefaultBaseUrl = new("https://api.stripe.com");
+
+    public static AdvancedConfig Default { get; } = new(DefaultBaseUrl);
+}
+
+/// <summary>The capture's endpoint configuration, validated.</summary>
+public sealed partial record EndpointConfig(
+    string AccountId,
+    SecretKey ClientSecret,
+    DateTimeOffset StartDate,
+    int LookbackWindowDays,
+    AdvancedConfig Advanced)
+{
+    private static readonly string[] KnownFields = ["account_id", "client_secret", "start_date", "lookback_window_days", "advanced"];
+    private static readonly string[] KnownAdvancedFields = ["base_url"];
+
+    public const string RfcExample = "2017-01-25T00:00:00Z";
+
+    /// <summary>Reads <paramref name="config"/>, adding every problem to <paramref name="problems"/>; null when any.</summary>
+    public static EndpointConfig? Parse(JsonElement? config, ConfigProblems problems, DateTimeOffset now)
+    {
+        if (config is not { ValueKind: JsonValueKind.Object } root)
+        {
+            problems.Add("config", $"expected an object with account_id, client_secret and start_date, got {Describe(config)}");
+            return null;
+        }
+
+        var accountId = RequiredString(root, "account_id", problems, "expected your Stripe account id, such as acct_1032D82eZvKYlo2C");
+        if (accountId is not null && (accountId.Trim() != accountId || accountId.Contains(' ')))
+        {
+            problems.Add("config.account_id", "expected an account id without spaces, such as acct_1032D82eZvKYlo2C");
+        }
+
+        SecretKey? secret = null;
+        var secretText = RequiredString(root, "client_secret", problems, "expected a Stripe secret key (sk_live_…, sk_test_…) or restricted key (rk_live_…, rk_test_…)");
+        if (secretText is not null)
+        {
+            if (!(secretText.StartsWith("sk_", StringComparison.Ordinal) || secretText.StartsWith("rk_", StringComparison.Ordinal)) || secretText.Length < 8)
+            {
+                // Never echo the value: it may be a real key pasted into the wrong field.
+                problems.Add("config.client_secret", "expected a Stripe secret key starting with sk_live_, sk_test_, rk_live_ or rk_test_ (publishable pk_ keys cannot read data)");
+            }
+            else
+            {
+                secret = new SecretKey(secretText);
+            }
+        }
+
+        DateTimeOffset? startDate = null;
+        var startText = RequiredString(root, "start_date", problems, $"expected the UTC date-time to capture from, in RFC 3339 such as {RfcExample}");
+        if (startText is not null)
+        {
+            if (!TryParseRfc3339(startText, out var parsed))
+            {
+                problems.Add("config.start_date", $"expected an RFC 3339 date-time such as {RfcExample}, got \"{startText}\"");
+            }
+            else if (parsed > now)
+            {
+                problems.Add("config.start_date", $"expected a date-time in the past, got {startText} (now is {now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)})");
+            }
+            else
+            {
+                startDate = parsed;
+            }
+        }
+
+        var lookback = 0;
+        if (root.TryGetProperty("lookback_window_days", out var lookbackElement) && lookbackElement.ValueKind != JsonValueKind.Null)
+        {
+            if (lookbackElement.ValueKind != JsonValueKind.Number || !lookbackElement.TryGetInt32(out lookback))
+            {
+                problems.Add("config.lookback_window_days", $"expected a whole number of days, 0 or more, got {Describe(lookbackElement)}");
+            }
+            else if (lookback < 0)
+            {
+                problems.Add("config.lookback_window_days", $"expected 0 or more days, got {lookback}");
+            }
+        }
+
+        var advanced = ParseAdvanced(root, problems);
+        WarnUnknown(root, KnownFields, "config");
+
+        return problems.Any || accountId is null || secret is null || startDate is null || advanced is null
+            ? null
+            : new EndpointConfig(accountId, secret, startDate.Value, lookback, advanced);
+    }
+
+    private static AdvancedConfig? ParseAdvanced(JsonElement root, ConfigProblems problems)
+    {
+        if (!root.TryGetProperty("advanced", out var advanced) || advanced.ValueKind == JsonValueKind.Null)
+        {
+            return AdvancedConfig.Default;
+        }
+        if (advanced.ValueKind != JsonValueKind.Object)
+        {
+            problems.Add("config.advanced", $"expected an object of advanced options, got {Describe(advanced)}");
+            return null;
+        }
+        WarnUnknown(advanced, KnownAdvancedFields, "config.advanced");
+
+        var baseUrl = AdvancedConfig.DefaultBaseUrl;
+        if (advanced.TryGetProperty("base_url", out var urlElement) && urlElement.ValueKind != JsonValueKind.Null)
+        {
+            if (urlElement.ValueKind != JsonValueKind.String)
+            {
+                problems.Add("config.advanced.base_url", $"expected a URL string such as {AdvancedConfig.DefaultBaseUrl}, got {Describe(urlElement)}");
+                return null;
+            }
+            var text = urlElement.GetString()!;
+            if (!TryParseBaseUrl(text, out var parsed, out var why))
+            {
+                problems.Add("config.advanced.base_url", why);
+                return null;
+            }
+            baseUrl = parsed;
+        }
+        return new AdvancedConfig(baseUrl);
+    }
+
+    /// <summary>https anywhere; plain http only to this machine (tests, a local proxy), never over a network.</summary>
+    public static bool TryParseBaseUrl(string text, out Uri url, out string why)
+    {
+        url = AdvancedConfig.DefaultBaseUrl;
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var parsed) || (parsed.Scheme != Uri.UriSchemeHttps && parsed.Scheme != Uri.UriSchemeHttp))
+        {
+            why = $"expected an absolute https URL such as {AdvancedConfig.DefaultBaseUrl}, got \"{text}\"";
+            return false;
+        }
+        if (parsed.Query.Length > 0 || parsed.Fragment.Length > 0)
+        {
+            why = $"expected a URL without query or fragment, got \"{text}\"";
+            return false;
+        }
+        if (parsed.Scheme == Uri.UriSchemeHttp && !IsLoopback(parsed))
+        {
+            why = $"expected https: plain http is allowed only to a loopback address (127.0.0.1, ::1, localhost), got \"{text}\"";
+            return false;
+        }
+        url = new Uri(parsed.GetLeftPart(UriPartial.Path).TrimEnd('/'));
+        why = "";
+        return true;
+    }
+
+    private static bool IsLoopback(Uri url) =>
+        url.IsLoopback || (IPAddress.TryParse(url.DnsSafeHost, out var address) && IPAddress.IsLoopback(address));
+
+    public static bool TryParseRfc3339(string text, out DateTimeOffset value)
+    {
+        value = default;
+        return Rfc3339().IsMatch(text)
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+    }
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")]
+    private static partial Regex Rfc3339();
+
+    private static string? RequiredString(JsonElement root, string name, ConfigProblems problems, string expected)
+    {
+        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            problems.Add("config." + name, "missing: " + expected);
+            return null;
+        }
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            // Describe only the JSON type: a secret may have been pasted as a number or object.
+            problems.Add("config." + name, $"{expected}, got {KindName(element.ValueKind)}");
+            return null;
+        }
+        var text = element.GetString()!;
+        if (text.Trim().Length == 0)
+        {
+            problems.Add("config." + name, "empty: " + expected);
+            return null;
+        }
+        return text;
+    }
+
+    private static void WarnUnknown(JsonElement obj, string[] known, string path)
+    {
+        foreach (var property in obj.EnumerateObject())
+        {
+            if (Array.IndexOf(known, property.Name) < 0)
+            {
+                Logging.Log.Warn($"Ignoring unknown option {path}.{property.Name}", ("expected", string.Join(", ", known)));
+            }
+        }
+    }
+
+    /// <summary>A value for an error message; strings are quoted, long values cut.</summary>
+    public static string Describe(JsonElement? element) => element switch
+    {
+        null => "nothing",
+        { ValueKind: JsonValueKind.String } e => "\"" + Cut(e.GetString()!) + "\"",
+        { ValueKind: JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False } e => e.GetRawText(),
+        { } e => KindName(e.ValueKind),
+    };
+
+    public static string KindName(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => "nothing",
+    };
+
+    private static string Cut(string text) => text.Length <= 60 ? text : text[..60] + "…";
+}

@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace SourceStripe.Logging;
+
+public enum LogLevel
+{
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+/// <summary>
+/// Flow's JSON log lines on stderr (stdout is reserved for protocol messages). The last line before a
+/// non-zero exit is the error Flow shows the user, so callers end a failure with one plain sentence.
+/// </summary>
+public static class Log
+{
+    private static readonly Lock Gate = new();
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static Stream _stderr = Console.OpenStandardError();
+
+    public static LogLevel MinimumLevel { get; set; } = LogLevel.Info;
+
+    /// <summary>Redirects log lines (tests capture them); returns the previous sink.</summary>
+    public static Stream RedirectTo(Stream sink)
+    {
+        lock (Gate)
+        {
+            var previous = _stderr;
+            _stderr = sink;
+            return previous;
+        }
+    }
+
+    public static bool TryParseLevel(string text, out LogLevel level)
+    {
+        switch (text.Trim().ToLowerInvariant())
+        {
+            case "trace": level = LogLevel.Trace; return true;
+            case "debug": level = LogLevel.Debug; return true;
+            case "info": level = LogLevel.Info; return true;
+            case "warn" or "warning": level = LogLevel.Warn; return true;
+            case "error": level = LogLevel.Error; return true;
+            default: level = LogLevel.Info; return false;
+        }
+    }
+
+    public static void Debug(string message, params ReadOnlySpan<(string Key, object? Value)> fields) => Write(LogLevel.Debug, message, fields);
+
+    public static void Info(string message, params ReadOnlySpan<(string Key, object? Value)> fields) => Write(LogLevel.Info, message, fields);
+
+    public static void Warn(string message, params ReadOnlySpan<(string Key, object? Value)> fields) => Write(LogLevel.Warn, message, fields);
+
+    public static void Error(string message, params ReadOnlySpan<(string Key, object? Value)> fields) => Write(LogLevel.Error, message, fields);
+
+    /// <summary>A <c>connectorStatus</c> line: the status Flow shows the user.</summary>
+    public static void Status(string message) => Write(LogLevel.Info, message, [], connectorStatus: true);
+
+    public static void Write(LogLevel level, string message, ReadOnlySpan<(string Key, object? Value)> fields, bool connectorStatus = false)
+    {
+        if (level < MinimumLevel)
+        {
+            return;
+        }
+        var buffer = new MemoryStream(256);
+        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            json.WriteStartObject();
+            json.WriteString("ts", DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+            json.WriteString("level", LevelName(level));
+            json.WriteString("msg", message);
+            if (connectorStatus)
+            {
+                json.WriteString("eventType", "connectorStatus");
+            }
+            if (fields.Length > 0)
+            {
+                json.WriteStartObject("fields");
+                foreach (var (key, value) in fields)
+                {
+                    WriteValue(json, key, value);
+                }
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+        }
+        buffer.WriteByte((byte)'\n');
+        lock (Gate)
+        {
+            _stderr.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+            _stderr.Flush();
+        }
+    }
+
+    private static void WriteValue(Utf8JsonWriter json, string key, object? value)
+    {
+        switch (value)
+        {
+            case null: json.WriteNull(key); break;
+            case string s: json.WriteString(key, s); break;
+            case bool b: json.WriteBoolean(key, b); break;
+            case int i: json.WriteNumber(key, i); break;
+            case long l: json.WriteNumber(key, l); break;
+            case double d: json.WriteNumber(key, d); break;
+            case TimeSpan t: json.WriteNumber(key, Math.Round(t.TotalSeconds, 3)); break;
+            case DateTimeOffset d: json.WriteString(key, d.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)); break;
+            default: json.WriteString(key, Convert.ToString(value, CultureInfo.InvariantCulture)); break;
+        }
+    }
+
+    private static string LevelName(LogLevel level) => level switch
+    {
+        LogLevel.Trace => "trace",
+        LogLevel.Debug => "debug",
+        LogLevel.Info => "info",
+        LogLevel.Warn => "warn",
+        _ => "error",
+    };
+}

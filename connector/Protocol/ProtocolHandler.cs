@@ -1,0 +1,189 @@
+using System.Text;
+using System.Text.Json;
+using SourceStripe.Config;
+using SourceStripe.Logging;
+using SourceStripe.Stripe;
+
+namespace SourceStripe.Protocol;
+
+/// <summary>
+/// Protocol mode: reads requests from stdin and answers on stdout as flow-protocol.md specifies.
+/// spec, discover, validate and apply are unary: one request, one response line, exit.
+/// </summary>
+public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimeProvider clock, Func<EndpointConfig, StripeClient>? clientFactory = null)
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private readonly Func<EndpointConfig, StripeClient> _clientFactory = clientFactory ?? (config => new StripeClient(config));
+
+    /// <summary>Serves the first request; returns the process exit code.</summary>
+    public async Task<int> RunAsync(CancellationToken cancellation)
+    {
+        using var reader = new StreamReader(stdin, StrictUtf8, detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024, leaveOpen: true);
+        string? line;
+        try
+        {
+            do
+            {
+                line = await reader.ReadLineAsync(cancellation).ConfigureAwait(false);
+            }
+            while (line is not null && line.Trim().Length == 0);
+        }
+        catch (DecoderFallbackException)
+        {
+            return Fail("The request on stdin is not valid UTF-8: expected one JSON object per line");
+        }
+
+        if (line is null)
+        {
+            return Fail("No request arrived on stdin: expected one JSON request per line, such as {\"spec\":{}}");
+        }
+
+        Request? request;
+        try
+        {
+            request = JsonSerializer.Deserialize(line, ProtocolJson.Default.Request);
+        }
+        catch (JsonException e)
+        {
+            return Fail($"Could not read the request: {Describe(e)}; expected one JSON object per line, such as {{\"spec\":{{}}}}");
+        }
+
+        try
+        {
+            return request switch
+            {
+                { Spec: not null } => Respond(Spec.Write),
+                { Discover: { } discover } => HandleDiscover(discover),
+                { Validate: { } validate } => await HandleValidateAsync(validate, cancellation).ConfigureAwait(false),
+                { Apply: { } apply } => HandleApply(apply),
+                { Open: not null } => Fail("This build of source-stripe cannot run captures yet (open): use spec, discover, validate or apply"),
+                _ => Fail("Unknown request: expected one of spec, discover, validate, apply or open as the request's member"),
+            };
+        }
+        catch (ConfigException e)
+        {
+            return Fail(e.Message);
+        }
+    }
+
+    private int HandleDiscover(DiscoverRequest request)
+    {
+        ParseEndpoint(request.Config);
+        return Respond(Discover.Write);
+    }
+
+    private async Task<int> HandleValidateAsync(ValidateRequest request, CancellationToken cancellation)
+    {
+        var problems = new ConfigProblems();
+        var config = EndpointConfig.Parse(request.Config, problems, clock.GetUtcNow());
+        var bindings = ParseBindings(request.Bindings?.Select(b => b.ResourceConfig).ToList() ?? [], problems);
+        if (problems.Any || config is null)
+        {
+            throw new ConfigException(problems.Summary("configuration"));
+        }
+
+        using (var client = _clientFactory(config))
+        {
+            await AccessCheck.CheckAsync(client, bindings.Select(b => b.Stream).ToList(), problems, cancellation).ConfigureAwait(false);
+        }
+        if (problems.Any)
+        {
+            throw new ConfigException(problems.Summary("configuration"));
+        }
+
+        return Respond(json =>
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("validated");
+            json.WriteStartArray("bindings");
+            foreach (var binding in bindings)
+            {
+                json.WriteStartObject();
+                json.WriteStartArray("resourcePath");
+                json.WriteStringValue(binding.Stream.Name);
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+            json.WriteEndObject();
+        });
+    }
+
+    private int HandleApply(ApplyRequest request)
+    {
+        // Nothing to create in Stripe: apply only confirms the spec still reads, and is idempotent.
+        if (request.Capture is { } capture)
+        {
+            var problems = new ConfigProblems();
+            EndpointConfig.Parse(capture.Config, problems, clock.GetUtcNow());
+            ParseBindings(capture.Bindings?.Select(b => b.ResourceConfig).ToList() ?? [], problems);
+            if (problems.Any)
+            {
+                throw new ConfigException(problems.Summary("capture specification"));
+            }
+        }
+        return Respond(json =>
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("applied");
+            json.WriteString("actionDescription", "");
+            json.WriteEndObject();
+            json.WriteEndObject();
+        });
+    }
+
+    private EndpointConfig ParseEndpoint(JsonElement? config)
+    {
+        var problems = new ConfigProblems();
+        var parsed = EndpointConfig.Parse(config, problems, clock.GetUtcNow());
+        return problems.Any || parsed is null ? throw new ConfigException(problems.Summary("configuration")) : parsed;
+    }
+
+    /// <summary>Every binding's resource config, in request order; duplicates are a problem.</summary>
+    public static List<ResourceConfig> ParseBindings(IReadOnlyList<JsonElement?> resourceConfigs, ConfigProblems problems)
+    {
+        var bindings = new List<ResourceConfig>(resourceConfigs.Count);
+        var seen = new Dictionary<string, int>();
+        for (var i = 0; i < resourceConfigs.Count; i++)
+        {
+            var binding = ResourceConfig.Parse(resourceConfigs[i], $"bindings[{i}].resourceConfig", problems);
+            if (binding is null)
+            {
+                continue;
+            }
+            if (seen.TryGetValue(binding.Stream.Name, out var first))
+            {
+                problems.Add($"bindings[{i}].resourceConfig.stream", $"stream {binding.Stream.Name} is already bound by bindings[{first}]; bind each stream once");
+                continue;
+            }
+            seen.Add(binding.Stream.Name, i);
+            bindings.Add(binding);
+        }
+        return bindings;
+    }
+
+    private int Respond(Action<Utf8JsonWriter> write)
+    {
+        output.WriteLine(write);
+        return 0;
+    }
+
+    private static int Fail(string message)
+    {
+        Log.Error(message);
+        return 1;
+    }
+
+    private static string Describe(JsonException e) =>
+        e.Path is { Length: > 0 } path && path != "$"
+            ? $"{FirstSentence(e.Message)} (at {path})"
+            : FirstSentence(e.Message);
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(". ", StringComparison.Ordinal);
+        return (cut > 0 ? message[..cut] : message).TrimEnd('.');
+    }
+}

@@ -1,0 +1,130 @@
+using System.Text.Json;
+using SourceStripe.Config;
+using SourceStripe.Streams;
+
+namespace SourceStripe.Protocol;
+
+/// <summary>The <c>spec</c> response: what Flow's UI shows and validates before any request reaches us.</summary>
+public static class Spec
+{
+    public const int ProtocolVersion = 3032023;
+
+    public const string DocumentationUrl = "https://docs.estuary.dev/reference/Connectors/capture-connectors/stripe/";
+
+    /// <summary>The endpoint configuration's JSON Schema. Every field here is read by <see cref="EndpointConfig.Parse"/>.</summary>
+    public static ReadOnlySpan<byte> ConfigSchema => """
+        {
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "title": "Stripe",
+          "type": "object",
+          "required": ["account_id", "client_secret", "start_date"],
+          "properties": {
+            "account_id": {
+              "type": "string",
+              "title": "Account ID",
+              "description": "Your Stripe account ID (starts with acct_), from Settings > Business > Account details in the Stripe Dashboard. Sent as the Stripe-Account header, so a Connect platform can capture one of its connected accounts.",
+              "pattern": "^\\S+$",
+              "order": 0
+            },
+            "client_secret": {
+              "type": "string",
+              "title": "Secret Key",
+              "description": "A Stripe secret key (sk_live_… or sk_test_…) or a restricted key (rk_live_… or rk_test_…) with Read access to every resource you bind, from Developers > API keys. It is only ever sent to Stripe.",
+              "secret": true,
+              "airbyte_secret": true,
+              "order": 1
+            },
+            "start_date": {
+              "type": "string",
+              "format": "date-time",
+              "title": "Start Date",
+              "description": "UTC date and time in RFC 3339 format, such as 2017-01-25T00:00:00Z. Objects created before it are not captured.",
+              "order": 2
+            },
+            "lookback_window_days": {
+              "type": "integer",
+              "minimum": 0,
+              "default": 0,
+              "title": "Lookback Window (days)",
+              "description": "How many days before the last cursor each incremental poll re-reads, so that objects changed shortly after creation are captured again with their new content. 0 reads only new objects.",
+              "order": 3
+            },
+            "advanced": {
+              "type": "object",
+              "title": "Advanced",
+              "description": "Options most captures leave alone.",
+              "advanced": true,
+              "order": 4,
+              "properties": {
+                "base_url": {
+                  "type": "string",
+                  "format": "uri",
+                  "default": "https://api.stripe.com",
+                  "title": "Base URL",
+                  "description": "The Stripe API's address. Change it only for a proxy or a test server; plain http is accepted only for a loopback address."
+                }
+              }
+            }
+          }
+        }
+        """u8;
+
+    public static void Write(Utf8JsonWriter json)
+    {
+        json.WriteStartObject();
+        json.WriteStartObject("spec");
+        json.WriteNumber("protocol", ProtocolVersion);
+        json.WritePropertyName("configSchema");
+        // Re-written compactly: a protocol message must stay on one line.
+        using (var schema = JsonDocument.Parse(ConfigSchema.ToArray()))
+        {
+            schema.WriteTo(json);
+        }
+        json.WritePropertyName("resourceConfigSchema");
+        WriteResourceConfigSchema(json);
+        json.WriteString("documentationUrl", DocumentationUrl);
+        json.WriteStartArray("resourcePathPointers");
+        json.WriteStringValue("/stream");
+        json.WriteEndArray();
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    private static void WriteResourceConfigSchema(Utf8JsonWriter json)
+    {
+        json.WriteStartObject();
+        json.WriteString("$schema", "https://json-schema.org/draft/2020-12/schema");
+        json.WriteString("title", "Stripe stream");
+        json.WriteString("type", "object");
+        json.WriteStartArray("required");
+        json.WriteStringValue("stream");
+        json.WriteStringValue("syncMode");
+        json.WriteEndArray();
+        json.WriteStartObject("properties");
+
+        json.WriteStartObject("stream");
+        json.WriteString("type", "string");
+        json.WriteString("title", "Stream");
+        json.WriteString("description", "The Stripe resource to capture.");
+        json.WriteStartArray("enum");
+        foreach (var stream in StreamCatalog.All)
+        {
+            json.WriteStringValue(stream.Name);
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+
+        json.WriteStartObject("syncMode");
+        json.WriteString("type", "string");
+        json.WriteString("title", "Sync Mode");
+        json.WriteString("description", "incremental: backfill, then capture new objects and changes as they happen. full_refresh: read every object again on each pass.");
+        json.WriteStartArray("enum");
+        json.WriteStringValue(ResourceConfig.SyncModeName(SyncMode.Incremental));
+        json.WriteStringValue(ResourceConfig.SyncModeName(SyncMode.FullRefresh));
+        json.WriteEndArray();
+        json.WriteEndObject();
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+}

@@ -1,0 +1,80 @@
+using System.Net;
+using SourceStripe.Config;
+using SourceStripe.Streams;
+
+namespace SourceStripe.Stripe;
+
+/// <summary>
+/// Validate's key check: one <c>limit=1</c> list call per bound stream's endpoint (a child is checked
+/// through its parent's list), so a wrong key and a restricted key missing a resource are both caught
+/// before the capture starts.
+/// </summary>
+public static class AccessCheck
+{
+    /// <summary>Adds a problem for each stream the key cannot read; stops at the first 401.</summary>
+    public static async Task CheckAsync(StripeClient client, IReadOnlyList<StreamDescriptor> streams, ConfigProblems problems, CancellationToken cancellation)
+    {
+        // With no bindings, any authenticated call proves the key; a 403 there says nothing about it.
+        var probes = streams.Count == 0
+            ? [(StreamCatalog.Customers, (StreamDescriptor?)null)]
+            : streams.Select(s => (Probe: ProbeFor(s), Stream: (StreamDescriptor?)s)).ToList();
+
+        var byPath = probes.GroupBy(p => StripeQuery.ListPath(p.Item1, null, new KeyValuePair<string, string>("limit", "1")));
+        var checks = byPath.Select(async group =>
+        {
+            var response = await client.GetAsync(group.Key, cancellation).ConfigureAwait(false);
+            return (Path: group.Key, Streams: group.Select(g => g.Item2).OfType<StreamDescriptor>().ToList(), Response: response);
+        }).ToList();
+
+        try
+        {
+            await Task.WhenAll(checks).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            problems.Add("config.advanced.base_url", $"could not reach Stripe at {client.BaseUrl}: {e.Message}");
+            return;
+        }
+        catch (TaskCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            problems.Add("config.advanced.base_url", $"Stripe at {client.BaseUrl} did not answer in time");
+            return;
+        }
+
+        foreach (var (path, bound, response) in checks.Select(c => c.Result))
+        {
+            if (response.IsSuccess)
+            {
+                continue;
+            }
+            var error = response.Error;
+            switch (response.Status)
+            {
+                case HttpStatusCode.Unauthorized:
+                    problems.Add("config.client_secret", "Stripe rejected the secret key (401): check that it is a current secret or restricted key of this account and has not been rolled or revoked");
+                    return;
+                case HttpStatusCode.Forbidden when bound.Count == 0:
+                    continue;
+                case HttpStatusCode.Forbidden:
+                    foreach (var stream in bound)
+                    {
+                        problems.Add($"stream {stream.Name}", $"the key lacks read access to {Resource(stream)} (Stripe answered 403 for {Endpoint(path)}); grant it Read in the restricted key's permissions or remove the binding");
+                    }
+                    break;
+                default:
+                    var names = bound.Count == 0 ? "the key check" : "stream " + string.Join(", ", bound.Select(s => s.Name));
+                    problems.Add(names, $"Stripe answered {(int)response.Status} for {Endpoint(path)}{(error is null ? "" : ": " + error.Message)}");
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The stream whose list endpoint proves access: a child's parent, since a child's needs a parent id.</summary>
+    private static StreamDescriptor ProbeFor(StreamDescriptor stream) =>
+        stream.Parent is { } parent ? StreamCatalog.Find(parent.Stream) ?? stream : stream;
+
+    private static string Resource(StreamDescriptor stream) =>
+        stream.Parent is { } parent ? $"{parent.Stream} (needed to list {stream.Name})" : stream.Name;
+
+    private static string Endpoint(string pathAndQuery) => "GET " + pathAndQuery.Split('?')[0];
+}
