@@ -14,10 +14,13 @@ public sealed class StripeClient : IDisposable
 {
     private readonly HttpClient _http;
     private readonly Uri _baseUrl;
+    private readonly string _prefix;
 
     public StripeClient(EndpointConfig config, HttpMessageHandler? handler = null)
     {
         _baseUrl = config.Advanced.BaseUrl;
+        // Request paths start with '/': join without doubling it, keeping any path prefix of a proxy.
+        _prefix = _baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
         _http = new HttpClient(handler ?? CreateHandler(), disposeHandler: true)
         {
             Timeout = TimeSpan.FromSeconds(60),
@@ -49,7 +52,7 @@ public sealed class StripeClient : IDisposable
     /// <summary>GETs <paramref name="pathAndQuery"/> and buffers the body: for small answers only.</summary>
     public async Task<StripeResponse> GetAsync(string pathAndQuery, CancellationToken cancellation)
     {
-        using var response = await _http.GetAsync(new Uri(_baseUrl + pathAndQuery), HttpCompletionOption.ResponseContentRead, cancellation).ConfigureAwait(false);
+        using var response = await _http.GetAsync(new Uri(_prefix + pathAndQuery), HttpCompletionOption.ResponseContentRead, cancellation).ConfigureAwait(false);
         var body = await response.Content.ReadAsByteArrayAsync(cancellation).ConfigureAwait(false);
         return new StripeResponse(response.StatusCode, body);
     }

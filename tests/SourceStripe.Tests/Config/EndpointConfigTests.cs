@@ -1,0 +1,84 @@
+using System.Text.Json;
+using SourceStripe.Config;
+
+namespace SourceStripe.Tests.Config;
+
+public sealed class EndpointConfigTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+
+    private const string Valid = """{"account_id":"acct_1","client_secret":"sk_live_secretvalue123","start_date":"2022-06-06T00:00:00Z"}""";
+
+    [Fact]
+    public void A_valid_config_parses_with_defaults()
+    {
+        var config = Parse(Valid, out var problems);
+        Assert.False(problems.Any, string.Join("; ", problems.All));
+        Assert.Equal("acct_1", config!.AccountId);
+        Assert.Equal(new DateTimeOffset(2022, 6, 6, 0, 0, 0, TimeSpan.Zero), config.StartDate);
+        Assert.Equal(0, config.LookbackWindowDays);
+        Assert.Equal(new Uri("https://api.stripe.com"), config.Advanced.BaseUrl);
+        Assert.True(config.ClientSecret.IsLive);
+        Assert.DoesNotContain("secretvalue", config.ClientSecret.ToString());
+        Assert.DoesNotContain("secretvalue", config.ToString());
+    }
+
+    [Theory]
+    [InlineData("""{"account_id":"acct_1","client_secret":"sk_test_abcdefgh","start_date":"2022-06-06T00:00:00+02:00","lookback_window_days":3}""", "2022-06-05T22:00:00Z")]
+    [InlineData("""{"account_id":"acct_1","client_secret":"rk_test_abcdefgh","start_date":"2022-06-06T00:00:00.123Z"}""", "2022-06-06T00:00:00Z")]
+    public void Rfc3339_offsets_and_fractions_are_accepted(string json, string expectedUtcSecond)
+    {
+        var config = Parse(json, out var problems);
+        Assert.False(problems.Any, string.Join("; ", problems.All));
+        Assert.Equal(expectedUtcSecond, config!.StartDate.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"));
+    }
+
+    [Theory]
+    [InlineData("""[]""", "config: expected an object with account_id, client_secret and start_date, got an array")]
+    [InlineData("""{"client_secret":"sk_test_abcdefgh","start_date":"2022-06-06T00:00:00Z"}""", "config.account_id: missing")]
+    [InlineData("""{"account_id":12,"client_secret":"sk_test_abcdefgh","start_date":"2022-06-06T00:00:00Z"}""", "config.account_id: expected your Stripe account id, such as acct_1032D82eZvKYlo2C, got a number")]
+    [InlineData("""{"account_id":"acct_1","start_date":"2022-06-06T00:00:00Z"}""", "config.client_secret: missing")]
+    [InlineData("""{"account_id":"acct_1","client_secret":"pk_live_abcdefgh","start_date":"2022-06-06T00:00:00Z"}""", "config.client_secret: expected a Stripe secret key starting with sk_live_")]
+    [InlineData("""{"account_id":"acct_1","client_secret":"sk_test_abcdefgh"}""", "config.start_date: missing")]
+    [InlineData("""{"account_id":"acct_1","client_secret":"sk_test_abcdefgh","start_date":"2022-06-06"}""", "config.start_date: expected an RFC 3339 date-time such as 2017-01-25T00:00:00Z, got \"2022-06-06\"")]
+    [InlineData("""{"account_id":"acct_1","client_secret":"sk_test_abcdefgh","start_date":"06/06/2022 00:00"}""", "config.start_date: expected an RFC 3339 date-time")]
+    [InlineData("""{"account_id":"acct_1","client_secret":"sk_test_abcdefgh","start_date":"2022-06-06T00:00:00"}""", "config.start_date: expected an RFC 3339 date-time")]
+    [InlineData("""{"account_id":"acct_1","client_secret":"sk_test_abcdefgh","start_date":"2030-01-01T00:00:00Z"}""", "config.start_date: expected a date-time in the past, got 2030-01-01T00:00:00Z")]
+    [InlineData("""{"account_id":"acct_1","client_secret":"sk_test_abcdefgh","start_date":"2022-06-06T00:00:00Z","lookback_window_days":-1}""", "config.lookback_window_days: expected 0 or more days, got -1")]
+    [InlineData("""{"account_id":"acct_1","client_secret":"sk_test_abcdefgh","start_date":"2022-06-06T00:00:00Z","lookback_window_days":"3"}""", "config.lookback_window_days: expected a whole number of days, 0 or more, got \"3\"")]
+    [InlineData("""{"account_id":"acct_1","client_secret":"sk_test_abcdefgh","start_date":"2022-06-06T00:00:00Z","lookback_window_days":1.5}""", "config.lookback_window_days: expected a whole number of days, 0 or more, got 1.5")]
+    [InlineData("""{"account_id":"acct_1","client_secret":"sk_test_abcdefgh","start_date":"2022-06-06T00:00:00Z","advanced":{"base_url":"http://stripe.example.com"}}""", "config.advanced.base_url: expected https: plain http is allowed only to a loopback address")]
+    [InlineData("""{"account_id":"acct_1","client_secret":"sk_test_abcdefgh","start_date":"2022-06-06T00:00:00Z","advanced":{"base_url":"ftp://127.0.0.1"}}""", "config.advanced.base_url: expected an absolute https URL")]
+    [InlineData("""{"account_id":"acct_1","client_secret":"sk_test_abcdefgh","start_date":"2022-06-06T00:00:00Z","advanced":"fast"}""", "config.advanced: expected an object of advanced options, got \"fast\"")]
+    public void Each_mistake_names_the_field_and_what_is_expected(string json, string expected)
+    {
+        Assert.Null(Parse(json, out var problems));
+        Assert.Contains(problems.All, p => p.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:4242", "http://127.0.0.1:4242/")]
+    [InlineData("http://localhost:4242/", "http://localhost:4242/")]
+    [InlineData("http://[::1]:4242", "http://[::1]:4242/")]
+    [InlineData("https://stripe-proxy.internal.example/", "https://stripe-proxy.internal.example/")]
+    public void Base_url_allows_https_anywhere_and_http_only_to_loopback(string url, string expected)
+    {
+        Assert.True(EndpointConfig.TryParseBaseUrl(url, out var parsed, out var why), why);
+        Assert.Equal(expected, parsed.ToString());
+    }
+
+    [Fact]
+    public void The_secret_never_appears_in_a_problem()
+    {
+        const string secret = "pk_live_DO_NOT_ECHO_ME";
+        Parse($$"""{"account_id":"acct_1","client_secret":"{{secret}}","start_date":"bad"}""", out var problems);
+        Assert.DoesNotContain(problems.All, p => p.Contains("DO_NOT_ECHO_ME"));
+    }
+
+    private static EndpointConfig? Parse(string json, out ConfigProblems problems)
+    {
+        problems = new ConfigProblems();
+        using var document = JsonDocument.Parse(json);
+        return EndpointConfig.Parse(document.RootElement.Clone(), problems, Now);
+    }
+}
