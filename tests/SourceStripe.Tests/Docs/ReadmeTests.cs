@@ -1,0 +1,78 @@
+using System.Text.Json.Nodes;
+using SourceStripe.Config;
+using SourceStripe.Streams;
+using SourceStripe.Tests.EndToEnd;
+using SourceStripe.Tests.Protocol;
+
+namespace SourceStripe.Tests.Docs;
+
+/// <summary>The README's reference tables are checked against the binary's spec and the stream catalog.</summary>
+public sealed class ReadmeTests
+{
+    private static readonly string Readme = File.ReadAllText(Path.Combine(PublishedConnector.RepositoryRoot, "README.md"));
+
+    [Fact]
+    public void Streams_table_matches_the_catalog()
+    {
+        var rows = TableRows("streams-table");
+        Assert.Equal(StreamCatalog.All.Select(s => s.Name), rows.Select(r => r[0]));
+        foreach (var row in rows)
+        {
+            var stream = StreamCatalog.Find(row[0])!;
+            var query = string.Join("&", stream.Query.Select(q => $"{q.Key}={q.Value}"));
+            Assert.Equal($"`{stream.Path}{(query.Length > 0 ? "?" + query : "")}`", row[1]);
+            Assert.Equal($"`{stream.Model}`", row[2]);
+            Assert.Equal(ResourceConfig.SyncModeName(stream.DefaultSyncMode), row[3]);
+            var others = string.Join(", ", stream.SyncModes.Skip(1).Select(ResourceConfig.SyncModeName));
+            Assert.Equal(others.Length > 0 ? others : "–", row[4]);
+            Assert.Equal(stream.CursorField ?? (stream.Parent is null ? "–" : "parent's"), row[5]);
+            Assert.Equal(stream.Parent?.Stream ?? "–", row[6]);
+            Assert.Equal(stream.Parent is { } p ? $"`{p.IdField}`" : "–", row[7]);
+        }
+    }
+
+    [Fact]
+    public async Task Config_table_matches_the_spec()
+    {
+        var (_, responses) = await InProcessConnector.RunAsync("""{"spec":{}}""");
+        var schema = responses[0]["spec"]!["configSchema"]!;
+        var fromSpec = new List<string>();
+        Flatten(schema, "", fromSpec);
+        var fromReadme = TableRows("config-table").Select(r => r[0].Trim('`')).ToList();
+        Assert.Equal(fromSpec.Order(), fromReadme.Order());
+
+        var required = schema["required"]!.AsArray().Select(n => n!.GetValue<string>()).ToHashSet();
+        foreach (var row in TableRows("config-table"))
+        {
+            Assert.Equal(required.Contains(row[0].Trim('`')) ? "yes" : "no", row[2]);
+        }
+    }
+
+    private static void Flatten(JsonNode schema, string prefix, List<string> fields)
+    {
+        foreach (var (name, property) in schema["properties"]!.AsObject())
+        {
+            if (property!["properties"] is { } nested)
+            {
+                Flatten(property, prefix + name + ".", fields);
+            }
+            else
+            {
+                fields.Add(prefix + name);
+            }
+        }
+    }
+
+    private static List<string[]> TableRows(string marker)
+    {
+        var start = Readme.IndexOf($"<!-- {marker} -->", StringComparison.Ordinal);
+        var end = Readme.IndexOf($"<!-- /{marker} -->", StringComparison.Ordinal);
+        Assert.True(start >= 0 && end > start, $"README has no {marker} markers");
+        return Readme[start..end]
+            .Split('\n')
+            .Where(l => l.StartsWith('|'))
+            .Skip(2)
+            .Select(l => l.Trim().Trim('|').Split('|').Select(c => c.Trim()).ToArray())
+            .ToList();
+    }
+}
