@@ -1,0 +1,107 @@
+using System.Text.Json.Nodes;
+using SourceStripe.Simulator;
+using SourceStripe.Streams;
+
+namespace SourceStripe.Tests.EndToEnd;
+
+/// <summary>validate checks the key against Stripe (the simulator on loopback) through the published binary.</summary>
+public sealed class ValidateEndToEndTests
+{
+    private static string Request(Uri baseUrl, string secret, params string[] streams)
+    {
+        var bindings = new JsonArray();
+        foreach (var stream in streams)
+        {
+            var mode = StreamCatalog.Find(stream)?.DefaultSyncMode == SyncMode.FullRefresh ? "full_refresh" : "incremental";
+            bindings.Add(new JsonObject
+            {
+                ["resourceConfig"] = new JsonObject { ["stream"] = stream, ["syncMode"] = mode },
+                ["collection"] = new JsonObject { ["name"] = "acmeCo/" + stream },
+                ["backfill"] = 0,
+            });
+        }
+        return new JsonObject
+        {
+            ["validate"] = new JsonObject
+            {
+                ["name"] = "acmeCo/source-stripe",
+                ["connectorType"] = "IMAGE",
+                ["config"] = new JsonObject
+                {
+                    ["account_id"] = "acct_simulator",
+                    ["client_secret"] = secret,
+                    ["start_date"] = "2020-01-01T00:00:00Z",
+                    ["advanced"] = new JsonObject { ["base_url"] = baseUrl.ToString() },
+                },
+                ["bindings"] = bindings,
+            },
+        }.ToJsonString();
+    }
+
+    [Fact]
+    public async Task A_good_key_validates_and_answers_resource_paths_in_request_order()
+    {
+        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 2 });
+        var run = await PublishedConnector.RunAsync(Request(stripe.BaseUrl, "sk_test_simulator", "subscriptions", "charges", "invoice_line_items"));
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Equal(
+            """{"validated":{"bindings":[{"resourcePath":["subscriptions"]},{"resourcePath":["charges"]},{"resourcePath":["invoice_line_items"]}]}}""",
+            run.StdoutLines.Single());
+
+        var requests = stripe.Requests;
+        Assert.NotEmpty(requests);
+        Assert.All(requests, r =>
+        {
+            Assert.Equal("Bearer sk_test_simulator", r.Headers["Authorization"]);
+            Assert.Equal(StripeApiVersion.Pinned, r.Headers["Stripe-Version"]);
+            Assert.Equal("acct_simulator", r.Headers["Stripe-Account"]);
+            Assert.Equal(200, r.Status);
+            Assert.Contains("limit=1", r.QueryString);
+        });
+        // A child stream is checked through its parent's list; each endpoint once.
+        Assert.Equal(["/v1/charges", "/v1/invoices", "/v1/subscriptions"], requests.Select(r => r.Path).Order());
+    }
+
+    [Fact]
+    public async Task A_wrong_key_fails_with_one_sentence_that_never_echoes_it()
+    {
+        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 1 });
+        const string secret = "sk_live_WRONGKEYnotechoed42";
+        var run = await PublishedConnector.RunAsync(Request(stripe.BaseUrl, secret, "charges", "customers"));
+        Assert.Equal(1, run.ExitCode);
+        Assert.Empty(run.StdoutBytes);
+        Assert.Contains("Stripe rejected the secret key (401)", run.LastLog["msg"]!.GetValue<string>());
+        Assert.DoesNotContain("WRONGKEY", run.Stderr);
+    }
+
+    [Fact]
+    public async Task A_restricted_key_names_each_stream_it_cannot_read()
+    {
+        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions
+        {
+            ObjectsPerStream = 1,
+            ForbiddenStreams = new HashSet<string> { "payouts", "invoices" },
+        });
+        var run = await PublishedConnector.RunAsync(Request(stripe.BaseUrl, "sk_test_simulator", "charges", "payouts", "invoice_line_items"));
+        Assert.Equal(1, run.ExitCode);
+        var message = run.LastLog["msg"]!.GetValue<string>();
+        Assert.Contains("stream payouts: the key lacks read access to payouts", message);
+        Assert.Contains("stream invoice_line_items: the key lacks read access to invoices (needed to list invoice_line_items)", message);
+        Assert.DoesNotContain("stream charges", message);
+    }
+
+    [Fact]
+    public async Task Binding_problems_are_all_reported_with_their_paths()
+    {
+        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 1 });
+        var request = JsonNode.Parse(Request(stripe.BaseUrl, "sk_test_simulator", "chargez", "events", "charges", "charges"))!;
+        request["validate"]!["bindings"]![1]!["resourceConfig"]!["syncMode"] = "full_refresh";
+        var run = await PublishedConnector.RunAsync(request.ToJsonString());
+        Assert.Equal(1, run.ExitCode);
+        var message = run.LastLog["msg"]!.GetValue<string>();
+        Assert.Contains("bindings[0].resourceConfig.stream: unknown stream \"chargez\"", message);
+        Assert.Contains("bindings[1].resourceConfig.syncMode: stream events does not support full_refresh", message);
+        Assert.Contains("bindings[3].resourceConfig.stream: stream charges is already bound by bindings[2]", message);
+        Assert.Empty(stripe.Requests);
+    }
+}

@@ -1,0 +1,143 @@
+using System.Text;
+
+namespace SourceStripe.Simulator;
+
+public enum FaultKind
+{
+    /// <summary>An error status with Stripe's JSON error body (429 rate_limit / lock_timeout, 5xx api_error).</summary>
+    JsonError,
+    /// <summary>An error status with an HTML body, as a gateway in front of Stripe answers 502/503/504.</summary>
+    HtmlError,
+    /// <summary>The connection is closed without an answer.</summary>
+    DropConnection,
+    /// <summary>A 200 whose body stops halfway (Content-Length promises more).</summary>
+    TruncatedBody,
+    /// <summary>The normal answer, after <see cref="Fault.Delay"/>.</summary>
+    Slow,
+}
+
+/// <summary>
+/// A fault the next <see cref="Times"/> matching requests get instead of (or before) their normal answer.
+/// Faults are served before authentication, as a gateway or Stripe's edge would.
+/// </summary>
+public sealed record Fault(FaultKind Kind, int Status = 500)
+{
+    /// <summary>Only requests whose path starts with this (e.g. "/v1/charges"); null: any request.</summary>
+    public string? PathPrefix { get; init; }
+
+    /// <summary>How many matching requests get the fault.</summary>
+    public int Times { get; init; } = 1;
+
+    /// <summary>For <see cref="FaultKind.Slow"/>.</summary>
+    public TimeSpan Delay { get; init; }
+
+    /// <summary>The <c>Stripe-Should-Retry</c> header, when set.</summary>
+    public bool? ShouldRetry { get; init; }
+
+    /// <summary>The <c>Retry-After</c> header (whole seconds), when set.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>The error <c>code</c> of a JSON error (default: <c>rate_limit</c> for 429, none otherwise).</summary>
+    public string? Code { get; init; }
+
+    public static Fault RateLimited(int times = 1) => new(FaultKind.JsonError, 429) { Times = times };
+
+    public static Fault LockTimeout(int times = 1) => new(FaultKind.JsonError, 429) { Times = times, Code = "lock_timeout" };
+
+    public static Fault ServerError(int status = 500, int times = 1) => new(FaultKind.JsonError, status) { Times = times };
+
+    public static Fault GatewayHtml(int status = 502, int times = 1) => new(FaultKind.HtmlError, status) { Times = times };
+
+    public static Fault Drop(int times = 1) => new(FaultKind.DropConnection) { Times = times };
+
+    public static Fault Truncate(int times = 1) => new(FaultKind.TruncatedBody, 200) { Times = times };
+
+    public static Fault Slow(TimeSpan delay, int times = 1) => new(FaultKind.Slow, 200) { Times = times, Delay = delay };
+
+    internal byte[] Body(string requestId)
+    {
+        if (Kind == FaultKind.HtmlError)
+        {
+            return Encoding.UTF8.GetBytes(
+                $"<html>\r\n<head><title>{Status} Bad Gateway</title></head>\r\n<body>\r\n<center><h1>{Status} Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n");
+        }
+        var error = Status == 429
+            ? new StripeError(429, "invalid_request_error", Code == "lock_timeout"
+                ? "This object cannot be accessed right now because another API request or Stripe process is currently accessing it."
+                : "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.", Code ?? "rate_limit")
+            : new StripeError(Status, "api_error", "An unknown error occurred", Code);
+        return error.ToJson(requestId);
+    }
+}
+
+/// <summary>The queue of injected faults and the optional request rate limit.</summary>
+internal sealed class FaultInjector
+{
+    private readonly Lock _gate = new();
+    private readonly List<(Fault Fault, int Left)> _faults = [];
+    private readonly Queue<long> _recent = new();
+
+    /// <summary>Requests per second over which the simulator answers 429 (null: unlimited), over a sliding second.</summary>
+    public int? RateLimit { get; set; }
+
+    public void Add(Fault fault)
+    {
+        lock (_gate)
+        {
+            _faults.Add((fault, fault.Times));
+        }
+    }
+
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _faults.Clear();
+        }
+    }
+
+    /// <summary>The fault this request gets, if any (consuming one of its uses).</summary>
+    public Fault? Next(string path)
+    {
+        lock (_gate)
+        {
+            for (var i = 0; i < _faults.Count; i++)
+            {
+                var (fault, left) = _faults[i];
+                if (fault.PathPrefix is null || path.StartsWith(fault.PathPrefix, StringComparison.Ordinal))
+                {
+                    if (left <= 1)
+                    {
+                        _faults.RemoveAt(i);
+                    }
+                    else
+                    {
+                        _faults[i] = (fault, left - 1);
+                    }
+                    return fault;
+                }
+            }
+            return OverRateLimit() ? Fault.RateLimited() : null;
+        }
+    }
+
+    private bool OverRateLimit()
+    {
+        if (RateLimit is not { } limit)
+        {
+            return false;
+        }
+        // Real time, not the simulator clock: tests freeze that one.
+        var now = Environment.TickCount64;
+        while (_recent.Count > 0 && now - _recent.Peek() >= 1000)
+        {
+            _recent.Dequeue();
+        }
+        if (_recent.Count >= limit)
+        {
+            return true;
+        }
+        _recent.Enqueue(now);
+        return false;
+    }
+}

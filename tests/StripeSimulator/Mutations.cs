@@ -1,0 +1,316 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SourceStripe.Simulator.Generation;
+using SourceStripe.Streams;
+
+namespace SourceStripe.Simulator;
+
+/// <summary>
+/// Creates, updates and deletes objects at the simulator's "now", emitting the events Stripe would: the stream's
+/// own events for top-level objects, <c>customer.source.*</c> for bank accounts, the parent's update event for
+/// invoice lines and subscription items (whose first page the parent embeds), <c>customer.updated</c> for a new
+/// customer balance transaction (it moves the customer's balance).
+/// </summary>
+internal sealed class Mutations(SimulatorAccount account) : IReferenceSource
+{
+    private static readonly Dictionary<string, (string Field, Func<string, string> Url)> Embedded = new()
+    {
+        ["invoice_line_items"] = ("lines", id => $"/v1/invoices/{id}/lines"),
+        ["subscription_items"] = ("items", id => $"/v1/subscription_items?subscription={id}"),
+    };
+
+    public JsonObject Create(string stream, Action<JsonObject>? edit, string? parentId)
+    {
+        lock (account.Gate)
+        {
+            var descriptor = Descriptor(stream);
+            if (descriptor.Parent is { } parent)
+            {
+                if (parentId is null || account.Table(parent.Stream).Find(parentId) is null)
+                {
+                    throw new ArgumentException($"A {stream} object needs the id of an existing {parent.Stream} object as parentId.", nameof(parentId));
+                }
+            }
+            else if (parentId is not null)
+            {
+                throw new ArgumentException($"{stream} is not a child stream: pass no parentId.", nameof(parentId));
+            }
+            var created = Add(descriptor, parentId, edit);
+            // Stripe never has a subscription without items nor a checkout session without line items.
+            var child = stream switch { "subscriptions" => "subscription_items", "checkout_sessions" => "checkout_sessions_line_items", _ => null };
+            if (child is not null)
+            {
+                Add(Descriptor(child), created.Id, null);
+                if (Embedded.ContainsKey(child))
+                {
+                    created = RefreshParent(Descriptor(child), created.Id, emit: false);
+                }
+            }
+            if (descriptor.Parent is null)
+            {
+                Emit(EventFactory.CreatedType(descriptor, created.Status), created.Utf8.Span);
+            }
+            else
+            {
+                ChildChanged(descriptor, created, ChangeKind.Create, default);
+            }
+            return created.ToJsonObject();
+        }
+    }
+
+    public JsonObject Update(string stream, string id, Action<JsonObject> edit)
+    {
+        ArgumentNullException.ThrowIfNull(edit);
+        lock (account.Gate)
+        {
+            var descriptor = Descriptor(stream);
+            var old = Live(descriptor, id);
+            var before = old.ToJsonObject();
+            var after = (JsonObject)before.DeepClone();
+            edit(after);
+            var updated = Replace(descriptor, old, after);
+            var previous = Diff(before, after);
+            if (descriptor.Parent is null)
+            {
+                Emit(EventFactory.UpdatedType(descriptor), updated.Utf8.Span, previous);
+            }
+            else
+            {
+                ChildChanged(descriptor, updated, ChangeKind.Update, previous);
+            }
+            return updated.ToJsonObject();
+        }
+    }
+
+    public void Delete(string stream, string id)
+    {
+        lock (account.Gate)
+        {
+            var descriptor = Descriptor(stream);
+            var old = Live(descriptor, id);
+            if (stream == "subscriptions")
+            {
+                var now = account.NowUnix;
+                var canceled = old.ToJsonObject();
+                canceled["status"] = "canceled";
+                canceled["canceled_at"] = now;
+                canceled["ended_at"] = now;
+                Emit(EventFactory.DeletedType(descriptor), Replace(descriptor, old, canceled).Utf8.Span);
+                return;
+            }
+            var type = descriptor.Parent is null ? EventFactory.DeletedType(descriptor) : null;
+            if (descriptor.Parent is null && type is null || stream == "customer_balance_transactions")
+            {
+                throw new InvalidOperationException($"Stripe cannot delete {stream} objects: there is no such API call nor event.");
+            }
+            account.Table(stream).Delete(old);
+            foreach (var child in StreamCatalog.All.Where(s => s.Parent?.Stream == stream))
+            {
+                foreach (var orphan in account.Table(child.Name).Store(id).Items.ToList())
+                {
+                    account.Table(child.Name).Delete(orphan);
+                }
+            }
+            if (stream == "customers")
+            {
+                foreach (var card in account.Table(StripeObjects.Cards).Store(id).Items.ToList())
+                {
+                    account.Table(StripeObjects.Cards).Delete(card);
+                }
+            }
+            if (type is not null)
+            {
+                Emit(type, old.Utf8.Span);
+            }
+            else
+            {
+                ChildChanged(descriptor, old, ChangeKind.Delete, default);
+            }
+        }
+    }
+
+    /// <summary>The events a change of a child object causes.</summary>
+    private void ChildChanged(StreamDescriptor descriptor, SimulatedObject child, ChangeKind change, ReadOnlySpan<byte> previous)
+    {
+        switch (descriptor.Name)
+        {
+            case "bank_accounts":
+                var type = descriptor.Events.First(e => e.Change == change && e.Type.StartsWith("customer.source.", StringComparison.Ordinal)).Type;
+                Emit(type, child.Utf8.Span, change == ChangeKind.Update ? previous : default);
+                break;
+            case "invoice_line_items" or "subscription_items":
+                RefreshParent(descriptor, child.ParentId!, emit: true);
+                break;
+            case "customer_balance_transactions" when change == ChangeKind.Create:
+                MoveBalance(child);
+                break;
+        }
+    }
+
+    /// <summary>Re-embeds a parent's first page of children (and an invoice's totals); emits the parent's update event.</summary>
+    private SimulatedObject RefreshParent(StreamDescriptor childStream, string parentId, bool emit)
+    {
+        var parentStream = Descriptor(childStream.Parent!.Stream);
+        var parent = account.Table(parentStream.Name).Find(parentId)!;
+        var (field, url) = Embedded[childStream.Name];
+        var children = account.Table(childStream.Name).Store(parentId).Items;
+        var before = parent.ToJsonObject();
+        var after = (JsonObject)before.DeepClone();
+        after[field] = JsonNode.Parse(EmbeddedList.Build([.. children.Select(c => c.Utf8)], url(parentId)));
+        if (parentStream.Name == "invoices")
+        {
+            var total = children.Sum(c => c.ToJsonObject()["amount"]?.GetValue<long>() ?? 0);
+            var paid = after["status"]?.GetValue<string>() == "paid" ? total : 0;
+            foreach (var name in (string[])["total", "subtotal", "total_excluding_tax", "subtotal_excluding_tax", "amount_due"])
+            {
+                after[name] = total;
+            }
+            after["amount_paid"] = paid;
+            after["amount_remaining"] = total - paid;
+        }
+        var updated = Replace(parentStream, parent, after);
+        if (emit)
+        {
+            Emit(EventFactory.UpdatedType(parentStream), updated.Utf8.Span, Diff(before, after));
+        }
+        return updated;
+    }
+
+    private void MoveBalance(SimulatedObject transaction)
+    {
+        var customers = Descriptor("customers");
+        var customer = account.Table("customers").Find(transaction.ParentId!)!;
+        var before = customer.ToJsonObject();
+        var after = (JsonObject)before.DeepClone();
+        var balance = (before["balance"]?.GetValue<long>() ?? 0) + (transaction.ToJsonObject()["amount"]?.GetValue<long>() ?? 0);
+        after["balance"] = balance;
+        var node = transaction.ToJsonObject();
+        node["ending_balance"] = balance;
+        Replace(Descriptor("customer_balance_transactions"), transaction, node);
+        Emit(EventFactory.UpdatedType(customers), Replace(customers, customer, after).Utf8.Span, Diff(before, after));
+    }
+
+    /// <summary>Generates a new object like the generated ones, applies the edit and stores it (no events).</summary>
+    private SimulatedObject Add(StreamDescriptor descriptor, string? parentId, Action<JsonObject>? edit)
+    {
+        var rng = Rng.For(account.Seed, "mutation", descriptor.Name, account.Mutations++);
+        var id = account.NewId(StripeObjects.IdPrefix(descriptor.Name), ref rng);
+        var ctx = new ObjectContext(descriptor.Name, id, account.NowUnix, rng);
+        var plan = SchemaPlan.For(descriptor);
+        StreamProfiles.Apply(ctx, plan, this, parentId);
+        var buffer = new ArrayBufferWriter<byte>(16 * 1024);
+        using (var w = new Utf8JsonWriter(buffer, JsonOutput.WriterOptions))
+        {
+            ObjectWriter.Write(plan, ctx, w);
+        }
+        var node = JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
+        edit?.Invoke(node);
+        var json = JsonOutput.ToUtf8(node);
+        var (created, status) = Facts(descriptor, json, id, ctx.Created);
+        var item = new SimulatedObject(descriptor.Name, id, created, parentId, status, json);
+        account.Table(descriptor.Name).Add(item);
+        return item;
+    }
+
+    private SimulatedObject Replace(StreamDescriptor descriptor, SimulatedObject old, JsonObject node)
+    {
+        var json = JsonOutput.ToUtf8(node);
+        var (created, status) = Facts(descriptor, json, old.Id, old.Created);
+        var updated = old.With(json, created, status);
+        account.Table(descriptor.Name).Replace(old, updated);
+        return updated;
+    }
+
+    /// <summary>The list order time (the cursor field, kept when absent) and status of an edited object, read back
+    /// from its JSON (an edit may have stored an int where the document has a long).</summary>
+    private static (long Created, string? Status) Facts(StreamDescriptor descriptor, byte[] json, string id, long fallback)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        if (!root.TryGetProperty("id", out var idValue) || idValue.ValueKind != JsonValueKind.String || idValue.GetString() != id)
+        {
+            throw new ArgumentException($"An edit must not change the id ({id}).");
+        }
+        var time = root.TryGetProperty(descriptor.CursorField ?? "created", out var t) && t.ValueKind == JsonValueKind.Number
+            && t.TryGetInt64(out var seconds) ? seconds : fallback;
+        var status = root.TryGetProperty("status", out var st) && st.ValueKind == JsonValueKind.String ? st.GetString() : null;
+        return (time, status);
+    }
+
+    /// <summary>The old values of the top-level fields an edit changed, as Stripe's <c>previous_attributes</c>.</summary>
+    private static byte[] Diff(JsonObject before, JsonObject after)
+    {
+        var previous = new JsonObject();
+        foreach (var name in before.Select(p => p.Key).Union(after.Select(p => p.Key)))
+        {
+            before.TryGetPropertyValue(name, out var old);
+            after.TryGetPropertyValue(name, out var now);
+            if (!JsonNode.DeepEquals(old, now))
+            {
+                previous[name] = old?.DeepClone();
+            }
+        }
+        return JsonOutput.ToUtf8(previous);
+    }
+
+    private void Emit(string? type, ReadOnlySpan<byte> data, ReadOnlySpan<byte> previous = default)
+    {
+        if (type is null)
+        {
+            return;
+        }
+        var rng = Rng.For(account.Seed, "mutation", "events", account.Mutations++);
+        var id = account.NewId("evt_", ref rng);
+        var now = account.NowUnix;
+        account.Table("events").Add(new SimulatedObject("events", id, now, null, null, EventFactory.Build(id, now, type, data, previous), type));
+    }
+
+    private SimulatedObject Live(StreamDescriptor descriptor, string id) =>
+        account.Table(descriptor.Name).Find(id) ?? throw new KeyNotFoundException($"No {descriptor.Name} object '{id}'.");
+
+    private static StreamDescriptor Descriptor(string stream) =>
+        stream == "events" ? throw new ArgumentException("Events are emitted by mutations; they cannot be changed directly.", nameof(stream))
+        : StreamCatalog.Find(stream) ?? throw new ArgumentException($"Unknown stream '{stream}'.", nameof(stream));
+
+    public string? Pick(string stream, long notAfter, ref Rng rng)
+    {
+        var items = account.Table(stream).Store().Items;
+        if (items.Count == 0)
+        {
+            return null;
+        }
+        var first = account.Table(stream).Store().FirstAtOrBefore(notAfter);
+        var eligible = items.Count - first;
+        return eligible > 0 ? items[first + rng.Next(eligible)].Id : items[rng.Next(items.Count)].Id;
+    }
+
+    public Fixed Field(string stream, string id, string field)
+    {
+        if (account.Table(stream).Find(id) is not { } found)
+        {
+            return Fixed.Null;
+        }
+        if (field == "$json")
+        {
+            return Fixed.Json(found.Json);
+        }
+        using var document = JsonDocument.Parse(found.Utf8);
+        var value = document.RootElement;
+        foreach (var name in field.Split('.'))
+        {
+            if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(name, out value))
+            {
+                return Fixed.Null;
+            }
+        }
+        return value.ValueKind switch
+        {
+            JsonValueKind.String => Fixed.Of(value.GetString()),
+            JsonValueKind.Number when value.TryGetInt64(out var n) => Fixed.Of(n),
+            JsonValueKind.True or JsonValueKind.False => Fixed.Of(value.GetBoolean()),
+            JsonValueKind.Object when value.TryGetProperty("id", out var inner) => Fixed.Of(inner.GetString()),
+            _ => Fixed.Null,
+        };
+    }
+}

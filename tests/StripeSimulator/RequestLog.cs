@@ -1,0 +1,44 @@
+namespace SourceStripe.Simulator;
+
+/// <summary>
+/// One request the simulator answered. <see cref="QueryString"/> is the raw query without the leading <c>?</c>;
+/// <see cref="Headers"/> holds every request header (case-insensitive names, repeated values comma-joined).
+/// </summary>
+public sealed record RecordedRequest(
+    string Method,
+    string Path,
+    string QueryString,
+    IReadOnlyDictionary<string, string> Headers,
+    int Status,
+    DateTimeOffset At);
+
+/// <summary>The request log: appended by concurrent requests, read as snapshots.</summary>
+internal sealed class RequestLog
+{
+    private readonly Lock _gate = new();
+    private readonly List<RecordedRequest> _requests = [];
+
+    public void Add(RecordedRequest request)
+    {
+        lock (_gate)
+        {
+            _requests.Add(request);
+        }
+    }
+
+    public IReadOnlyList<RecordedRequest> Snapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _requests];
+        }
+    }
+
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _requests.Clear();
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using SourceStripe.Simulator.Generation;
+using SourceStripe.Streams;
+
+namespace SourceStripe.Simulator;
+
+/// <summary>
+/// The simulated Stripe account: every object of every stream (children with their parent id) and the events.
+/// All reads return snapshots; the simulator and the tests may use it concurrently.
+/// </summary>
+public sealed class SimulatorAccount
+{
+    /// <summary>Stripe keeps events for 30 days.</summary>
+    public static readonly TimeSpan EventRetention = TimeSpan.FromDays(30);
+
+    private readonly Dictionary<string, StreamTable> _tables;
+    private readonly Func<DateTimeOffset> _clock;
+
+    internal SimulatorAccount(string accountId, int seed, Func<DateTimeOffset> clock, Dictionary<string, StreamTable> tables, long nextSequence)
+    {
+        AccountId = accountId;
+        Seed = seed;
+        _clock = clock;
+        _tables = tables;
+        NextSequence = nextSequence;
+    }
+
+    public string AccountId { get; }
+
+    /// <summary>The names of the 22 streams, as in streams.yaml.</summary>
+    public IReadOnlyList<string> Streams { get; } = [.. StreamCatalog.All.Select(s => s.Name)];
+
+    /// <summary>The simulator's "now".</summary>
+    public DateTimeOffset Now => _clock();
+
+    /// <summary>The events Stripe still keeps (the last 30 days, simulator clock), newest first.</summary>
+    public IReadOnlyList<SimulatedObject> Events => Objects("events");
+
+    internal Lock Gate { get; } = new();
+
+    internal int Seed { get; }
+
+    /// <summary>The sequence the next new id encodes (ids grow with creation order).</summary>
+    internal long NextSequence { get; set; }
+
+    /// <summary>How many objects were created on demand (each gets its own random generator).</summary>
+    internal long Mutations { get; set; }
+
+    internal long NowUnix => _clock().ToUnixTimeSeconds();
+
+    internal long RetentionStart => NowUnix - (long)EventRetention.TotalSeconds;
+
+    /// <summary>
+    /// Every live object of a stream, newest first. Subscriptions include canceled ones; deleted objects are gone;
+    /// events are those still retained. A child stream's objects come grouped by parent, in parent order.
+    /// </summary>
+    public IReadOnlyList<SimulatedObject> Objects(string stream)
+    {
+        lock (Gate)
+        {
+            var table = Table(stream);
+            var parentOrder = table.Descriptor?.Parent is { } parent ? Table(parent.Stream).Store().Items.Select(p => p.Id) : null;
+            var all = table.Snapshot(parentOrder);
+            if (stream == "events")
+            {
+                var start = RetentionStart;
+                all.RemoveAll(e => e.Created < start);
+            }
+            return all;
+        }
+    }
+
+    /// <summary>A parent's children in the order the child endpoint lists them.</summary>
+    public IReadOnlyList<SimulatedObject> Children(string stream, string parentId)
+    {
+        lock (Gate)
+        {
+            return [.. Table(stream).Store(parentId).Items];
+        }
+    }
+
+    /// <summary>A live object of the stream, or null.</summary>
+    public SimulatedObject? Find(string stream, string id)
+    {
+        lock (Gate)
+        {
+            return Table(stream).Find(id);
+        }
+    }
+
+    public int Count(string stream) => Objects(stream).Count;
+
+    internal StreamTable Table(string stream) =>
+        _tables.TryGetValue(stream, out var table) ? table : throw new ArgumentException($"Unknown stream '{stream}'.", nameof(stream));
+
+    /// <summary>Finds a live object of any stream by id (for expansion).</summary>
+    internal SimulatedObject? FindAnywhere(string id)
+    {
+        foreach (var table in _tables.Values)
+        {
+            if (table.Find(id) is { } found)
+            {
+                return found;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The next id for a new object or event.</summary>
+    internal string NewId(string prefix, ref Rng rng) => StripeIds.New(prefix, NextSequence++, ref rng);
+}

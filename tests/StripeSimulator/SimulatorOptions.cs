@@ -1,0 +1,51 @@
+using System.Collections.Frozen;
+
+namespace SourceStripe.Simulator;
+
+/// <summary>How a simulated account is generated and how the simulator answers.</summary>
+public sealed record SimulatorOptions
+{
+    /// <summary>The same options give byte-identical objects (given fixed <see cref="CreatedFrom"/>/<see cref="CreatedTo"/> or <see cref="Clock"/>).</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Objects of each top-level stream; child streams derive from their parents.</summary>
+    public int ObjectsPerStream { get; init; } = 20;
+
+    /// <summary>Per top-level stream (by name), a number of objects that replaces <see cref="ObjectsPerStream"/>:
+    /// e.g. 100,000 charges for a benchmark without 100,000 of everything else.</summary>
+    public IReadOnlyDictionary<string, int>? ObjectCounts { get; init; }
+
+    /// <summary>Start of the creation times; default: now - 400 days.</summary>
+    public DateTimeOffset CreatedFrom { get; init; }
+
+    /// <summary>End (exclusive) of the creation times; default: now - 1 hour.</summary>
+    public DateTimeOffset CreatedTo { get; init; }
+
+    /// <summary>0 = creation times uniform over the range; 0.8 = 80% of objects in the last 30 days of the range.</summary>
+    public double RecentSkew { get; init; }
+
+    public string SecretKey { get; init; } = "sk_test_simulator";
+
+    public string AccountId { get; init; } = "acct_simulator";
+
+    /// <summary>A restricted key: these streams' list endpoints (and their children's) answer 403.</summary>
+    public IReadOnlySet<string> ForbiddenStreams { get; init; } = FrozenSet<string>.Empty;
+
+    /// <summary>"Now" for the simulator (tests move time); default: the system clock.</summary>
+    public Func<DateTimeOffset>? Clock { get; init; }
+
+    internal int CountOf(string stream) => ObjectCounts is not null && ObjectCounts.TryGetValue(stream, out var n) ? n : ObjectsPerStream;
+
+    internal Func<DateTimeOffset> ClockOrSystem => Clock ?? (() => DateTimeOffset.UtcNow);
+
+    internal (long From, long To) CreatedRange(DateTimeOffset now)
+    {
+        var from = CreatedFrom == default ? now.AddDays(-400) : CreatedFrom;
+        var to = CreatedTo == default ? now.AddHours(-1) : CreatedTo;
+        if (to <= from)
+        {
+            throw new ArgumentException($"CreatedTo ({to:O}) must be after CreatedFrom ({from:O}).");
+        }
+        return (from.ToUnixTimeSeconds(), to.ToUnixTimeSeconds());
+    }
+}

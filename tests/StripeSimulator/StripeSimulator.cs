@@ -1,0 +1,111 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using SourceStripe.Simulator.Generation;
+
+namespace SourceStripe.Simulator;
+
+/// <summary>
+/// A fake of Stripe's list API on 127.0.0.1 (ephemeral port), serving a generated account. Tests mutate the
+/// account through <see cref="Create"/>, <see cref="Update"/> and <see cref="Delete"/>, which emit the events
+/// Stripe would, and inspect the requests the connector made through <see cref="Requests"/>.
+/// </summary>
+public sealed class StripeSimulator : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly RequestHandler _handler;
+    private readonly RequestLog _log;
+    private readonly Mutations _mutations;
+
+    private StripeSimulator(WebApplication app, RequestHandler handler, RequestLog log, SimulatorAccount account, Uri baseUrl)
+    {
+        _app = app;
+        _handler = handler;
+        _log = log;
+        Account = account;
+        BaseUrl = baseUrl;
+        _mutations = new Mutations(account);
+    }
+
+    /// <summary>http://127.0.0.1:PORT</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>The account's data, inspectable.</summary>
+    public SimulatorAccount Account { get; }
+
+    /// <summary>A snapshot of the requests answered so far, in order.</summary>
+    public IReadOnlyList<RecordedRequest> Requests => _log.Snapshot();
+
+    /// <summary>Generates the account and starts serving it on 127.0.0.1 with an ephemeral port.</summary>
+    public static Task<StripeSimulator> StartAsync(SimulatorOptions options, CancellationToken ct = default) =>
+        StartAsync(options, port: 0, ct);
+
+    /// <summary>As <see cref="StartAsync(SimulatorOptions, CancellationToken)"/>, on a chosen port (0: ephemeral).</summary>
+    public static async Task<StripeSimulator> StartAsync(SimulatorOptions options, int port, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.ObjectsPerStream);
+        var account = AccountGenerator.Generate(options);
+        var log = new RequestLog();
+        var handler = new RequestHandler(account, options, log);
+
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(IPAddress.Loopback, port);
+        });
+        var app = builder.Build();
+        app.Run(handler.HandleAsync);
+        await app.StartAsync(ct);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new StripeSimulator(app, handler, log, account, new Uri(address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal)));
+    }
+
+    public void ClearRequests() => _log.Clear();
+
+    /// <summary>The next <see cref="Fault.Times"/> requests matching the fault get it (faults queue in order).</summary>
+    public void InjectFault(Fault fault)
+    {
+        ArgumentNullException.ThrowIfNull(fault);
+        _handler.Faults.Add(fault);
+    }
+
+    /// <summary>Removes the faults not served yet.</summary>
+    public void ClearFaults() => _handler.Faults.Clear();
+
+    /// <summary>Requests per second (sliding, real time) over which requests answer 429 rate_limit; null: no limit.</summary>
+    public int? RateLimitPerSecond
+    {
+        get => _handler.Faults.RateLimit;
+        set => _handler.Faults.RateLimit = value;
+    }
+
+    /// <summary>From now on every request answers 401 (the key was rolled or deleted).</summary>
+    public void RevokeKey() => _handler.Revoked = true;
+
+    /// <summary>
+    /// Creates an object of the stream now (simulator clock), generated like the others and then passed to
+    /// <paramref name="edit"/>; emits the creation event Stripe would. Child streams need <paramref name="parentId"/>.
+    /// Returns a copy of the stored object.
+    /// </summary>
+    public JsonObject Create(string stream, Action<JsonObject>? edit = null, string? parentId = null) =>
+        _mutations.Create(stream, edit, parentId);
+
+    /// <summary>Applies <paramref name="edit"/> to the object and emits the update event Stripe would, with
+    /// <c>previous_attributes</c>. Returns a copy of the stored object.</summary>
+    public JsonObject Update(string stream, string id, Action<JsonObject> edit) => _mutations.Update(stream, id, edit);
+
+    /// <summary>Deletes the object (cancels a subscription) and emits the event Stripe would.</summary>
+    public void Delete(string stream, string id) => _mutations.Delete(stream, id);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
