@@ -10,6 +10,12 @@ public sealed record AdvancedConfig(Uri BaseUrl)
 {
     public static readonly Uri DefaultBaseUrl = new("https://api.stripe.com");
 
+    /// <summary>How long one request may take, retries included, before the capture fails.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long one attempt may take before it is abandoned and retried.</summary>
+    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     public static AdvancedConfig Default { get; } = new(DefaultBaseUrl);
 }
 

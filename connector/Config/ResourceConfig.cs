@@ -4,8 +4,16 @@ using SourceStripe.Streams;
 namespace SourceStripe.Config;
 
 /// <summary>A binding's resource configuration, validated against the stream catalog.</summary>
-public sealed record ResourceConfig(StreamDescriptor Stream, SyncMode SyncMode)
+public sealed record ResourceConfig(StreamDescriptor Stream, SyncMode SyncMode, TimeSpan Interval)
 {
+    /// <summary>Incremental polls are cheap (only new objects): every five minutes.</summary>
+    public static readonly TimeSpan DefaultIncrementalInterval = TimeSpan.FromMinutes(5);
+
+    /// <summary>A full refresh re-reads the whole resource: once a day.</summary>
+    public static readonly TimeSpan DefaultFullRefreshInterval = TimeSpan.FromDays(1);
+
+    public static TimeSpan DefaultInterval(SyncMode mode) => mode == SyncMode.Incremental ? DefaultIncrementalInterval : DefaultFullRefreshInterval;
+
     public static string SyncModeName(SyncMode mode) => mode == SyncMode.Incremental ? "incremental" : "full_refresh";
 
     public static bool TryParseSyncMode(string text, out SyncMode mode)
@@ -56,6 +64,19 @@ public sealed record ResourceConfig(StreamDescriptor Stream, SyncMode SyncMode)
             syncMode = parsed;
         }
 
-        return stream is not null && syncMode is { } mode ? new ResourceConfig(stream, mode) : null;
+        TimeSpan? interval = null;
+        if (obj.TryGetProperty("interval", out var intervalElement) && intervalElement.ValueKind != JsonValueKind.Null)
+        {
+            if (intervalElement.ValueKind != JsonValueKind.String || !IsoDuration.TryParse(intervalElement.GetString()!, out var parsedInterval) || parsedInterval <= TimeSpan.Zero)
+            {
+                problems.Add(path + ".interval", $"expected a positive ISO 8601 duration such as PT5M or PT1H, got {EndpointConfig.Describe(intervalElement)}");
+            }
+            else
+            {
+                interval = parsedInterval;
+            }
+        }
+
+        return stream is not null && syncMode is { } mode ? new ResourceConfig(stream, mode, interval ?? DefaultInterval(mode)) : null;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using SourceStripe.Capture;
 using SourceStripe.Config;
 using SourceStripe.Logging;
 using SourceStripe.Stripe;
@@ -15,6 +16,9 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly Func<EndpointConfig, StripeClient> _clientFactory = clientFactory ?? (config => new StripeClient(config));
+
+    /// <summary>How far behind now incremental polls stop (tests shorten it).</summary>
+    public TimeSpan ListLag { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Serves the first request; returns the process exit code.</summary>
     public async Task<int> RunAsync(CancellationToken cancellation)
@@ -57,7 +61,7 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
                 { Discover: { } discover } => HandleDiscover(discover),
                 { Validate: { } validate } => await HandleValidateAsync(validate, cancellation).ConfigureAwait(false),
                 { Apply: { } apply } => HandleApply(apply),
-                { Open: not null } => Fail("This build of source-stripe cannot run captures yet (open): use spec, discover, validate or apply"),
+                { Open: { } open } => await new CaptureSession(open, reader, output.Stream, clock, _clientFactory) { ListLag = ListLag }.RunAsync(cancellation).ConfigureAwait(false),
                 _ => Fail("Unknown request: expected one of spec, discover, validate, apply or open as the request's member"),
             };
         }

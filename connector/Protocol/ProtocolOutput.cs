@@ -15,6 +15,9 @@ public sealed class ProtocolOutput(Stream stdout)
     private readonly Lock _gate = new();
     private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
 
+    /// <summary>The underlying stream, handed to the capture's own ordered writer after <c>open</c>.</summary>
+    public Stream Stream => stdout;
+
     /// <summary>Writes one message built by <paramref name="write"/> (which writes one JSON object) and flushes.</summary>
     public void WriteLine(Action<Utf8JsonWriter> write)
     {

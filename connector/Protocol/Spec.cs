@@ -124,6 +124,13 @@ public static class Spec
         json.WriteEndArray();
         json.WriteEndObject();
 
+        json.WriteStartObject("interval");
+        json.WriteString("type", "string");
+        json.WriteString("format", "duration");
+        json.WriteString("title", "Interval");
+        json.WriteString("description", $"How often to poll for new objects (incremental, default {IsoDuration.Format(ResourceConfig.DefaultIncrementalInterval)}) or start a new pass (full_refresh, default {IsoDuration.Format(ResourceConfig.DefaultFullRefreshInterval)}), as an ISO 8601 duration such as PT5M.");
+        json.WriteEndObject();
+
         json.WriteEndObject();
         json.WriteEndObject();
     }

@@ -1,7 +1,12 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Reflection;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
 using SourceStripe.Config;
+using SourceStripe.Logging;
 using SourceStripe.Streams;
 
 namespace SourceStripe.Stripe;
@@ -12,7 +17,10 @@ namespace SourceStripe.Stripe;
 /// </summary>
 public sealed class StripeClient : IDisposable
 {
+    private const int MaxBodyBytes = 64 * 1024 * 1024;
+
     private readonly HttpClient _http;
+    private readonly ResiliencePipeline _pipeline;
     private readonly Uri _baseUrl;
     private readonly string _prefix;
 
@@ -23,8 +31,10 @@ public sealed class StripeClient : IDisposable
         _prefix = _baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
         _http = new HttpClient(handler ?? CreateHandler(), disposeHandler: true)
         {
-            Timeout = TimeSpan.FromSeconds(60),
+            // Each attempt's time is bounded by the resilience pipeline instead.
+            Timeout = Timeout.InfiniteTimeSpan,
         };
+        _pipeline = BuildPipeline(config.Advanced);
         var headers = _http.DefaultRequestHeaders;
         headers.TryAddWithoutValidation("Authorization", config.ClientSecret.AuthorizationHeaderValue);
         headers.Add("Stripe-Version", StripeApiVersion.Pinned);
@@ -56,6 +66,102 @@ public sealed class StripeClient : IDisposable
         var body = await response.Content.ReadAsByteArrayAsync(cancellation).ConfigureAwait(false);
         return new StripeResponse(response.StatusCode, body);
     }
+
+    /// <summary>
+    /// Reads one list page, retrying transient failures (connection errors, timeouts, 409/429/5xx,
+    /// truncated or malformed bodies) with exponential backoff and jitter, honouring Stripe-Should-Retry
+    /// and Retry-After, within the total time allowed for a request.
+    /// </summary>
+    public ValueTask<ListPage> ListAsync(string pathAndQuery, string? cursorField, string? embeddedField, CancellationToken cancellation) =>
+        _pipeline.ExecuteAsync(async token =>
+        {
+            var (buffer, length) = await GetBodyAsync(pathAndQuery, token).ConfigureAwait(false);
+            return ListPage.Parse(buffer, length, cursorField, embeddedField);
+        }, cancellation);
+
+    /// <summary>GETs a path into a pooled buffer; an error status becomes <see cref="StripeApiException"/>.</summary>
+    private async Task<(byte[] Buffer, int Length)> GetBodyAsync(string pathAndQuery, CancellationToken cancellation)
+    {
+        using var response = await _http.GetAsync(new Uri(_prefix + pathAndQuery), HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
+        var declared = response.Content.Headers.ContentLength;
+        var buffer = ArrayPool<byte>.Shared.Rent(declared is > 0 and < MaxBodyBytes ? (int)declared.Value : 64 * 1024);
+        var length = 0;
+        try
+        {
+            await using var body = await response.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false);
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (buffer.Length >= MaxBodyBytes)
+                    {
+                        throw new StripeResponseException($"the response to GET {pathAndQuery.Split('?')[0]} is larger than {MaxBodyBytes / (1024 * 1024)} MiB");
+                    }
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+                var read = await body.ReadAsync(buffer.AsMemory(length), cancellation).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+                length += read;
+            }
+            if (declared is { } expected && expected != length)
+            {
+                throw new StripeResponseException($"the response to GET {pathAndQuery.Split('?')[0]} ended after {length} of {expected} bytes");
+            }
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new StripeApiException(response.StatusCode, StripeError.Parse(buffer.AsSpan(0, length)), pathAndQuery, ShouldRetryHeader(response), RetryAfter(response));
+            }
+            return (buffer, length);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    private static bool? ShouldRetryHeader(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Stripe-Should-Retry", out var values) && values.FirstOrDefault() is { } value
+            ? string.Equals(value, "true", StringComparison.OrdinalIgnoreCase)
+            : null;
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response) =>
+        response.Headers.RetryAfter?.Delta
+        ?? (response.Headers.RetryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+
+    private static ResiliencePipeline BuildPipeline(AdvancedConfig advanced) => new ResiliencePipelineBuilder()
+        .AddTimeout(advanced.RequestTimeout)
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome.Exception)),
+            MaxRetryAttempts = int.MaxValue,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(500),
+            MaxDelay = TimeSpan.FromSeconds(30),
+            DelayGenerator = args => ValueTask.FromResult(
+                args.Outcome.Exception is StripeApiException { RetryAfter: { } after } && after > TimeSpan.Zero ? (TimeSpan?)after : null),
+            OnRetry = args =>
+            {
+                Log.Warn("Retrying a Stripe request", ("attempt", args.AttemptNumber + 1), ("delay", args.RetryDelay), ("reason", args.Outcome.Exception?.Message));
+                return ValueTask.CompletedTask;
+            },
+        })
+        .AddTimeout(advanced.AttemptTimeout)
+        .Build();
+
+    private static bool IsTransient(Exception? exception) => exception switch
+    {
+        StripeApiException api => api.IsTransient,
+        StripeResponseException or HttpRequestException or IOException or TimeoutRejectedException => true,
+        _ => false,
+    };
 
     public void Dispose() => _http.Dispose();
 }

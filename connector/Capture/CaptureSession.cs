@@ -1,0 +1,161 @@
+using System.Net;
+using System.Text.Json;
+using SourceStripe.Config;
+using SourceStripe.Logging;
+using SourceStripe.Protocol;
+using SourceStripe.Stripe;
+
+namespace SourceStripe.Capture;
+
+/// <summary>
+/// Serves <c>open</c>: answers <c>opened</c>, runs every binding concurrently until stdin closes, then
+/// writes each binding's last checkpoint and returns 0; a binding that fails ends the capture with one
+/// sentence and 1, after the others have checkpointed what they captured.
+/// </summary>
+public sealed class CaptureSession(OpenRequest request, TextReader stdin, Stream stdout, TimeProvider clock, Func<EndpointConfig, StripeClient> clientFactory)
+{
+    public TimeSpan ListLag { get; init; } = TimeSpan.FromSeconds(30);
+
+    public async Task<int> RunAsync(CancellationToken cancellation)
+    {
+        var capture = request.Capture ?? throw new ConfigException("Invalid open request: open.capture is missing; expected the capture specification");
+        var problems = new ConfigProblems();
+        var config = EndpointConfig.Parse(capture.Config, problems, clock.GetUtcNow());
+        var bindings = ParseBindings(capture.Bindings ?? [], problems);
+        var state = ParseState(request.State, problems);
+        if (problems.Any || config is null || state is null)
+        {
+            throw new ConfigException(problems.Summary("capture"));
+        }
+
+        var output = new CaptureOutput(stdout);
+        output.WriteRaw("{\"opened\":{\"explicitAcknowledgements\":false}}\n"u8);
+        using var client = clientFactory(config);
+        var context = new CaptureContext(config, client, output, clock) { ListLag = ListLag };
+        var captures = bindings
+            .Select(b => new BindingCapture(context, b, state.Bindings.GetValueOrDefault(b.StateKey)))
+            .ToList();
+        Log.Info($"Capturing {captures.Count} streams", ("streams", string.Join(",", bindings.Select(b => b.Stream.Name))));
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        _ = WatchStdinAsync(stop);
+        var running = captures.Select((c, i) => RunBindingAsync(c, bindings[i], stop)).ToList();
+        var failures = await Task.WhenAll(running).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+
+        // Whatever each binding gathered since its last checkpoint is consistent with its state: flush both.
+        foreach (var c in captures)
+        {
+            c.Flush();
+        }
+        Log.Info("Capture stopped", ("documents", output.Documents), ("checkpoints", output.Checkpoints));
+
+        var failure = failures.FirstOrDefault(f => f is not null);
+        if (failure is not null)
+        {
+            Log.Error(failure);
+            return 1;
+        }
+        return 0;
+    }
+
+    /// <summary>Runs one binding; returns the sentence to fail with, or null when it stopped cleanly.</summary>
+    private static async Task<string?> RunBindingAsync(BindingCapture capture, BoundStream binding, CancellationTokenSource stop)
+    {
+        try
+        {
+            await capture.RunAsync(stop.Token).ConfigureAwait(false);
+            return null;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (Exception e)
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            Log.Debug($"Binding {binding.Stream.Name} failed", ("exception", e.ToString()));
+            return Explain(binding, e);
+        }
+    }
+
+    /// <summary>One sentence a user can act on, for the error Flow shows.</summary>
+    public static string Explain(BoundStream binding, Exception e) => e switch
+    {
+        StripeApiException { Status: HttpStatusCode.Unauthorized } =>
+            $"Stripe rejected the secret key (401) while reading {binding.Stream.Name}: the key was revoked, rolled or is wrong; update client_secret and restart the capture",
+        StripeApiException { Status: HttpStatusCode.Forbidden } api =>
+            $"The key lacks read access to {binding.Stream.Name} (Stripe answered 403{(api.Error is { Message.Length: > 0 } ? ": " + api.Error.Message : "")}); grant it Read in the restricted key's permissions or remove the binding",
+        StripeApiException api => $"Capturing {binding.Stream.Name} failed: {api.Message}",
+        Polly.Timeout.TimeoutRejectedException => $"Capturing {binding.Stream.Name} failed: Stripe did not answer within the time allowed for a request, retries included",
+        HttpRequestException http => $"Capturing {binding.Stream.Name} failed: could not reach Stripe: {http.Message}",
+        StripeResponseException bad => $"Capturing {binding.Stream.Name} failed: Stripe sent a response that could not be read: {bad.Message}",
+        _ => $"Capturing {binding.Stream.Name} failed unexpectedly: {e.GetType().Name}: {e.Message}",
+    };
+
+    /// <summary>Reads stdin until it closes, then stops the capture. Acknowledgements need no answer.</summary>
+    private async Task WatchStdinAsync(CancellationTokenSource stop)
+    {
+        try
+        {
+            while (await stdin.ReadLineAsync(stop.Token).ConfigureAwait(false) is { } line)
+            {
+                if (line.Trim().Length > 0 && !line.Contains("\"acknowledge\"", StringComparison.Ordinal))
+                {
+                    Log.Warn("Ignoring an unexpected message during the capture", ("length", line.Length));
+                }
+            }
+            Log.Info("stdin closed: stopping the capture");
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        catch (IOException)
+        {
+        }
+        await stop.CancelAsync().ConfigureAwait(false);
+    }
+
+    private static List<BoundStream> ParseBindings(List<CaptureBinding> bindings, ConfigProblems problems)
+    {
+        var configs = ProtocolHandler.ParseBindings(bindings.Select(b => b.ResourceConfig).ToList(), problems);
+        if (configs.Count != bindings.Count)
+        {
+            return [];
+        }
+        // stateKey identifies a binding's state across runs; bindings may be added, removed or reordered.
+        return [.. bindings.Select((b, i) => new BoundStream(i, b.StateKey is { Length: > 0 } key ? key : configs[i].Stream.Name,
+            configs[i].Stream, configs[i].SyncMode, configs[i].Interval, b.Backfill))];
+    }
+
+    private static CaptureState? ParseState(JsonElement? state, ConfigProblems problems)
+    {
+        if (state is null || state.Value.ValueKind == JsonValueKind.Null)
+        {
+            return new CaptureState();
+        }
+        if (state.Value.ValueKind != JsonValueKind.Object)
+        {
+            problems.Add("open.state", $"expected an object (the merged checkpoints), got {EndpointConfig.KindName(state.Value.ValueKind)}");
+            return null;
+        }
+        foreach (var property in state.Value.EnumerateObject())
+        {
+            if (property.Name != "bindingStateV1")
+            {
+                problems.Add("open.state", $"expected state written by this connector ({{\"bindingStateV1\":…}}), found \"{property.Name}\"; reset the capture's state or backfill it again");
+                return null;
+            }
+        }
+        try
+        {
+            return state.Value.Deserialize(StateJson.Default.CaptureState) ?? new CaptureState();
+        }
+        catch (JsonException e)
+        {
+            problems.Add("open.state.bindingStateV1" + (e.Path is { Length: > 1 } p ? p[1..] : ""), "is not state this connector wrote; reset the capture's state or backfill it again");
+            return null;
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Text.Json.Nodes;
+
+namespace SourceStripe.Tests.Capture;
+
+/// <summary>What a capture wrote to stdout, read as the Flow runtime reads it: documents and merged state.</summary>
+public sealed class CaptureTranscript
+{
+    private readonly Lock _gate = new();
+    private readonly List<(int Binding, JsonObject Document)> _documents = [];
+    private readonly List<string> _lines = [];
+    private JsonNode? _committedState;
+    private int _committedDocuments;
+
+    public CaptureTranscript(JsonNode? initialState = null) => _committedState = initialState?.DeepClone() ?? new JsonObject();
+
+    public bool Opened { get; private set; }
+
+    public int Checkpoints { get; private set; }
+
+    /// <summary>Parses one stdout line; anything but a protocol message fails the test.</summary>
+    public void Add(string line)
+    {
+        var message = JsonNode.Parse(line)!.AsObject();
+        lock (_gate)
+        {
+            _lines.Add(line);
+            if (message["opened"] is not null)
+            {
+                Assert.False(Opened, "opened twice");
+                Opened = true;
+            }
+            else if (message["captured"] is { } captured)
+            {
+                Assert.True(Opened, "captured before opened");
+                _documents.Add((captured["binding"]!.GetValue<int>(), captured["doc"]!.AsObject()));
+            }
+            else if (message["checkpoint"] is { } checkpoint)
+            {
+                Assert.True(checkpoint["state"]!["mergePatch"]!.GetValue<bool>());
+                _committedState = MergePatch.Apply(_committedState, checkpoint["state"]!["updated"]);
+                _committedDocuments = _documents.Count;
+                Checkpoints++;
+            }
+            else
+            {
+                Assert.Fail("unexpected stdout line: " + line);
+            }
+        }
+    }
+
+    public IReadOnlyList<(int Binding, JsonObject Document)> Documents
+    {
+        get { lock (_gate) { return [.. _documents]; } }
+    }
+
+    /// <summary>Documents a checkpoint has committed: what survives a crash.</summary>
+    public IReadOnlyList<(int Binding, JsonObject Document)> CommittedDocuments
+    {
+        get { lock (_gate) { return [.. _documents.Take(_committedDocuments)]; } }
+    }
+
+    public JsonNode State
+    {
+        get { lock (_gate) { return _committedState!.DeepClone(); } }
+    }
+
+    public int LineCount
+    {
+        get { lock (_gate) { return _lines.Count; } }
+    }
+
+    /// <summary>Pending ranges of a binding's committed state, or -1 before it has any.</summary>
+    public int PendingRanges(string stateKey)
+    {
+        lock (_gate)
+        {
+            var binding = _committedState?["bindingStateV1"]?[stateKey];
+            return binding is null ? -1 : binding["pending"]?.AsObject().Count ?? 0;
+        }
+    }
+}

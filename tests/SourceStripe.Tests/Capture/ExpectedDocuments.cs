@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+using SourceStripe.Simulator;
+using SourceStripe.Streams;
+
+namespace SourceStripe.Tests.Capture;
+
+/// <summary>What a capture of the simulator's account must yield, per stream: each object with the fields the connector adds.</summary>
+public static class ExpectedDocuments
+{
+    /// <summary>Documents by id of <paramref name="stream"/> whose (parent's) creation time is at or after <paramref name="from"/>.</summary>
+    public static Dictionary<string, JsonObject> For(StripeSimulator stripe, string stream, long from = long.MinValue)
+    {
+        var descriptor = StreamCatalog.Find(stream)!;
+        var result = new Dictionary<string, JsonObject>();
+        if (descriptor.Parent is { } parent)
+        {
+            foreach (var owner in stripe.Account.Objects(parent.Stream).Where(p => p.Created >= from))
+            {
+                foreach (var child in stripe.Account.Children(stream, owner.Id))
+                {
+                    var document = child.ToJsonObject();
+                    document[parent.IdField] = owner.Id;
+                    result[child.Id] = document;
+                }
+            }
+        }
+        else
+        {
+            foreach (var item in stripe.Account.Objects(stream).Where(o => o.Created >= from))
+            {
+                result[item.Id] = item.ToJsonObject();
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The last document captured for each id of one binding.</summary>
+    public static Dictionary<string, JsonObject> Captured(IEnumerable<(int Binding, JsonObject Document)> documents, int binding) =>
+        documents.Where(d => d.Binding == binding)
+            .GroupBy(d => d.Document["id"]!.GetValue<string>())
+            .ToDictionary(g => g.Key, g => g.Last().Document);
+
+    public static void AssertSame(Dictionary<string, JsonObject> expected, Dictionary<string, JsonObject> actual, string stream)
+    {
+        var missing = expected.Keys.Except(actual.Keys).ToList();
+        var extra = actual.Keys.Except(expected.Keys).ToList();
+        Assert.True(missing.Count == 0 && extra.Count == 0,
+            $"{stream}: {missing.Count} missing ({string.Join(",", missing.Take(5))}), {extra.Count} unexpected ({string.Join(",", extra.Take(5))})");
+        foreach (var (id, document) in expected)
+        {
+            Assert.True(JsonNode.DeepEquals(document, actual[id]), $"{stream} {id} differs:\nexpected {document.ToJsonString()}\nactual   {actual[id].ToJsonString()}");
+        }
+    }
+}

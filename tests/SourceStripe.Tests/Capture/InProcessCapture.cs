@@ -1,0 +1,111 @@
+using System.IO.Pipelines;
+using System.Text;
+using System.Text.Json.Nodes;
+using SourceStripe.Protocol;
+
+namespace SourceStripe.Tests.Capture;
+
+/// <summary>
+/// Runs <c>open</c> through the production protocol handler in this process, with a stdin the test can
+/// close and a stdout read line by line into a <see cref="CaptureTranscript"/>.
+/// </summary>
+public sealed class InProcessCapture : IAsyncDisposable
+{
+    private readonly Pipe _stdin = new();
+    private readonly CancellationTokenSource _abort = new();
+
+    private InProcessCapture(CaptureTranscript transcript) => Transcript = transcript;
+
+    public CaptureTranscript Transcript { get; }
+
+    public Task<int> Exit { get; private set; } = Task.FromResult(0);
+
+    public static async Task<InProcessCapture> StartAsync(string openRequest, TimeProvider? clock = null, TimeSpan? listLag = null, JsonNode? initialState = null)
+    {
+        var run = new InProcessCapture(new CaptureTranscript(initialState));
+        var stdout = new LineStream(run.Transcript.Add);
+        var handler = new ProtocolHandler(run._stdin.Reader.AsStream(), new ProtocolOutput(stdout), clock ?? TimeProvider.System)
+        {
+            ListLag = listLag ?? TimeSpan.Zero,
+        };
+        run.Exit = Task.Run(() => handler.RunAsync(run._abort.Token));
+        await run._stdin.Writer.WriteAsync(Encoding.UTF8.GetBytes(openRequest + "\n"));
+        return run;
+    }
+
+    public async Task WaitUntilAsync(Func<CaptureTranscript, bool> condition, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (!condition(Transcript))
+        {
+            if (Exit.IsCompleted)
+            {
+                Assert.Fail($"the capture exited ({await Exit}) before the condition held");
+            }
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the capture");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Closes stdin, as Flow does to stop a capture, and returns the exit code.</summary>
+    public async Task<int> StopAsync()
+    {
+        await _stdin.Writer.CompleteAsync();
+        return await Exit.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stdin.Writer.CompleteAsync();
+        await _abort.CancelAsync();
+        try
+        {
+            await Exit.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (Exception) when (Exit.IsFaulted || Exit.IsCanceled)
+        {
+        }
+        _abort.Dispose();
+    }
+
+    /// <summary>A write-only stream that hands each complete line to a callback.</summary>
+    private sealed class LineStream(Action<string> onLine) : Stream
+    {
+        private readonly MemoryStream _partial = new();
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            lock (_partial)
+            {
+                while (!buffer.IsEmpty)
+                {
+                    var newline = buffer.IndexOf((byte)'\n');
+                    if (newline < 0)
+                    {
+                        _partial.Write(buffer);
+                        return;
+                    }
+                    _partial.Write(buffer[..newline]);
+                    onLine(Encoding.UTF8.GetString(_partial.GetBuffer(), 0, (int)_partial.Length));
+                    _partial.SetLength(0);
+                    buffer = buffer[(newline + 1)..];
+                }
+            }
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}

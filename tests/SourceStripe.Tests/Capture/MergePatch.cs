@@ -1,0 +1,28 @@
+using System.Text.Json.Nodes;
+
+namespace SourceStripe.Tests.Capture;
+
+/// <summary>RFC 7396 JSON merge patch, as the Flow runtime applies checkpoints.</summary>
+public static class MergePatch
+{
+    public static JsonNode? Apply(JsonNode? target, JsonNode? patch)
+    {
+        if (patch is not JsonObject patchObject)
+        {
+            return patch?.DeepClone();
+        }
+        var result = target is JsonObject t ? (JsonObject)t.DeepClone() : [];
+        foreach (var (name, value) in patchObject)
+        {
+            if (value is null)
+            {
+                result.Remove(name);
+            }
+            else
+            {
+                result[name] = Apply(result[name], value);
+            }
+        }
+        return result;
+    }
+}
