@@ -1,84 +1,63 @@
-using System.Buffers;
-using System.Text.Encodings.Web;
 using System.Text.Json;
+using SourceStripe.Protocol;
 
 namespace SourceStripe.Capture;
 
 /// <summary>
-/// The ordered writer of a capture's stdout. A binding hands over a batch of <c>captured</c> lines
-/// together with the checkpoint that covers them; both are written under one lock, documents first, so
-/// a checkpoint is never ahead of its documents and no two bindings' bytes interleave.
+/// A capture's view of stdout. A binding hands over a batch of <c>captured</c> lines together with the
+/// checkpoint that covers them; both go out in one write, documents first, so a checkpoint is never
+/// ahead of its documents and no two bindings' bytes interleave.
 /// </summary>
-public sealed class CaptureOutput(Stream stdout)
+public sealed class CaptureOutput(ProtocolOutput output)
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private long _documents;
+    private long _checkpoints;
 
-    private readonly Lock _gate = new();
-    private readonly ArrayBufferWriter<byte> _checkpoint = new(1024);
+    public long Documents => Interlocked.Read(ref _documents);
 
-    public long Documents { get; private set; }
+    public long Checkpoints => Interlocked.Read(ref _checkpoints);
 
-    public long Checkpoints { get; private set; }
+    public void Opened() => output.WriteLine(json =>
+    {
+        json.WriteStartObject();
+        json.WriteStartObject("opened");
+        json.WriteBoolean("explicitAcknowledgements", false);
+        json.WriteEndObject();
+        json.WriteEndObject();
+    });
 
-    /// <summary>Writes <paramref name="documents"/> (whole captured lines) then the binding's checkpoint, and flushes.</summary>
+    /// <summary>Writes <paramref name="documents"/> (whole captured lines) then the binding's checkpoint.</summary>
     public void Commit(ReadOnlySpan<byte> documents, int documentCount, string stateKey, BindingState state)
     {
-        lock (_gate)
-        {
-            stdout.Write(documents);
-            WriteCheckpoint(stateKey, state);
-            Documents += documentCount;
-        }
-    }
-
-    /// <summary>Writes a line before any capture output (the <c>opened</c> response).</summary>
-    public void WriteRaw(ReadOnlySpan<byte> line)
-    {
-        lock (_gate)
-        {
-            stdout.Write(line);
-            stdout.Flush();
-        }
+        output.Write(documents, json => WriteCheckpoint(json, stateKey, state));
+        Interlocked.Add(ref _documents, documentCount);
     }
 
     /// <summary>A checkpoint that clears a binding's state before it starts over.</summary>
-    public void Reset(string stateKey)
-    {
-        lock (_gate)
-        {
-            WriteCheckpoint(stateKey, null);
-        }
-    }
+    public void Reset(string stateKey) => output.Write([], json => WriteCheckpoint(json, stateKey, null));
 
-    private void WriteCheckpoint(string stateKey, BindingState? state)
+    private void WriteCheckpoint(Utf8JsonWriter json, string stateKey, BindingState? state)
     {
-        _checkpoint.ResetWrittenCount();
-        using (var json = new Utf8JsonWriter(_checkpoint, WriterOptions))
+        json.WriteStartObject();
+        json.WriteStartObject("checkpoint");
+        json.WriteStartObject("state");
+        json.WriteStartObject("updated");
+        json.WriteStartObject("bindingStateV1");
+        json.WritePropertyName(stateKey);
+        if (state is null)
         {
-            json.WriteStartObject();
-            json.WriteStartObject("checkpoint");
-            json.WriteStartObject("state");
-            json.WriteStartObject("updated");
-            json.WriteStartObject("bindingStateV1");
-            json.WritePropertyName(stateKey);
-            if (state is null)
-            {
-                json.WriteNullValue();
-            }
-            else
-            {
-                JsonSerializer.Serialize(json, state, StateJson.Default.BindingState);
-            }
-            json.WriteEndObject();
-            json.WriteEndObject();
-            json.WriteBoolean("mergePatch", true);
-            json.WriteEndObject();
-            json.WriteEndObject();
-            json.WriteEndObject();
+            json.WriteNullValue();
         }
-        _checkpoint.Write("\n"u8);
-        stdout.Write(_checkpoint.WrittenSpan);
-        stdout.Flush();
-        Checkpoints++;
+        else
+        {
+            JsonSerializer.Serialize(json, state, StateJson.Default.BindingState);
+        }
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.WriteBoolean("mergePatch", true);
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.WriteEndObject();
+        Interlocked.Increment(ref _checkpoints);
     }
 }

@@ -12,7 +12,7 @@ namespace SourceStripe.Capture;
 /// writes each binding's last checkpoint and returns 0; a binding that fails ends the capture with one
 /// sentence and 1, after the others have checkpointed what they captured.
 /// </summary>
-public sealed class CaptureSession(OpenRequest request, TextReader stdin, Stream stdout, TimeProvider clock, Func<EndpointConfig, StripeClient> clientFactory)
+public sealed class CaptureSession(OpenRequest request, TextReader stdin, ProtocolOutput stdout, TimeProvider clock, Func<EndpointConfig, StripeClient> clientFactory)
 {
     public TimeSpan ListLag { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -29,7 +29,7 @@ public sealed class CaptureSession(OpenRequest request, TextReader stdin, Stream
         }
 
         var output = new CaptureOutput(stdout);
-        output.WriteRaw("{\"opened\":{\"explicitAcknowledgements\":false}}\n"u8);
+        output.Opened();
         using var client = clientFactory(config);
         var context = new CaptureContext(config, client, output, clock) { ListLag = ListLag };
         var captures = bindings

@@ -61,7 +61,7 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
                 { Discover: { } discover } => HandleDiscover(discover),
                 { Validate: { } validate } => await HandleValidateAsync(validate, cancellation).ConfigureAwait(false),
                 { Apply: { } apply } => HandleApply(apply),
-                { Open: { } open } => await new CaptureSession(open, reader, output.Stream, clock, _clientFactory) { ListLag = ListLag }.RunAsync(cancellation).ConfigureAwait(false),
+                { Open: { } open } => await new CaptureSession(open, reader, output, clock, _clientFactory) { ListLag = ListLag }.RunAsync(cancellation).ConfigureAwait(false),
                 _ => Fail("Unknown request: expected one of spec, discover, validate, apply or open as the request's member"),
             };
         }

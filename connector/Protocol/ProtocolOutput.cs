@@ -5,31 +5,38 @@ using System.Text.Json;
 namespace SourceStripe.Protocol;
 
 /// <summary>
-/// The only writer of stdout: whole protocol lines, each written under one lock so concurrent producers
-/// can never interleave bytes.
+/// The only writer of stdout: whole protocol lines, each batch written under one lock so concurrent
+/// producers can never interleave bytes, and flushed before the lock is released.
 /// </summary>
 public sealed class ProtocolOutput(Stream stdout)
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly Lock _gate = new();
-    private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
+    private readonly ArrayBufferWriter<byte> _buffer = new(16 * 1024);
 
-    /// <summary>The underlying stream, handed to the capture's own ordered writer after <c>open</c>.</summary>
-    public Stream Stream => stdout;
+    /// <summary>Writes one message built by <paramref name="write"/> (one JSON object) as a line.</summary>
+    public void WriteLine(Action<Utf8JsonWriter> write) => Write([], write);
 
-    /// <summary>Writes one message built by <paramref name="write"/> (which writes one JSON object) and flushes.</summary>
-    public void WriteLine(Action<Utf8JsonWriter> write)
+    /// <summary>
+    /// Writes <paramref name="lines"/> (complete protocol lines, such as captured documents), then the
+    /// message built by <paramref name="message"/>, so that the message follows what it covers.
+    /// </summary>
+    public void Write(ReadOnlySpan<byte> lines, Action<Utf8JsonWriter>? message)
     {
         lock (_gate)
         {
-            _buffer.ResetWrittenCount();
-            using (var json = new Utf8JsonWriter(_buffer, WriterOptions))
+            stdout.Write(lines);
+            if (message is not null)
             {
-                write(json);
+                _buffer.ResetWrittenCount();
+                using (var json = new Utf8JsonWriter(_buffer, WriterOptions))
+                {
+                    message(json);
+                }
+                _buffer.Write("\n"u8);
+                stdout.Write(_buffer.WrittenSpan);
             }
-            _buffer.Write("\n"u8);
-            stdout.Write(_buffer.WrittenSpan);
             stdout.Flush();
         }
     }
