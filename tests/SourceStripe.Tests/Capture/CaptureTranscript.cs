@@ -9,6 +9,7 @@ public sealed class CaptureTranscript
     private readonly List<(int Binding, JsonObject Document)> _documents = [];
     private readonly List<string> _lines = [];
     private JsonNode? _committedState;
+    private JsonNode? _thisRunState = new JsonObject();
     private int _committedDocuments;
 
     public CaptureTranscript(JsonNode? initialState = null) => _committedState = initialState?.DeepClone() ?? new JsonObject();
@@ -38,6 +39,7 @@ public sealed class CaptureTranscript
             {
                 Assert.True(checkpoint["state"]!["mergePatch"]!.GetValue<bool>());
                 _committedState = MergePatch.Apply(_committedState, checkpoint["state"]!["updated"]);
+                _thisRunState = MergePatch.Apply(_thisRunState, checkpoint["state"]!["updated"]);
                 _committedDocuments = _documents.Count;
                 Checkpoints++;
             }
@@ -69,13 +71,24 @@ public sealed class CaptureTranscript
         get { lock (_gate) { return _lines.Count; } }
     }
 
-    /// <summary>Pending ranges of a binding's committed state, or -1 before it has any.</summary>
+    /// <summary>Pending ranges of a binding's state as checkpointed by this run, or -1 before it checkpointed.</summary>
     public int PendingRanges(string stateKey)
     {
         lock (_gate)
         {
-            var binding = _committedState?["bindingStateV1"]?[stateKey];
-            return binding is null ? -1 : binding["pending"]?.AsObject().Count ?? 0;
+            return Pending(_thisRunState, stateKey);
         }
     }
+
+    /// <summary>Pending ranges of a binding in the whole committed state (earlier runs included), or -1.</summary>
+    public int PendingRangesOverall(string stateKey)
+    {
+        lock (_gate)
+        {
+            return Pending(_committedState, stateKey);
+        }
+    }
+
+    private static int Pending(JsonNode? state, string stateKey) =>
+        state?["bindingStateV1"]?[stateKey] is { } binding ? binding["pending"]?.AsObject().Count ?? 0 : -1;
 }

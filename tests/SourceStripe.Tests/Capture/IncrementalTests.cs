@@ -1,0 +1,122 @@
+using System.Text.Json.Nodes;
+using System.Web;
+using SourceStripe.Simulator;
+
+namespace SourceStripe.Tests.Capture;
+
+/// <summary>start_date, lookback, polling and state across runs, through the production handler.</summary>
+public sealed class IncrementalTests
+{
+    private static readonly DateTimeOffset June6 = new(2022, 6, 6, 0, 0, 0, TimeSpan.Zero);
+
+    private static long Unix(DateTimeOffset t) => t.ToUnixTimeSeconds();
+
+    private static IEnumerable<long> CreatedGte(StripeSimulator stripe, string path) =>
+        stripe.Requests.Where(r => r.Path == path)
+            .Select(r => HttpUtility.ParseQueryString(r.QueryString)["created[gte]"])
+            .Where(v => v is not null)
+            .Select(v => long.Parse(v!));
+
+    [Fact]
+    public async Task Start_2022_06_06_with_lookback_3_captures_from_06_03_and_on_06_10_rereads_from_06_07()
+    {
+        var clock = new MovableClock(new DateTimeOffset(2022, 6, 10, 0, 0, 0, TimeSpan.Zero));
+        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions
+        {
+            ObjectsPerStream = 200,
+            CreatedFrom = new DateTimeOffset(2022, 5, 25, 0, 0, 0, TimeSpan.Zero),
+            CreatedTo = new DateTimeOffset(2022, 6, 9, 23, 0, 0, TimeSpan.Zero),
+            Clock = clock.GetUtcNow,
+        });
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", June6, [new("charges", Interval: "PT1S")], lookbackDays: 3);
+        await using var capture = await InProcessCapture.StartAsync(open, clock);
+        await capture.WaitUntilAsync(t => t.PendingRanges("charges") == 0);
+
+        var june3 = Unix(June6.AddDays(-3));
+        var expected = ExpectedDocuments.For(stripe, "charges", from: june3);
+        Assert.True(expected.Count is > 20 and < 200, $"{expected.Count} charges since June 3: the account should straddle it");
+        ExpectedDocuments.AssertSame(expected, ExpectedDocuments.Captured(capture.Transcript.Documents, 0), "charges");
+        Assert.Equal(june3, CreatedGte(stripe, "/v1/charges").First());
+
+        // The cursor stands at 2022-06-10 after the backfill; the next poll re-reads the 3 days before it.
+        await capture.WaitUntilAsync(_ => CreatedGte(stripe, "/v1/charges").Count() >= 2, TimeSpan.FromSeconds(10));
+        Assert.Equal(Unix(new DateTimeOffset(2022, 6, 7, 0, 0, 0, TimeSpan.Zero)), CreatedGte(stripe, "/v1/charges").ElementAt(1));
+        Assert.Equal(0, await capture.StopAsync());
+    }
+
+    [Fact]
+    public async Task New_objects_arrive_in_the_next_poll_and_objects_updated_within_the_lookback_arrive_again()
+    {
+        var clock = new MovableClock(DateTimeOffset.UtcNow);
+        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions
+        {
+            ObjectsPerStream = 40,
+            CreatedFrom = DateTimeOffset.UtcNow.AddDays(-20),
+            CreatedTo = DateTimeOffset.UtcNow.AddHours(-1),
+            Clock = clock.GetUtcNow,
+        });
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", DateTimeOffset.UtcNow.AddDays(-30),
+            [new("customers", Interval: "PT1S"), new("invoice_line_items", SyncMode: "incremental", Interval: "PT1S")], lookbackDays: 2);
+        await using var capture = await InProcessCapture.StartAsync(open, clock);
+        await capture.WaitUntilAsync(t => t.PendingRanges("customers") == 0 && t.PendingRanges("invoice_line_items") == 0);
+        var backfilled = capture.Transcript.Documents.Count;
+
+        // Created after the backfill: arrives with the next poll. Updated within the lookback: arrives again.
+        clock.MoveTo(clock.GetUtcNow().AddSeconds(2));
+        var created = stripe.Create("customers", c => c["name"] = "Created After Backfill");
+        var recent = stripe.Account.Objects("customers").First(o => o.Created > Unix(DateTimeOffset.UtcNow.AddDays(-2)) && o.Id != created["id"]!.GetValue<string>());
+        stripe.Update("customers", recent.Id, c => c["email"] = "updated@example.com");
+        var invoice = stripe.Create("invoices");
+        var line = stripe.Create("invoice_line_items", parentId: invoice["id"]!.GetValue<string>());
+        clock.MoveTo(clock.GetUtcNow().AddSeconds(2));
+
+        await capture.WaitUntilAsync(t =>
+        {
+            var customers = ExpectedDocuments.Captured(t.Documents, 0);
+            return customers.ContainsKey(created["id"]!.GetValue<string>())
+                && customers[recent.Id]["email"]?.GetValue<string>() == "updated@example.com"
+                && t.Documents.Any(d => d.Binding == 1 && d.Document["id"]!.GetValue<string>() == line["id"]!.GetValue<string>()
+                    && d.Document["invoice_id"]!.GetValue<string>() == invoice["id"]!.GetValue<string>());
+        }, TimeSpan.FromSeconds(20));
+        Assert.Equal(0, await capture.StopAsync());
+
+        Assert.Equal("Created After Backfill", ExpectedDocuments.Captured(capture.Transcript.Documents, 0)[created["id"]!.GetValue<string>()]["name"]!.GetValue<string>());
+        Assert.True(capture.Transcript.Documents.Count > backfilled);
+        // Objects outside the lookback window are not read again by polls.
+        var old = stripe.Account.Objects("customers").Last();
+        Assert.Single(capture.Transcript.Documents, d => d.Binding == 0 && d.Document["id"]!.GetValue<string>() == old.Id);
+    }
+
+    [Fact]
+    public async Task State_survives_added_and_removed_bindings_and_a_backfill_counter_restarts_only_its_binding()
+    {
+        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 150 });
+        var start = DateTimeOffset.UtcNow.AddYears(-3);
+
+        async Task<CaptureTranscript> RunAsync(JsonNode state, params OpenRequests.Binding[] bindings)
+        {
+            stripe.ClearRequests();
+            await using var capture = await InProcessCapture.StartAsync(OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", start, bindings, state), initialState: state);
+            await capture.WaitUntilAsync(t => bindings.All(b => t.PendingRanges(b.StateKey ?? b.Stream) == 0));
+            Assert.Equal(0, await capture.StopAsync());
+            return capture.Transcript;
+        }
+
+        var first = await RunAsync(new JsonObject(), new("charges", Interval: "PT1S"), new("customers", Interval: "PT1S"));
+        var chargesState = first.State["bindingStateV1"]!["charges"]!.ToJsonString();
+
+        // charges removed, refunds added: customers resumes polling, refunds backfills, charges' state is kept.
+        var second = await RunAsync(first.State, new("refunds", Interval: "PT1S"), new("customers", Interval: "PT1S"));
+        Assert.Equal(chargesState, second.State["bindingStateV1"]!["charges"]!.ToJsonString());
+        Assert.Equal(ExpectedDocuments.For(stripe, "refunds").Count, ExpectedDocuments.Captured(second.Documents, 0).Count);
+        Assert.DoesNotContain(second.Documents, d => d.Binding == 1);
+        Assert.DoesNotContain(CreatedGte(stripe, "/v1/customers"), gte => gte == start.ToUnixTimeSeconds());
+
+        // charges back with a higher backfill counter: only charges starts over.
+        var third = await RunAsync(second.State, new("charges", Interval: "PT1S", Backfill: 1), new("customers", Interval: "PT1S"), new("refunds", Interval: "PT1S"));
+        Assert.Equal(ExpectedDocuments.For(stripe, "charges").Count, ExpectedDocuments.Captured(third.Documents, 0).Count);
+        Assert.DoesNotContain(third.Documents, d => d.Binding is 1 or 2);
+        Assert.Equal(1, third.State["bindingStateV1"]!["charges"]!["backfill"]!.GetValue<long>());
+        Assert.Equal(0, third.State["bindingStateV1"]!["refunds"]!["backfill"]!.GetValue<long>());
+    }
+}
