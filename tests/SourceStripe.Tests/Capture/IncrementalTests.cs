@@ -88,6 +88,28 @@ public sealed class IncrementalTests
     }
 
     [Fact]
+    public async Task Full_refresh_emits_every_document_again_on_each_pass()
+    {
+        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 130 });
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", DateTimeOffset.UtcNow.AddYears(-3),
+            [new("products", SyncMode: "full_refresh", Interval: "PT1S"), new("subscription_items", Interval: "PT1S")]);
+        await using var capture = await InProcessCapture.StartAsync(open);
+        var products = ExpectedDocuments.For(stripe, "products");
+        var items = ExpectedDocuments.For(stripe, "subscription_items");
+        await capture.WaitUntilAsync(t => t.Documents.Count(d => d.Binding == 0) >= 2 * products.Count
+            && t.Documents.Count(d => d.Binding == 1) >= 2 * items.Count, TimeSpan.FromSeconds(30));
+        Assert.Equal(0, await capture.StopAsync());
+
+        foreach (var (binding, expected) in new[] { (0, products), (1, items) })
+        {
+            var counts = capture.Transcript.Documents.Where(d => d.Binding == binding).CountBy(d => d.Document["id"]!.GetValue<string>()).ToList();
+            Assert.Equal(expected.Keys.Order(), counts.Select(c => c.Key).Order());
+            Assert.All(counts, c => Assert.True(c.Value >= 2, $"{c.Key} captured {c.Value} times"));
+        }
+        Assert.NotNull(capture.Transcript.State["bindingStateV1"]!["products"]!["lastPass"]);
+    }
+
+    [Fact]
     public async Task State_survives_added_and_removed_bindings_and_a_backfill_counter_restarts_only_its_binding()
     {
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 150 });
