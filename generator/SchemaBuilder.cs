@@ -12,6 +12,10 @@ internal sealed class SchemaBuilder
     private const string JsonPropertyName = "System.Text.Json.Serialization.JsonPropertyNameAttribute";
     private const string JsonIgnore = "System.Text.Json.Serialization.JsonIgnoreAttribute";
 
+    /// <summary>What the connector says of a document taken from a Stripe event.</summary>
+    private const string MetaSchema =
+        """{"type":"object","description":"Added by the connector to documents taken from Stripe events.","properties":{"op":{"enum":["c","u","d"],"description":"The change the event describes: c create, u update, d delete."}}}""";
+
     private readonly StripeTypes _types;
     private readonly SortedDictionary<string, string> _defs = new(StringComparer.Ordinal);
     private readonly Dictionary<ITypeSymbol, string> _defNames = new(SymbolEqualityComparer.Default);
@@ -35,6 +39,8 @@ internal sealed class SchemaBuilder
             required.Add(JsonText.Quote(parent.IdField));
         }
 
+        properties.Add(JsonText.Member("_meta", MetaSchema));
+
         var members = new List<KeyValuePair<string, string>>
         {
             JsonText.Member("$schema", JsonText.Quote("https://json-schema.org/draft/2020-12/schema")),
@@ -44,6 +50,10 @@ internal sealed class SchemaBuilder
             JsonText.Member("x-infer-schema", "true"),
             JsonText.Member("required", JsonText.Array(required)),
             JsonText.Member("properties", JsonText.Object(properties)),
+            // Documents merge by key; one whose _meta.op is "d" (a Stripe deletion) removes it.
+            JsonText.Member("reduce", """{"strategy":"merge"}"""),
+            JsonText.Member("if", """{"required":["_meta"],"properties":{"_meta":{"required":["op"],"properties":{"op":{"const":"d"}}}}}"""),
+            JsonText.Member("then", """{"reduce":{"strategy":"merge","delete":true}}"""),
         };
         if (_defs.Count > 0)
         {

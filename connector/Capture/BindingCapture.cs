@@ -10,16 +10,29 @@ namespace SourceStripe.Capture;
 /// <summary>
 /// Captures one binding: reads its pending <c>created</c> ranges newest first, page by page, committing
 /// each page's documents with the checkpoint that records them; then schedules the next range (an
-/// incremental poll or a full-refresh pass) after the binding's interval.
+/// incremental poll or a full-refresh pass) after the binding's interval. Changes from Stripe events are
+/// applied by the capture's one <see cref="EventsReader"/> (BindingCapture.Events.cs).
 /// </summary>
-public sealed class BindingCapture
+public sealed partial class BindingCapture
 {
     private const int PageSize = 100;
+
+    /// <summary>Stripe keeps events this long.</summary>
+    public static readonly TimeSpan EventRetention = TimeSpan.FromDays(30);
+
+    /// <summary>Events this close to expiring are not relied on: reading them can take a while.</summary>
+    private static readonly TimeSpan RetentionMargin = TimeSpan.FromHours(1);
 
     private readonly CaptureContext _context;
     private readonly BoundStream _binding;
     private readonly StreamDescriptor _listed;
     private readonly ArrayBufferWriter<byte> _batch = new(256 * 1024);
+
+    /// <summary>
+    /// Held while the in-memory state may be ahead of what is committed (a page being read, events being
+    /// applied), so that a checkpoint never records documents that are not yet written.
+    /// </summary>
+    private readonly SemaphoreSlim _gate = new(1, 1);
     private int _batchDocuments;
     private BindingState _state;
 
@@ -33,15 +46,29 @@ public sealed class BindingCapture
 
     private StreamDescriptor Stream => _binding.Stream;
 
+    public BoundStream Binding => _binding;
+
     public BindingState State => _state;
+
+    private bool IsEventsStream => ReferenceEquals(Stream, StreamCatalog.Events);
 
     public async Task RunAsync(CancellationToken stop)
     {
-        if (_binding.Backfill > _state.Backfill)
+        await _gate.WaitAsync(stop).ConfigureAwait(false);
+        try
         {
-            Log.Info($"Backfilling {Stream.Name} again: its backfill counter rose to {_binding.Backfill}");
-            _context.Output.Reset(_binding.StateKey);
-            _state = new BindingState { Backfill = _binding.Backfill };
+            if (_binding.Backfill > _state.Backfill)
+            {
+                StartOver($"Backfilling {Stream.Name} again: its backfill counter rose to {_binding.Backfill}", warn: false);
+            }
+            else if (EventsExpired())
+            {
+                StartOver(ExpiredMessage(), warn: true);
+            }
+        }
+        finally
+        {
+            _gate.Release();
         }
 
         while (!stop.IsCancellationRequested)
@@ -57,19 +84,35 @@ public sealed class BindingCapture
             }
             if (_binding.Mode == SyncMode.FullRefresh && _state.Pending.Count == 0)
             {
-                _state.LastPass = _state.LastRun;
-                Commit();
+                await LockedAsync(() =>
+                {
+                    _state.LastPass = _state.LastRun;
+                    Commit();
+                    return Task.CompletedTask;
+                }, stop).ConfigureAwait(false);
                 Log.Info($"Finished a full pass of {Stream.Name}");
             }
         }
     }
 
+    /// <summary>Forgets the binding's progress (in a checkpoint) and backfills it from the start.</summary>
+    private void StartOver(string why, bool warn)
+    {
+        if (warn)
+        {
+            Log.Warn(why);
+        }
+        else
+        {
+            Log.Info(why);
+        }
+        _context.Output.Reset(_binding.StateKey);
+        _state = new BindingState { Backfill = Math.Max(_binding.Backfill, _state.Backfill) };
+    }
+
     /// <summary>Adds the next range to read: the first backfill, an incremental poll, or a full-refresh pass.</summary>
     private async Task ScheduleNextAsync(CancellationToken stop)
     {
-        var config = _context.Config;
-        var start = config.StartDate.ToUnixTimeSeconds();
-        var lookback = (long)TimeSpan.FromDays(config.LookbackWindowDays).TotalSeconds;
         if (_state.LastRun is { } lastRun)
         {
             var due = DateTimeOffset.FromUnixTimeSeconds(lastRun) + _binding.Interval;
@@ -79,9 +122,28 @@ public sealed class BindingCapture
                 await Task.Delay(wait, _context.Clock, stop).ConfigureAwait(false);
             }
         }
+        await LockedAsync(() =>
+        {
+            ScheduleNext();
+            return Task.CompletedTask;
+        }, stop).ConfigureAwait(false);
+    }
 
+    private void ScheduleNext()
+    {
+        var config = _context.Config;
         var now = _context.Clock.GetUtcNow();
-        var upper = (now - _context.ListLag).ToUnixTimeSeconds();
+        var lookback = (long)TimeSpan.FromDays(config.LookbackWindowDays).TotalSeconds;
+        var start = config.StartDate.ToUnixTimeSeconds();
+        var from = start - lookback;
+        if (IsEventsStream)
+        {
+            // Stripe keeps events for 30 days: older ones cannot be read however early start_date is. Those
+            // that expire while the backfill runs end it with Stripe's retention error (see below).
+            from = Math.Max(from, (now - EventRetention).ToUnixTimeSeconds());
+        }
+        var lag = IsEventsStream ? config.Advanced.EventLag : _context.ListLag;
+        var upper = (now - lag).ToUnixTimeSeconds();
         _state.LastRun = now.ToUnixTimeSeconds();
         if (_binding.Mode == SyncMode.FullRefresh)
         {
@@ -90,20 +152,21 @@ public sealed class BindingCapture
         }
         else if (_state.Cursor is not { } cursor)
         {
-            // The first backfill: its upper bound is fixed now, so objects created meanwhile are left to polling.
-            var from = start - lookback;
+            // The first backfill: its upper bound is fixed now, so objects created meanwhile are left to
+            // polling, and changes from then on are left to events.
             _state.Pending["backfill"] = new RangeState { Gte = from, Lt = upper };
             _state.Cursor = upper;
+            _state.Events = ListensToEvents ? upper : null;
             Log.Info($"Backfilling {Stream.Name}", ("created_gte", DateTimeOffset.FromUnixTimeSeconds(from)), ("created_lt", DateTimeOffset.FromUnixTimeSeconds(upper)));
         }
         else
         {
-            var from = Math.Max(cursor - lookback, start - lookback);
-            if (upper > from)
+            var pollFrom = Math.Max(cursor - lookback, from);
+            if (upper > pollFrom)
             {
-                _state.Pending["poll"] = new RangeState { Gte = from, Lt = upper };
+                _state.Pending["poll"] = new RangeState { Gte = pollFrom, Lt = upper };
                 _state.Cursor = Math.Max(cursor, upper);
-                Log.Debug($"Polling {Stream.Name}", ("created_gte", DateTimeOffset.FromUnixTimeSeconds(from)), ("created_lt", DateTimeOffset.FromUnixTimeSeconds(upper)));
+                Log.Debug($"Polling {Stream.Name}", ("created_gte", DateTimeOffset.FromUnixTimeSeconds(pollFrom)), ("created_lt", DateTimeOffset.FromUnixTimeSeconds(upper)));
             }
         }
         Commit();
@@ -111,61 +174,80 @@ public sealed class BindingCapture
 
     private async Task ReadRangeAsync(string key, CancellationToken stop)
     {
-        var range = _state.Pending[key]!;
-        while (true)
+        var done = false;
+        while (!done)
         {
-            ListPage page;
-            try
-            {
-                page = await _context.Client.ListAsync(RangeQuery(range), _listed.CursorField, Stream.Parent?.Embedded, stop).ConfigureAwait(false);
-            }
-            catch (StripeApiException e) when (e.IsResourceMissing && range.After is not null)
-            {
-                // The object we resume after is gone: continue from its created time instead, re-reading that second.
-                Log.Debug($"Resume point {range.After} of {Stream.Name} no longer exists; resuming by created time", ("created", range.AfterCreated));
-                range.Lt = (range.AfterCreated ?? range.Lt - 1) + 1;
-                range.After = null;
-                range.AfterCreated = null;
-                range.Child = null;
-                continue;
-            }
-
-            using (page)
-            {
-                if (Stream.Parent is null)
-                {
-                    foreach (var item in page.Items)
-                    {
-                        Append(page.Raw(item), []);
-                    }
-                }
-                else
-                {
-                    foreach (var parent in page.Items)
-                    {
-                        await CaptureChildrenAsync(page, parent, range, stop).ConfigureAwait(false);
-                        range.After = parent.Id;
-                        range.AfterCreated = parent.Created;
-                        range.Child = null;
-                    }
-                }
-
-                if (page.Items.Count > 0)
-                {
-                    var last = page.Items[^1];
-                    range.After = last.Id;
-                    range.AfterCreated = last.Created;
-                }
-                if (!page.HasMore || page.Items.Count == 0)
-                {
-                    _state.Pending[key] = null;
-                    Commit();
-                    _state.Pending.Remove(key);
-                    return;
-                }
-                Commit();
-            }
+            done = await LockedAsync(() => ReadPageAsync(key, stop), stop).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Reads, emits and checkpoints the next page of a range; true when the range is finished.</summary>
+    private async Task<bool> ReadPageAsync(string key, CancellationToken stop)
+    {
+        var range = _state.Pending[key]!;
+        ListPage page;
+        try
+        {
+            page = await _context.Client.ListAsync(RangeQuery(range), _listed.CursorField, Stream.Parent?.Embedded, stop).ConfigureAwait(false);
+        }
+        catch (StripeApiException e) when (e.IsResourceMissing && range.After is not null)
+        {
+            // The object we resume after is gone: continue from its created time instead, re-reading that second.
+            Log.Debug($"Resume point {range.After} of {Stream.Name} no longer exists; resuming by created time", ("created", range.AfterCreated));
+            range.Lt = (range.AfterCreated ?? range.Lt - 1) + 1;
+            range.After = null;
+            range.AfterCreated = null;
+            range.Child = null;
+            return false;
+        }
+        catch (StripeApiException e) when (IsEventsStream && e.Error?.Message.Contains("retention", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            Log.Warn($"Stripe no longer keeps the older events (30-day retention): the events backfill ends here", ("stripe", e.Error!.Message));
+            FinishRange(key);
+            return true;
+        }
+
+        using (page)
+        {
+            if (Stream.Parent is null)
+            {
+                foreach (var item in page.Items)
+                {
+                    Append(page.Raw(item), []);
+                }
+            }
+            else
+            {
+                foreach (var parent in page.Items)
+                {
+                    await CaptureChildrenAsync(page, parent, range, stop).ConfigureAwait(false);
+                    range.After = parent.Id;
+                    range.AfterCreated = parent.Created;
+                    range.Child = null;
+                }
+            }
+
+            if (page.Items.Count > 0)
+            {
+                var last = page.Items[^1];
+                range.After = last.Id;
+                range.AfterCreated = last.Created;
+            }
+            if (!page.HasMore || page.Items.Count == 0)
+            {
+                FinishRange(key);
+                return true;
+            }
+            Commit();
+            return false;
+        }
+    }
+
+    private void FinishRange(string key)
+    {
+        _state.Pending[key] = null;
+        Commit();
+        _state.Pending.Remove(key);
     }
 
     /// <summary>
@@ -195,19 +277,44 @@ public sealed class BindingCapture
             after = embedded.Items.Count > 0 ? embedded.Items[^1].Id : null;
         }
 
+        await ListChildrenAsync(parent.Id, after, added, (lastChild, more) =>
+        {
+            if (more)
+            {
+                range.Child = new ChildPosition(parent.Id, lastChild!);
+            }
+            else
+            {
+                // The parent is finished: record it as such with its documents.
+                range.After = parent.Id;
+                range.AfterCreated = parent.Created;
+                range.Child = null;
+            }
+            Commit();
+        }, stop).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Pages a parent's child endpoint from <paramref name="after"/>, appending each child with
+    /// <paramref name="added"/>; <paramref name="onPage"/> gets the last child and whether more follow.
+    /// A parent deleted meanwhile has no children left to read.
+    /// </summary>
+    private async Task ListChildrenAsync(string parentId, string? after, byte[] added, Action<string?, bool> onPage, CancellationToken stop)
+    {
         while (true)
         {
             ListPage page;
             try
             {
                 var path = after is null
-                    ? StripeQuery.ListPath(Stream, parent.Id, KeyValuePair.Create("limit", Text(PageSize)))
-                    : StripeQuery.ListPath(Stream, parent.Id, KeyValuePair.Create("limit", Text(PageSize)), KeyValuePair.Create("starting_after", after));
+                    ? StripeQuery.ListPath(Stream, parentId, KeyValuePair.Create("limit", Text(PageSize)))
+                    : StripeQuery.ListPath(Stream, parentId, KeyValuePair.Create("limit", Text(PageSize)), KeyValuePair.Create("starting_after", after));
                 page = await _context.Client.ListAsync(path, null, null, stop).ConfigureAwait(false);
             }
             catch (StripeApiException e) when (e.IsResourceMissing)
             {
-                Log.Debug($"Skipping the {Stream.Name} of {parent.Id}: it no longer exists", ("status", (int)e.Status));
+                Log.Debug($"Skipping the {Stream.Name} of {parentId}: it no longer exists", ("status", (int)e.Status));
+                onPage(after, false);
                 return;
             }
             using (page)
@@ -216,18 +323,13 @@ public sealed class BindingCapture
                 {
                     Append(page.Raw(child), added);
                 }
-                if (!page.HasMore || page.Items.Count == 0)
+                var more = page.HasMore && page.Items.Count > 0;
+                after = page.Items.Count > 0 ? page.Items[^1].Id : after;
+                onPage(after, more);
+                if (!more)
                 {
-                    // The parent is finished: record it as such with its documents.
-                    range.After = parent.Id;
-                    range.AfterCreated = parent.Created;
-                    range.Child = null;
-                    Commit();
                     return;
                 }
-                after = page.Items[^1].Id;
-                range.Child = new ChildPosition(parent.Id, after);
-                Commit();
             }
         }
     }
@@ -252,6 +354,27 @@ public sealed class BindingCapture
         DocumentLines.WriteCaptured(_batch, _binding.Index, document, added);
         _batchDocuments++;
     }
+
+    /// <summary>Runs <paramref name="work"/> holding the binding's gate.</summary>
+    private async Task<T> LockedAsync<T>(Func<Task<T>> work, CancellationToken stop)
+    {
+        await _gate.WaitAsync(stop).ConfigureAwait(false);
+        try
+        {
+            return await work().ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private Task LockedAsync(Func<Task> work, CancellationToken stop) =>
+        LockedAsync(async () =>
+        {
+            await work().ConfigureAwait(false);
+            return true;
+        }, stop);
 
     /// <summary>Writes what was gathered since the last checkpoint, with a checkpoint: the binding's last words.</summary>
     public void Flush() => Commit();

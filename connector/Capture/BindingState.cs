@@ -17,6 +17,13 @@ public sealed class BindingState
     [JsonPropertyName("cursor")]
     public long? Cursor { get; set; }
 
+    /// <summary>
+    /// Incremental streams with event types: every Stripe event created before this (unix seconds) has
+    /// been applied. Set when the backfill starts; events are applied once it has finished.
+    /// </summary>
+    [JsonPropertyName("events")]
+    public long? Events { get; set; }
+
     /// <summary>Created ranges still to read, by range id; a finished range is removed.</summary>
     [JsonPropertyName("pending")]
     public Dictionary<string, RangeState?> Pending { get; set; } = [];

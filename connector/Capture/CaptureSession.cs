@@ -39,7 +39,9 @@ public sealed class CaptureSession(OpenRequest request, TextReader stdin, Protoc
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         _ = WatchStdinAsync(stop);
-        var running = captures.Select((c, i) => RunBindingAsync(c, bindings[i], stop)).ToList();
+        var running = captures.Select((c, i) => RunAsync(c.RunAsync, bindings[i].Stream.Name, stop)).ToList();
+        var events = new EventsReader(context, captures);
+        running.Add(RunAsync(events.RunAsync, "Stripe events", stop));
         var failures = await Task.WhenAll(running).ConfigureAwait(false);
         await stop.CancelAsync().ConfigureAwait(false);
 
@@ -59,12 +61,12 @@ public sealed class CaptureSession(OpenRequest request, TextReader stdin, Protoc
         return 0;
     }
 
-    /// <summary>Runs one binding; returns the sentence to fail with, or null when it stopped cleanly.</summary>
-    private static async Task<string?> RunBindingAsync(BindingCapture capture, BoundStream binding, CancellationTokenSource stop)
+    /// <summary>Runs one part of the capture; returns the sentence to fail with, or null when it stopped cleanly.</summary>
+    private static async Task<string?> RunAsync(Func<CancellationToken, Task> part, string what, CancellationTokenSource stop)
     {
         try
         {
-            await capture.RunAsync(stop.Token).ConfigureAwait(false);
+            await part(stop.Token).ConfigureAwait(false);
             return null;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -74,23 +76,23 @@ public sealed class CaptureSession(OpenRequest request, TextReader stdin, Protoc
         catch (Exception e)
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            Log.Debug($"Binding {binding.Stream.Name} failed", ("exception", e.ToString()));
-            return Explain(binding, e);
+            Log.Debug($"Capturing {what} failed", ("exception", e.ToString()));
+            return Explain(what, e);
         }
     }
 
     /// <summary>One sentence a user can act on, for the error Flow shows.</summary>
-    public static string Explain(BoundStream binding, Exception e) => e switch
+    public static string Explain(string what, Exception e) => e switch
     {
         StripeApiException { Status: HttpStatusCode.Unauthorized } =>
-            $"Stripe rejected the secret key (401) while reading {binding.Stream.Name}: the key was revoked, rolled or is wrong; update client_secret and restart the capture",
+            $"Stripe rejected the secret key (401) while reading {what}: the key was revoked, rolled or is wrong; update client_secret and restart the capture",
         StripeApiException { Status: HttpStatusCode.Forbidden } api =>
-            $"The key lacks read access to {binding.Stream.Name} (Stripe answered 403{(api.Error is { Message.Length: > 0 } ? ": " + api.Error.Message : "")}); grant it Read in the restricted key's permissions or remove the binding",
-        StripeApiException api => $"Capturing {binding.Stream.Name} failed: {api.Message}",
-        Polly.Timeout.TimeoutRejectedException => $"Capturing {binding.Stream.Name} failed: Stripe did not answer within the time allowed for a request, retries included",
-        HttpRequestException http => $"Capturing {binding.Stream.Name} failed: could not reach Stripe: {http.Message}",
-        StripeResponseException bad => $"Capturing {binding.Stream.Name} failed: Stripe sent a response that could not be read: {bad.Message}",
-        _ => $"Capturing {binding.Stream.Name} failed unexpectedly: {e.GetType().Name}: {e.Message}",
+            $"The key lacks read access to {what} (Stripe answered 403{(api.Error is { Message.Length: > 0 } ? ": " + api.Error.Message : "")}); grant it Read in the restricted key's permissions or remove the binding",
+        StripeApiException api => $"Capturing {what} failed: {api.Message}",
+        Polly.Timeout.TimeoutRejectedException => $"Capturing {what} failed: Stripe did not answer within the time allowed for a request, retries included",
+        HttpRequestException http => $"Capturing {what} failed: could not reach Stripe: {http.Message}",
+        StripeResponseException bad => $"Capturing {what} failed: Stripe sent a response that could not be read: {bad.Message}",
+        _ => $"Capturing {what} failed unexpectedly: {e.GetType().Name}: {e.Message}",
     };
 
     /// <summary>Reads stdin until it closes, then stops the capture. Acknowledgements need no answer.</summary>

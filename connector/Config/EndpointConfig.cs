@@ -5,10 +5,27 @@ using System.Text.RegularExpressions;
 
 namespace SourceStripe.Config;
 
+/// <summary>How a document is made from a Stripe event.</summary>
+public enum EventPayloads
+{
+    /// <summary>The event's own object when it was rendered in the pinned API version, else a fresh read.</summary>
+    Auto,
+
+    /// <summary>Always a fresh read of the object at the pinned version (one request per changed object).</summary>
+    Refetch,
+}
+
 /// <summary>Options under <c>advanced</c>, for tests, proxies and tuning.</summary>
 public sealed record AdvancedConfig(Uri BaseUrl)
 {
     public static readonly Uri DefaultBaseUrl = new("https://api.stripe.com");
+
+    public const int DefaultEventLagSeconds = 60;
+
+    /// <summary>Events are read only up to now minus this: Stripe lists them eventually consistently.</summary>
+    public TimeSpan EventLag { get; init; } = TimeSpan.FromSeconds(DefaultEventLagSeconds);
+
+    public EventPayloads EventPayloads { get; init; } = EventPayloads.Auto;
 
     /// <summary>How long one request may take, retries included, before the capture fails.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(10);
@@ -28,7 +45,7 @@ public sealed partial record EndpointConfig(
     AdvancedConfig Advanced)
 {
     private static readonly string[] KnownFields = ["account_id", "client_secret", "start_date", "lookback_window_days", "advanced"];
-    private static readonly string[] KnownAdvancedFields = ["base_url"];
+    private static readonly string[] KnownAdvancedFields = ["base_url", "event_lag_seconds", "event_payloads"];
 
     public const string RfcExample = "2017-01-25T00:00:00Z";
 
@@ -130,7 +147,30 @@ public sealed partial record EndpointConfig(
             }
             baseUrl = parsed;
         }
-        return new AdvancedConfig(baseUrl);
+
+        var lag = AdvancedConfig.DefaultEventLagSeconds;
+        if (advanced.TryGetProperty("event_lag_seconds", out var lagElement) && lagElement.ValueKind != JsonValueKind.Null)
+        {
+            if (lagElement.ValueKind != JsonValueKind.Number || !lagElement.TryGetInt32(out lag) || lag < 0 || lag > 3600)
+            {
+                problems.Add("config.advanced.event_lag_seconds", $"expected a whole number of seconds from 0 to 3600, got {Describe(lagElement)}");
+                return null;
+            }
+        }
+
+        var payloads = EventPayloads.Auto;
+        if (advanced.TryGetProperty("event_payloads", out var payloadsElement) && payloadsElement.ValueKind != JsonValueKind.Null)
+        {
+            switch (payloadsElement.ValueKind == JsonValueKind.String ? payloadsElement.GetString() : null)
+            {
+                case "auto": payloads = EventPayloads.Auto; break;
+                case "refetch": payloads = EventPayloads.Refetch; break;
+                default:
+                    problems.Add("config.advanced.event_payloads", $"expected auto or refetch, got {Describe(payloadsElement)}");
+                    return null;
+            }
+        }
+        return new AdvancedConfig(baseUrl) { EventLag = TimeSpan.FromSeconds(lag), EventPayloads = payloads };
     }
 
     /// <summary>https anywhere; plain http only to this machine (tests, a local proxy), never over a network.</summary>

@@ -62,6 +62,21 @@ public static class Spec
                   "default": "https://api.stripe.com",
                   "title": "Base URL",
                   "description": "The Stripe API's address. Change it only for a proxy or a test server; plain http is accepted only for a loopback address."
+                },
+                "event_lag_seconds": {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 3600,
+                  "default": 60,
+                  "title": "Event Lag (seconds)",
+                  "description": "Stripe events are read only up to this many seconds before now, because Stripe can list an event a little after later ones. Changes therefore arrive at least this late."
+                },
+                "event_payloads": {
+                  "type": "string",
+                  "enum": ["auto", "refetch"],
+                  "default": "auto",
+                  "title": "Event Payloads",
+                  "description": "auto: take a changed object from its event when the event was rendered in the connector's pinned API version, else read it again at that version. refetch: always read changed objects again (one request each), so documents hold their current state."
                 }
               }
             }

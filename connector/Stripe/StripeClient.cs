@@ -79,6 +79,14 @@ public sealed class StripeClient : IDisposable
             return ListPage.Parse(buffer, length, cursorField, embeddedField);
         }, cancellation);
 
+    /// <summary>Reads one object (a retrieve call), with the same retries as a list page.</summary>
+    public ValueTask<FetchedObject> RetrieveAsync(string path, CancellationToken cancellation) =>
+        _pipeline.ExecuteAsync(async token =>
+        {
+            var (buffer, length) = await GetBodyAsync(path, token).ConfigureAwait(false);
+            return FetchedObject.Parse(buffer, length);
+        }, cancellation);
+
     /// <summary>GETs a path into a pooled buffer; an error status becomes <see cref="StripeApiException"/>.</summary>
     private async Task<(byte[] Buffer, int Length)> GetBodyAsync(string pathAndQuery, CancellationToken cancellation)
     {
