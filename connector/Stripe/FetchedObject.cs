@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 
 namespace SourceStripe.Stripe;
@@ -21,9 +20,7 @@ public sealed class FetchedObject : IDisposable
     /// <summary>Stripe answers a retrieve of some deleted objects with <c>{"id":…,"deleted":true}</c>.</summary>
     public bool Deleted { get; }
 
-    public static FetchedObject Parse(byte[] buffer, int length)
-    {
-        try
+    public static FetchedObject Parse(byte[] buffer, int length) => PooledJson.ParseOrReturn(buffer, "a retrieved object", () =>
         {
             var reader = new Utf8JsonReader(buffer.AsSpan(0, length), isFinalBlock: true, state: default);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -46,25 +43,7 @@ public sealed class FetchedObject : IDisposable
                 throw new StripeResponseException("a retrieved object ended early");
             }
             return new FetchedObject(buffer, length, deleted);
-        }
-        catch (JsonException e)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw new StripeResponseException($"a retrieved object is not valid JSON ({e.Message})");
-        }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
-        }
-    }
+        });
 
-    public void Dispose()
-    {
-        var buffer = Interlocked.Exchange(ref _buffer, []);
-        if (buffer.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+    public void Dispose() => PooledJson.Return(ref _buffer);
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 
 namespace SourceStripe.Stripe;
@@ -39,9 +38,8 @@ public sealed class ListPage : IDisposable
     /// the shared pool; the page returns it on dispose). <paramref name="cursorField"/> is read as unix
     /// seconds; <paramref name="embeddedField"/>, when given, is read as a nested list.
     /// </summary>
-    public static ListPage Parse(byte[] buffer, int length, string? cursorField, string? embeddedField)
-    {
-        try
+    public static ListPage Parse(byte[] buffer, int length, string? cursorField, string? embeddedField) =>
+        PooledJson.ParseOrReturn(buffer, "the list response", () =>
         {
             var reader = new Utf8JsonReader(buffer.AsSpan(0, length), isFinalBlock: true, state: default);
             Expect(ref reader, JsonTokenType.StartObject);
@@ -51,18 +49,7 @@ public sealed class ListPage : IDisposable
                 throw new StripeResponseException("the list response has no data array");
             }
             return new ListPage(buffer, length, items, hasMore);
-        }
-        catch (JsonException e)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw new StripeResponseException($"the list response is not valid JSON ({e.Message})");
-        }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
-        }
-    }
+        });
 
     private static PageItem ReadItem(ref Utf8JsonReader reader, string? cursorField, string? embeddedField)
     {
@@ -155,14 +142,7 @@ public sealed class ListPage : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        var buffer = Interlocked.Exchange(ref _buffer, []);
-        if (buffer.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+    public void Dispose() => PooledJson.Return(ref _buffer);
 }
 
 /// <summary>A response Stripe should never send: truncated, not JSON, or not a list.</summary>
