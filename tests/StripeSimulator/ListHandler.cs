@@ -5,9 +5,15 @@ using SourceStripe.Streams;
 
 namespace SourceStripe.Simulator;
 
-/// <summary>Answers list and retrieve requests from the account: filters, cursors, pages, expansion.</summary>
+/// <summary>
+/// Answers list and retrieve requests from the account: filters, cursors, pages, expansion. Events not visible yet
+/// (see <see cref="SimulatedObject.VisibleAt"/>) are absent: not listed, unknown as cursors, not retrievable.
+/// </summary>
 internal sealed class ListHandler(SimulatorAccount account)
 {
+    /// <summary>Streams whose deleted objects Stripe still retrieves as <c>{"id","object","deleted":true}</c>.</summary>
+    private static readonly HashSet<string> DeletedStubs = ["customers", "products", "plans", "coupons", "invoice_items"];
+
     public byte[] List(Route route, ListQuery query, string path)
     {
         List<SimulatedObject> page;
@@ -16,6 +22,12 @@ internal sealed class ListHandler(SimulatorAccount account)
         {
             var (store, parentId) = StoreFor(route.Stream, route.ParentId, query);
             var filter = Filter(route.Stream, query);
+            if (route.Stream.Name == "events")
+            {
+                var now = account.Now;
+                var byType = filter;
+                filter = byType is null ? o => o.IsVisible(now) : o => o.IsVisible(now) && byType(o);
+            }
             var min = query.CreatedMin;
             if (route.Stream.Name == "events")
             {
@@ -75,8 +87,8 @@ internal sealed class ListHandler(SimulatorAccount account)
         {
             var table = account.Table(stream.Name);
             found = table.Find(id);
-            deleted = found is null && table.IsDeleted(id) && EventFactory.DeletedType(stream) is not null;
-            if (found is not null && stream.Name == "events" && found.Created < account.RetentionStart)
+            deleted = found is null && table.IsDeleted(id) && DeletedStubs.Contains(stream.Name);
+            if (found is not null && stream.Name == "events" && (found.Created < account.RetentionStart || !found.IsVisible(account.Now)))
             {
                 found = null;
             }
@@ -130,7 +142,7 @@ internal sealed class ListHandler(SimulatorAccount account)
     {
         var found = account.Table(stream.Name).FindCursor(id)
             ?? (stream.Name == "bank_accounts" ? account.Table(StripeObjects.Cards).FindCursor(id) : null);
-        return found is not null && found.ParentId == parentId ? found : null;
+        return found is not null && found.ParentId == parentId && found.IsVisible(account.Now) ? found : null;
     }
 
     private static Func<SimulatedObject, bool>? Filter(StreamDescriptor stream, ListQuery query)

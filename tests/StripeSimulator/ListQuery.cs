@@ -56,6 +56,17 @@ internal sealed class ListQuery
         return query;
     }
 
+    /// <summary>A retrieve request's parameters: only <c>expand</c> (<c>expand[]</c>, <c>expand[0]</c>...).</summary>
+    public static ListQuery ParseRetrieve(string rawQuery)
+    {
+        var query = new ListQuery();
+        foreach (var (key, value) in Pairs(rawQuery))
+        {
+            query.Expand.Add(key is "expand" or "expand[]" || IsIndexed(key, "expand") ? value : throw StripeErrors.UnknownParameter(key));
+        }
+        return query;
+    }
+
     /// <summary>Decoded key/value pairs of a raw query string, in order.</summary>
     public static IEnumerable<(string Key, string Value)> Pairs(string rawQuery)
     {

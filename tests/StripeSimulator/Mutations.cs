@@ -10,9 +10,12 @@ namespace SourceStripe.Simulator;
 /// Creates, updates and deletes objects at the simulator's "now", emitting the events Stripe would: the stream's
 /// own events for top-level objects, <c>customer.source.*</c> for bank accounts, the parent's update event for
 /// invoice lines and subscription items (whose first page the parent embeds), <c>customer.updated</c> for a new
-/// customer balance transaction (it moves the customer's balance).
+/// customer balance transaction (it moves the customer's balance). An update that changes an object's status emits
+/// the type naming the new status where the stream has one (<see cref="EventFactory.UpdatedType(StreamDescriptor, string?, string?)"/>).
+/// Checkout session line items change silently (Stripe has no event for them). Events carry the object after the
+/// change; deletion events its last state. Each event becomes visible to lists after its visibility delay.
 /// </summary>
-internal sealed class Mutations(SimulatorAccount account) : IReferenceSource
+internal sealed class Mutations(SimulatorAccount account, TimeSpan eventVisibilityDelay) : IReferenceSource
 {
     private static readonly Dictionary<string, (string Field, Func<string, string> Url)> Embedded = new()
     {
@@ -73,7 +76,7 @@ internal sealed class Mutations(SimulatorAccount account) : IReferenceSource
             var previous = Diff(before, after);
             if (descriptor.Parent is null)
             {
-                Emit(EventFactory.UpdatedType(descriptor), updated.Utf8.Span, previous);
+                Emit(EventFactory.UpdatedType(descriptor, old.Status, updated.Status), updated.Utf8.Span, previous);
             }
             else
             {
@@ -91,6 +94,10 @@ internal sealed class Mutations(SimulatorAccount account) : IReferenceSource
             var old = Live(descriptor, id);
             if (stream == "subscriptions")
             {
+                if (old.Status is "canceled" or "incomplete_expired")
+                {
+                    throw new InvalidOperationException($"Subscription {id} is already {old.Status}: Stripe cannot cancel it again.");
+                }
                 var now = account.NowUnix;
                 var canceled = old.ToJsonObject();
                 canceled["status"] = "canceled";
@@ -103,6 +110,11 @@ internal sealed class Mutations(SimulatorAccount account) : IReferenceSource
             if (descriptor.Parent is null && type is null || stream == "customer_balance_transactions")
             {
                 throw new InvalidOperationException($"Stripe cannot delete {stream} objects: there is no such API call nor event.");
+            }
+            if (stream == "invoices" && old.Status != "draft")
+            {
+                throw new InvalidOperationException(
+                    $"Stripe deletes only draft invoices; {id} is {old.Status ?? "not a draft"} (void it or mark it uncollectible with Update).");
             }
             account.Table(stream).Delete(old);
             foreach (var child in StreamCatalog.All.Where(s => s.Parent?.Stream == stream))
@@ -254,16 +266,52 @@ internal sealed class Mutations(SimulatorAccount account) : IReferenceSource
         return JsonOutput.ToUtf8(previous);
     }
 
+    /// <summary>Appends an event as <see cref="StripeSimulator.EmitEvent"/> describes; no stored object changes.</summary>
+    public JsonObject EmitEvent(string type, JsonObject dataObject, string? apiVersion, JsonObject? previousAttributes,
+        TimeSpan? visibleAfter, DateTimeOffset? created)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(type);
+        ArgumentNullException.ThrowIfNull(dataObject);
+        if (visibleAfter < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(visibleAfter), visibleAfter, "The visibility delay cannot be negative.");
+        }
+        lock (account.Gate)
+        {
+            var previous = previousAttributes is null ? null : JsonOutput.ToUtf8(previousAttributes);
+            var at = (created ?? account.Now).ToUnixTimeSeconds();
+            return Append(type, JsonOutput.ToUtf8(dataObject), previous, apiVersion, at, visibleAfter ?? TimeSpan.Zero).ToJsonObject();
+        }
+    }
+
+    /// <summary>Emits a change's event now, visible after the event's pseudo-random visibility delay.</summary>
     private void Emit(string? type, ReadOnlySpan<byte> data, ReadOnlySpan<byte> previous = default)
     {
-        if (type is null)
+        if (type is not null)
         {
-            return;
+            Append(type, data, previous, null, account.NowUnix, null);
         }
+    }
+
+    private SimulatedObject Append(string type, ReadOnlySpan<byte> data, ReadOnlySpan<byte> previous, string? apiVersion, long created, TimeSpan? visibleAfter)
+    {
         var rng = Rng.For(account.Seed, "mutation", "events", account.Mutations++);
         var id = account.NewId("evt_", ref rng);
-        var now = account.NowUnix;
-        account.Table("events").Add(new SimulatedObject("events", id, now, null, null, EventFactory.Build(id, now, type, data, previous), type));
+        var visibleAt = DateTimeOffset.FromUnixTimeSeconds(created) + (visibleAfter ?? VisibilityDelay(id));
+        var item = new SimulatedObject("events", id, created, null, null, EventFactory.Build(id, created, type, data, previous, apiVersion), type, visibleAt);
+        account.Table("events").Add(item);
+        return item;
+    }
+
+    /// <summary>The delay in [0, EventVisibilityDelay) after which lists show a mutation's event: from the seed and the id.</summary>
+    private TimeSpan VisibilityDelay(string eventId)
+    {
+        if (eventVisibilityDelay <= TimeSpan.Zero)
+        {
+            return TimeSpan.Zero;
+        }
+        var rng = Rng.For(account.Seed, "visibility", eventId, 0);
+        return TimeSpan.FromTicks(rng.NextLong(0, eventVisibilityDelay.Ticks));
     }
 
     private SimulatedObject Live(StreamDescriptor descriptor, string id) =>

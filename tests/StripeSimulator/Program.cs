@@ -26,8 +26,12 @@ for (var i = 0; i < args.Length; i++)
             options = options with { RecentSkew = double.Parse(value, CultureInfo.InvariantCulture) };
             i++;
             break;
+        case "--event-visibility-delay" when value is not null:
+            options = options with { EventVisibilityDelay = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) };
+            i++;
+            break;
         default:
-            Console.Error.WriteLine("usage: StripeSimulator [--seed N] [--objects-per-stream N] [--port N] [--recent-skew 0..1]");
+            Console.Error.WriteLine("usage: StripeSimulator [--seed N] [--objects-per-stream N] [--port N] [--recent-skew 0..1] [--event-visibility-delay SECONDS]");
             return 2;
     }
 }

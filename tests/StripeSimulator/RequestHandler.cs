@@ -118,8 +118,8 @@ internal sealed partial class RequestHandler(SimulatorAccount account, Simulator
         {
             throw StripeErrors.MissingPermission(key, options.AccountId, StripeObjects.ObjectName(route.Stream.Name));
         }
-        var query = ListQuery.Parse(request.QueryString.Value ?? "", route.Allowed);
-        return route.IsRetrieve ? _lists.Retrieve(route, query) : _lists.List(route, query, path);
+        var raw = request.QueryString.Value ?? "";
+        return route.IsRetrieve ? _lists.Retrieve(route, ListQuery.ParseRetrieve(raw)) : _lists.List(route, ListQuery.Parse(raw, route.Allowed), path);
     }
 
     /// <summary>The key of a Bearer (or Basic, as <c>curl -u key:</c> sends it) Authorization header.</summary>

@@ -10,7 +10,8 @@ internal sealed record Route(StreamDescriptor Stream, string? ParentId, string? 
 
 /// <summary>
 /// Maps request paths to streams using the list paths of streams.yaml: <c>/v1/charges</c> lists charges,
-/// <c>/v1/customers/cus_1/sources</c> lists a customer's sources, <c>/v1/charges/ch_1</c> retrieves one charge.
+/// <c>/v1/customers/cus_1/sources</c> lists a customer's sources, <c>/v1/charges/ch_1</c> retrieves one charge (any
+/// stream whose list path has no <c>{param}</c>: top-level streams and <c>/v1/subscription_items/si_1</c>).
 /// A child whose parent is named by a query parameter (<c>/v1/subscription_items?subscription=</c>) gets it later.
 /// </summary>
 internal sealed class Router
@@ -39,7 +40,7 @@ internal sealed class Router
         }
         foreach (var (template, stream) in _templates)
         {
-            if (stream.Parent is null && segments.Length == template.Length + 1 && Matches(template, segments, out _))
+            if (!stream.Path.Contains('{', StringComparison.Ordinal) && segments.Length == template.Length + 1 && Matches(template, segments, out _))
             {
                 return new Route(stream, null, segments[^1], ListParams.None);
             }

@@ -9,7 +9,8 @@ namespace SourceStripe.Simulator;
 /// </summary>
 public sealed class SimulatedObject
 {
-    internal SimulatedObject(string stream, string id, long created, string? parentId, string? status, byte[] utf8, string? eventType = null)
+    internal SimulatedObject(string stream, string id, long created, string? parentId, string? status, byte[] utf8, string? eventType = null,
+        DateTimeOffset? visibleAt = null)
     {
         Stream = stream;
         Id = id;
@@ -18,6 +19,7 @@ public sealed class SimulatedObject
         Status = status;
         Json = utf8;
         EventType = eventType;
+        VisibleAt = visibleAt ?? (stream == "events" ? DateTimeOffset.FromUnixTimeSeconds(created) : null);
     }
 
     /// <summary>The stream (streams.yaml name) the object belongs to.</summary>
@@ -40,6 +42,10 @@ public sealed class SimulatedObject
     /// <summary>For events, their <c>type</c>.</summary>
     public string? EventType { get; }
 
+    /// <summary>For events, when <c>/v1/events</c> starts listing them (simulator clock): their creation, later under
+    /// <see cref="SimulatorOptions.EventVisibilityDelay"/> or <c>EmitEvent(visibleAfter:)</c>. Null for other objects.</summary>
+    public DateTimeOffset? VisibleAt { get; }
+
     /// <summary>The object's JSON as served.</summary>
     public ReadOnlyMemory<byte> Utf8 => Json;
 
@@ -52,6 +58,9 @@ public sealed class SimulatedObject
     public override string ToString() => Encoding.UTF8.GetString(Utf8.Span);
 
     internal SimulatedObject With(byte[] utf8, long created, string? status) => new(Stream, Id, created, ParentId, status, utf8);
+
+    /// <summary>Whether lists show the object at <paramref name="now"/> (only events can be hidden).</summary>
+    internal bool IsVisible(DateTimeOffset now) => VisibleAt is not { } at || at <= now;
 
     /// <summary>Stripe's list order: newest first, ties broken by id, greatest first.</summary>
     internal static int Order(long createdA, string idA, long createdB, string idB)

@@ -32,8 +32,22 @@ public sealed class SimulatorAccount
     /// <summary>The simulator's "now".</summary>
     public DateTimeOffset Now => _clock();
 
-    /// <summary>The events Stripe still keeps (the last 30 days, simulator clock), newest first.</summary>
+    /// <summary>The events Stripe still keeps (the last 30 days, simulator clock), newest first, including those
+    /// <c>/v1/events</c> does not list yet (see <see cref="SimulatedObject.VisibleAt"/>).</summary>
     public IReadOnlyList<SimulatedObject> Events => Objects("events");
+
+    /// <summary>The retained events <c>/v1/events</c> lists now (visible at the simulator's "now"), newest first.</summary>
+    public IReadOnlyList<SimulatedObject> VisibleEvents
+    {
+        get
+        {
+            lock (Gate)
+            {
+                var now = Now;
+                return [.. Objects("events").Where(e => e.IsVisible(now))];
+            }
+        }
+    }
 
     internal Lock Gate { get; } = new();
 

@@ -34,6 +34,13 @@ public sealed record SimulatorOptions
     /// <summary>"Now" for the simulator (tests move time); default: the system clock.</summary>
     public Func<DateTimeOffset>? Clock { get; init; }
 
+    /// <summary>
+    /// Eventual consistency of <c>/v1/events</c>: an event a mutation emits keeps the mutation's <c>created</c> but
+    /// lists (and cursors) see it only once the clock reaches <c>created + d</c>, d a deterministic pseudo-random delay
+    /// in [0, EventVisibilityDelay) drawn from the seed and the event id. Default zero: visible at once.
+    /// </summary>
+    public TimeSpan EventVisibilityDelay { get; init; }
+
     internal int CountOf(string stream) => ObjectCounts is not null && ObjectCounts.TryGetValue(stream, out var n) ? n : ObjectsPerStream;
 
     internal Func<DateTimeOffset> ClockOrSystem => Clock ?? (() => DateTimeOffset.UtcNow);

@@ -21,14 +21,14 @@ public sealed class StripeSimulator : IAsyncDisposable
     private readonly RequestLog _log;
     private readonly Mutations _mutations;
 
-    private StripeSimulator(WebApplication app, RequestHandler handler, RequestLog log, SimulatorAccount account, Uri baseUrl)
+    private StripeSimulator(WebApplication app, RequestHandler handler, RequestLog log, SimulatorAccount account, Uri baseUrl, SimulatorOptions options)
     {
         _app = app;
         _handler = handler;
         _log = log;
         Account = account;
         BaseUrl = baseUrl;
-        _mutations = new Mutations(account);
+        _mutations = new Mutations(account, options.EventVisibilityDelay);
     }
 
     /// <summary>http://127.0.0.1:PORT</summary>
@@ -49,6 +49,7 @@ public sealed class StripeSimulator : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegative(options.ObjectsPerStream);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.EventVisibilityDelay, TimeSpan.Zero);
         var account = AccountGenerator.Generate(options);
         var log = new RequestLog();
         var handler = new RequestHandler(account, options, log);
@@ -63,7 +64,7 @@ public sealed class StripeSimulator : IAsyncDisposable
         app.Run(handler.HandleAsync);
         await app.StartAsync(ct);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new StripeSimulator(app, handler, log, account, new Uri(address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal)));
+        return new StripeSimulator(app, handler, log, account, new Uri(address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal)), options);
     }
 
     public void ClearRequests() => _log.Clear();
@@ -100,8 +101,21 @@ public sealed class StripeSimulator : IAsyncDisposable
     /// <c>previous_attributes</c>. Returns a copy of the stored object.</summary>
     public JsonObject Update(string stream, string id, Action<JsonObject> edit) => _mutations.Update(stream, id, edit);
 
-    /// <summary>Deletes the object (cancels a subscription) and emits the event Stripe would.</summary>
+    /// <summary>Deletes the object (cancels a subscription) and emits the event Stripe would. Stripe deletes only
+    /// draft invoices and cannot cancel a canceled subscription: those throw <see cref="InvalidOperationException"/>.</summary>
     public void Delete(string stream, string id) => _mutations.Delete(stream, id);
+
+    /// <summary>
+    /// Appends an event exactly as Stripe renders it (<c>evt_</c> id, <c>api_version</c> = <paramref name="apiVersion"/>
+    /// or the pinned version, <c>created</c> = <paramref name="created"/> or now, <c>data.object</c> =
+    /// <paramref name="dataObject"/> as given, <c>data.previous_attributes</c> when given), listed by
+    /// <c>/v1/events</c> once now ≥ created + <paramref name="visibleAfter"/> (default: at once). No stored object
+    /// changes: this sends payloads in another API version's shape while the objects keep the current shape.
+    /// Returns the event.
+    /// </summary>
+    public JsonObject EmitEvent(string type, JsonObject dataObject, string? apiVersion = null, JsonObject? previousAttributes = null,
+        TimeSpan? visibleAfter = null, DateTimeOffset? created = null) =>
+        _mutations.EmitEvent(type, dataObject, apiVersion, previousAttributes, visibleAfter, created);
 
     public async ValueTask DisposeAsync()
     {

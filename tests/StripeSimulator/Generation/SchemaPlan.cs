@@ -62,7 +62,7 @@ internal sealed class SchemaPlan
 
     private SchemaPlan(JsonElement defs) => _defs = defs;
 
-    /// <summary>The root object plan of a stream, without the parent-id field the connector adds.</summary>
+    /// <summary>The root object plan of a stream, without the fields the connector adds (parent id, <c>_meta</c>).</summary>
     public static NodePlan For(StreamDescriptor stream) => Cache.GetOrAdd(stream.Name, _ => Compile(stream));
 
     private static NodePlan Compile(StreamDescriptor stream)
@@ -72,7 +72,7 @@ internal sealed class SchemaPlan
         var defs = root.TryGetProperty("$defs", out var d) ? d.Clone() : default;
         var plan = new SchemaPlan(defs).CompileNode(root.Clone(), def: stream.Model.Replace("Stripe.", "", StringComparison.Ordinal));
         var skip = stream.Parent?.IdField;
-        plan.Properties = [.. plan.Properties.Where(p => p.Name != skip)];
+        plan.Properties = [.. plan.Properties.Where(p => p.Name != skip && p.Name != "_meta")];
         return plan;
     }
 
