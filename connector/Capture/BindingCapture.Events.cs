@@ -81,7 +81,7 @@ public sealed partial class BindingCapture
             var refetch = new List<(string Id, ChangeKind Change)>();
             foreach (var (item, e, direct) in events)
             {
-                if (e.Created < cursor)
+                if (e.Created <= cursor)
                 {
                     continue;
                 }

@@ -156,7 +156,8 @@ public sealed partial class BindingCapture
             // polling, and changes from then on are left to events.
             _state.Pending["backfill"] = new RangeState { Gte = from, Lt = upper };
             _state.Cursor = upper;
-            _state.Events = ListensToEvents ? upper : null;
+            // Objects are read from now on: events of this second or later may not show in them.
+            _state.Events = ListensToEvents ? now.ToUnixTimeSeconds() - 1 : null;
             Log.Info($"Backfilling {Stream.Name}", ("created_gte", DateTimeOffset.FromUnixTimeSeconds(from)), ("created_lt", DateTimeOffset.FromUnixTimeSeconds(upper)));
         }
         else

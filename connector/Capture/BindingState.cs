@@ -18,8 +18,9 @@ public sealed class BindingState
     public long? Cursor { get; set; }
 
     /// <summary>
-    /// Incremental streams with event types: every Stripe event created before this (unix seconds) has
-    /// been applied. Set when the backfill starts; events are applied once it has finished.
+    /// Incremental streams with event types: every Stripe event created at or before this (unix seconds)
+    /// has been applied. Set to the second before the backfill starts (objects read from then on already
+    /// show earlier changes); events are applied once the backfill has finished.
     /// </summary>
     [JsonPropertyName("events")]
     public long? Events { get; set; }

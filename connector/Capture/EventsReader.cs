@@ -88,9 +88,10 @@ public sealed class EventsReader
         {
             await binding.CheckRetentionAsync(stop).ConfigureAwait(false);
         }
-        var upTo = (_context.Clock.GetUtcNow() - _context.Config.Advanced.EventLag).ToUnixTimeSeconds();
+        // Whole seconds only: the current second may still gain events.
+        var upTo = (_context.Clock.GetUtcNow() - _context.Config.Advanced.EventLag).ToUnixTimeSeconds() - 1;
         var cycles = _listeners
-            .Where(b => b.EventsCursor is { } cursor && cursor <= upTo)
+            .Where(b => b.EventsCursor is { } cursor && cursor < upTo)
             .ToDictionary(b => b, _ => new EventCycle());
         if (cycles.Count == 0)
         {
@@ -106,7 +107,7 @@ public sealed class EventsReader
         {
             await binding.FinishEventsAsync(cycle, upTo, stop).ConfigureAwait(false);
         }
-        Log.Debug("Applied Stripe events", ("events", events), ("created_gte", DateTimeOffset.FromUnixTimeSeconds(from)), ("created_lte", DateTimeOffset.FromUnixTimeSeconds(upTo)),
+        Log.Debug("Applied Stripe events", ("events", events), ("created_gt", DateTimeOffset.FromUnixTimeSeconds(from)), ("created_lte", DateTimeOffset.FromUnixTimeSeconds(upTo)),
             ("documents", cycles.Values.Sum(c => c.Documents)), ("relisted_parents", cycles.Values.Sum(c => c.Relist.Count)));
     }
 
@@ -120,7 +121,7 @@ public sealed class EventsReader
             List<KeyValuePair<string, string>> query =
             [
                 new("limit", "100"),
-                new("created[gte]", from.ToString(CultureInfo.InvariantCulture)),
+                new("created[gt]", from.ToString(CultureInfo.InvariantCulture)),
                 new("created[lte]", upTo.ToString(CultureInfo.InvariantCulture)),
                 .. types.Select(t => KeyValuePair.Create("types[]", t)),
             ];

@@ -11,6 +11,7 @@ public sealed class CaptureTranscript
     private JsonNode? _committedState;
     private JsonNode? _thisRunState = new JsonObject();
     private int _committedDocuments;
+    private readonly List<JsonNode> _history = [];
 
     public CaptureTranscript(JsonNode? initialState = null) => _committedState = initialState?.DeepClone() ?? new JsonObject();
 
@@ -40,6 +41,7 @@ public sealed class CaptureTranscript
                 Assert.True(checkpoint["state"]!["mergePatch"]!.GetValue<bool>());
                 _committedState = MergePatch.Apply(_committedState, checkpoint["state"]!["updated"]);
                 _thisRunState = MergePatch.Apply(_thisRunState, checkpoint["state"]!["updated"]);
+                _history.Add(_committedState!.DeepClone());
                 _committedDocuments = _documents.Count;
                 Checkpoints++;
             }
@@ -64,6 +66,15 @@ public sealed class CaptureTranscript
     public JsonNode State
     {
         get { lock (_gate) { return _committedState!.DeepClone(); } }
+    }
+
+    /// <summary>The committed state just after the first checkpoint for which <paramref name="condition"/> held.</summary>
+    public JsonNode? FirstStateWhere(Func<JsonNode, bool> condition)
+    {
+        lock (_gate)
+        {
+            return _history.FirstOrDefault(condition)?.DeepClone();
+        }
     }
 
     public int LineCount

@@ -8,7 +8,7 @@ public static class OpenRequests
 {
     public sealed record Binding(string Stream, string? SyncMode = null, string? Interval = null, long Backfill = 0, string? StateKey = null);
 
-    public static string Open(Uri baseUrl, string secret, DateTimeOffset startDate, IEnumerable<Binding> bindings, JsonNode? state = null, int lookbackDays = 0, string account = "acct_simulator")
+    public static string Open(Uri baseUrl, string secret, DateTimeOffset startDate, IEnumerable<Binding> bindings, JsonNode? state = null, int lookbackDays = 0, string account = "acct_simulator", JsonObject? advanced = null)
     {
         var config = new JsonObject
         {
@@ -18,6 +18,10 @@ public static class OpenRequests
             ["lookback_window_days"] = lookbackDays,
             ["advanced"] = new JsonObject { ["base_url"] = baseUrl.ToString() },
         };
+        foreach (var (name, value) in advanced ?? [])
+        {
+            config["advanced"]![name] = value?.DeepClone();
+        }
         var bindingArray = new JsonArray();
         foreach (var b in bindings)
         {
