@@ -31,7 +31,8 @@ public sealed class CaptureSession(OpenRequest request, TextReader stdin, Protoc
         var output = new CaptureOutput(stdout);
         output.Opened();
         using var client = clientFactory(config);
-        var context = new CaptureContext(config, client, output, clock) { ListLag = ListLag };
+        await client.CalibrateClockAsync(cancellation).ConfigureAwait(false);
+        var context = new CaptureContext(config, client, output, client.ServerClock) { ListLag = ListLag };
         var captures = bindings
             .Select(b => new BindingCapture(context, b, state.Bindings.GetValueOrDefault(b.StateKey)))
             .ToList();
@@ -92,6 +93,7 @@ public sealed class CaptureSession(OpenRequest request, TextReader stdin, Protoc
         Polly.Timeout.TimeoutRejectedException => $"Capturing {what} failed: Stripe did not answer within the time allowed for a request, retries included",
         HttpRequestException http => $"Capturing {what} failed: could not reach Stripe: {http.Message}",
         StripeResponseException bad => $"Capturing {what} failed: Stripe sent a response that could not be read: {bad.Message}",
+        StripeUnavailableException unavailable => $"Capturing {what} failed: Stripe was unavailable: {unavailable.Message}; the capture will resume from its last checkpoint when restarted",
         _ => $"Capturing {what} failed unexpectedly: {e.GetType().Name}: {e.Message}",
     };
 

@@ -27,11 +27,15 @@ public sealed record AdvancedConfig(Uri BaseUrl)
 
     public EventPayloads EventPayloads { get; init; } = EventPayloads.Auto;
 
-    /// <summary>How long one request may take, retries included, before the capture fails.</summary>
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(10);
+    public const int DefaultRequestTimeoutSeconds = 60;
+
+    public const int DefaultMaxRetrySeconds = 600;
 
     /// <summary>How long one attempt may take before it is abandoned and retried.</summary>
-    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(DefaultRequestTimeoutSeconds);
+
+    /// <summary>How long one request may take, retries included, before the capture fails.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(DefaultMaxRetrySeconds);
 
     public static AdvancedConfig Default { get; } = new(DefaultBaseUrl);
 }
@@ -45,7 +49,7 @@ public sealed partial record EndpointConfig(
     AdvancedConfig Advanced)
 {
     private static readonly string[] KnownFields = ["account_id", "client_secret", "start_date", "lookback_window_days", "advanced"];
-    private static readonly string[] KnownAdvancedFields = ["base_url", "event_lag_seconds", "event_payloads"];
+    private static readonly string[] KnownAdvancedFields = ["base_url", "event_lag_seconds", "event_payloads", "request_timeout_seconds", "max_retry_seconds"];
 
     public const string RfcExample = "2017-01-25T00:00:00Z";
 
@@ -148,14 +152,11 @@ public sealed partial record EndpointConfig(
             baseUrl = parsed;
         }
 
-        var lag = AdvancedConfig.DefaultEventLagSeconds;
-        if (advanced.TryGetProperty("event_lag_seconds", out var lagElement) && lagElement.ValueKind != JsonValueKind.Null)
+        if (!TryWholeNumber(advanced, "event_lag_seconds", AdvancedConfig.DefaultEventLagSeconds, 0, 3600, problems, out var lag)
+            || !TryWholeNumber(advanced, "request_timeout_seconds", AdvancedConfig.DefaultRequestTimeoutSeconds, 1, 600, problems, out var attempt)
+            || !TryWholeNumber(advanced, "max_retry_seconds", AdvancedConfig.DefaultMaxRetrySeconds, 1, 86400, problems, out var total))
         {
-            if (lagElement.ValueKind != JsonValueKind.Number || !lagElement.TryGetInt32(out lag) || lag < 0 || lag > 3600)
-            {
-                problems.Add("config.advanced.event_lag_seconds", $"expected a whole number of seconds from 0 to 3600, got {Describe(lagElement)}");
-                return null;
-            }
+            return null;
         }
 
         var payloads = EventPayloads.Auto;
@@ -170,7 +171,28 @@ public sealed partial record EndpointConfig(
                     return null;
             }
         }
-        return new AdvancedConfig(baseUrl) { EventLag = TimeSpan.FromSeconds(lag), EventPayloads = payloads };
+        return new AdvancedConfig(baseUrl)
+        {
+            EventLag = TimeSpan.FromSeconds(lag),
+            EventPayloads = payloads,
+            AttemptTimeout = TimeSpan.FromSeconds(attempt),
+            RequestTimeout = TimeSpan.FromSeconds(total),
+        };
+    }
+
+    private static bool TryWholeNumber(JsonElement obj, string name, int fallback, int min, int max, ConfigProblems problems, out int value)
+    {
+        value = fallback;
+        if (!obj.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+        if (element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out value) && value >= min && value <= max)
+        {
+            return true;
+        }
+        problems.Add("config.advanced." + name, $"expected a whole number of seconds from {min} to {max}, got {Describe(element)}");
+        return false;
     }
 
     /// <summary>https anywhere; plain http only to this machine (tests, a local proxy), never over a network.</summary>

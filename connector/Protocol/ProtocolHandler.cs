@@ -15,7 +15,7 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private readonly Func<EndpointConfig, StripeClient> _clientFactory = clientFactory ?? (config => new StripeClient(config));
+    private readonly Func<EndpointConfig, StripeClient> _clientFactory = clientFactory ?? (config => new StripeClient(config, clock: clock));
 
     /// <summary>How far behind now incremental polls stop (tests shorten it).</summary>
     public TimeSpan ListLag { get; init; } = TimeSpan.FromSeconds(30);

@@ -71,6 +71,22 @@ public static class Spec
                   "title": "Event Lag (seconds)",
                   "description": "Stripe events are read only up to this many seconds before now, because Stripe can list an event a little after later ones. Changes therefore arrive at least this late."
                 },
+                "request_timeout_seconds": {
+                  "type": "integer",
+                  "minimum": 1,
+                  "maximum": 600,
+                  "default": 60,
+                  "title": "Request Timeout (seconds)",
+                  "description": "How long one attempt of a request may take before it is abandoned and tried again."
+                },
+                "max_retry_seconds": {
+                  "type": "integer",
+                  "minimum": 1,
+                  "maximum": 86400,
+                  "default": 600,
+                  "title": "Maximum Retry Time (seconds)",
+                  "description": "How long a request that keeps failing transiently (connection errors, timeouts, 429, 5xx) is retried before the capture stops with an error."
+                },
                 "event_payloads": {
                   "type": "string",
                   "enum": ["auto", "refetch"],

@@ -21,11 +21,13 @@ public sealed class StripeClient : IDisposable
 
     private readonly HttpClient _http;
     private readonly ResiliencePipeline _pipeline;
+    private readonly TimeSpan _retryBudget;
     private readonly Uri _baseUrl;
     private readonly string _prefix;
 
-    public StripeClient(EndpointConfig config, HttpMessageHandler? handler = null)
+    public StripeClient(EndpointConfig config, HttpMessageHandler? handler = null, TimeProvider? clock = null)
     {
+        ServerClock = new ServerClock(clock ?? TimeProvider.System);
         _baseUrl = config.Advanced.BaseUrl;
         // Request paths start with '/': join without doubling it, keeping any path prefix of a proxy.
         _prefix = _baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
@@ -35,6 +37,7 @@ public sealed class StripeClient : IDisposable
             Timeout = Timeout.InfiniteTimeSpan,
         };
         _pipeline = BuildPipeline(config.Advanced);
+        _retryBudget = config.Advanced.RequestTimeout;
         var headers = _http.DefaultRequestHeaders;
         headers.TryAddWithoutValidation("Authorization", config.ClientSecret.AuthorizationHeaderValue);
         headers.Add("Stripe-Version", StripeApiVersion.Pinned);
@@ -59,6 +62,31 @@ public sealed class StripeClient : IDisposable
 
     public Uri BaseUrl => _baseUrl;
 
+    /// <summary>Stripe's time as its responses report it: capture windows are cut by it, not by this machine's clock.</summary>
+    public ServerClock ServerClock { get; }
+
+    /// <summary>
+    /// Measures the clock skew with one cheap request before any capture window is cut. Any answer
+    /// carries Stripe's Date, even an error; a failure leaves this machine's clock in use.
+    /// </summary>
+    public async Task CalibrateClockAsync(CancellationToken cancellation)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            using var response = await _http.GetAsync(new Uri(_prefix + "/v1/events?limit=1"), HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            if (response.Headers.Date is { } serverTime)
+            {
+                ServerClock.Observe(serverTime);
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException && !cancellation.IsCancellationRequested)
+        {
+            Log.Debug("Could not measure the clock skew to Stripe; using this machine's clock", ("error", e.Message));
+        }
+    }
+
     /// <summary>GETs <paramref name="pathAndQuery"/> and buffers the body: for small answers only.</summary>
     public async Task<StripeResponse> GetAsync(string pathAndQuery, CancellationToken cancellation)
     {
@@ -72,25 +100,50 @@ public sealed class StripeClient : IDisposable
     /// truncated or malformed bodies) with exponential backoff and jitter, honouring Stripe-Should-Retry
     /// and Retry-After, within the total time allowed for a request.
     /// </summary>
-    public ValueTask<ListPage> ListAsync(string pathAndQuery, string? cursorField, string? embeddedField, CancellationToken cancellation) =>
-        _pipeline.ExecuteAsync(async token =>
-        {
-            var (buffer, length) = await GetBodyAsync(pathAndQuery, token).ConfigureAwait(false);
-            return ListPage.Parse(buffer, length, cursorField, embeddedField);
-        }, cancellation);
+    public Task<ListPage> ListAsync(string pathAndQuery, string? cursorField, string? embeddedField, CancellationToken cancellation) =>
+        SendAsync(pathAndQuery, (buffer, length) => ListPage.Parse(buffer, length, cursorField, embeddedField), cancellation);
 
     /// <summary>Reads one object (a retrieve call), with the same retries as a list page.</summary>
-    public ValueTask<FetchedObject> RetrieveAsync(string path, CancellationToken cancellation) =>
-        _pipeline.ExecuteAsync(async token =>
+    public Task<FetchedObject> RetrieveAsync(string path, CancellationToken cancellation) =>
+        SendAsync(path, FetchedObject.Parse, cancellation);
+
+    /// <summary>
+    /// One request through the retry pipeline; the body is parsed inside each attempt so a truncated or
+    /// malformed answer is retried like any transient failure, and never half-used.
+    /// </summary>
+    private async Task<T> SendAsync<T>(string pathAndQuery, Func<byte[], int, T> parse, CancellationToken cancellation)
+    {
+        Exception? lastFailure = null;
+        try
         {
-            var (buffer, length) = await GetBodyAsync(path, token).ConfigureAwait(false);
-            return FetchedObject.Parse(buffer, length);
-        }, cancellation);
+            return await _pipeline.ExecuteAsync(async token =>
+            {
+                try
+                {
+                    var (buffer, length) = await GetBodyAsync(pathAndQuery, token).ConfigureAwait(false);
+                    return parse(buffer, length);
+                }
+                catch (Exception e) when (!cancellation.IsCancellationRequested)
+                {
+                    lastFailure = e;
+                    throw;
+                }
+            }, cancellation).ConfigureAwait(false);
+        }
+        catch (TimeoutRejectedException) when (!cancellation.IsCancellationRequested)
+        {
+            throw new StripeUnavailableException(pathAndQuery, _retryBudget, lastFailure);
+        }
+    }
 
     /// <summary>GETs a path into a pooled buffer; an error status becomes <see cref="StripeApiException"/>.</summary>
     private async Task<(byte[] Buffer, int Length)> GetBodyAsync(string pathAndQuery, CancellationToken cancellation)
     {
         using var response = await _http.GetAsync(new Uri(_prefix + pathAndQuery), HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
+        if (response.Headers.Date is { } serverTime)
+        {
+            ServerClock.Observe(serverTime);
+        }
         var declared = response.Content.Headers.ContentLength;
         var buffer = ArrayPool<byte>.Shared.Rent(declared is > 0 and < MaxBodyBytes ? (int)declared.Value : 64 * 1024);
         var length = 0;

@@ -14,6 +14,8 @@ public enum FaultKind
     TruncatedBody,
     /// <summary>The normal answer, after <see cref="Fault.Delay"/>.</summary>
     Slow,
+    /// <summary>A complete 200 whose JSON is cut short (Content-Length matches the cut body).</summary>
+    MalformedJson,
 }
 
 /// <summary>
@@ -54,6 +56,24 @@ public sealed record Fault(FaultKind Kind, int Status = 500)
 
     public static Fault Slow(TimeSpan delay, int times = 1) => new(FaultKind.Slow, 200) { Times = times, Delay = delay };
 
+    public static Fault Malformed(int times = 1) => new(FaultKind.MalformedJson, 200) { Times = times };
+
+    /// <summary>One of each kind a connector must survive, for <see cref="StripeSimulator.InjectRandomFaults"/>.</summary>
+    public static IReadOnlyList<Fault> EveryKind(TimeSpan slowerThanTimeout) =>
+    [
+        RateLimited(),
+        RateLimited() with { RetryAfter = TimeSpan.FromSeconds(1) },
+        LockTimeout(),
+        ServerError(500) with { ShouldRetry = true },
+        GatewayHtml(502),
+        GatewayHtml(503),
+        GatewayHtml(504),
+        Drop(),
+        Truncate(),
+        Malformed(),
+        Slow(slowerThanTimeout),
+    ];
+
     internal byte[] Body(string requestId)
     {
         if (Kind == FaultKind.HtmlError)
@@ -76,6 +96,27 @@ internal sealed class FaultInjector
     private readonly Lock _gate = new();
     private readonly List<(Fault Fault, int Left)> _faults = [];
     private readonly Queue<long> _recent = new();
+    private double _rate;
+    private IReadOnlyList<Fault> _randomKinds = [];
+    private Random _random = new(1);
+    private int _randomFaults;
+
+    /// <summary>How many requests got a random fault so far.</summary>
+    public int RandomFaults
+    {
+        get { lock (_gate) { return _randomFaults; } }
+    }
+
+    /// <summary>From now on each request gets, with probability <paramref name="rate"/>, one of <paramref name="kinds"/>.</summary>
+    public void Random(double rate, IReadOnlyList<Fault> kinds, int seed)
+    {
+        lock (_gate)
+        {
+            _rate = rate;
+            _randomKinds = kinds;
+            _random = new Random(seed);
+        }
+    }
 
     /// <summary>Requests per second over which the simulator answers 429 (null: unlimited), over a sliding second.</summary>
     public int? RateLimit { get; set; }
@@ -93,6 +134,7 @@ internal sealed class FaultInjector
         lock (_gate)
         {
             _faults.Clear();
+            _rate = 0;
         }
     }
 
@@ -116,6 +158,11 @@ internal sealed class FaultInjector
                     }
                     return fault;
                 }
+            }
+            if (_rate > 0 && _randomKinds.Count > 0 && _random.NextDouble() < _rate)
+            {
+                _randomFaults++;
+                return _randomKinds[_random.Next(_randomKinds.Count)];
             }
             return OverRateLimit() ? Fault.RateLimited() : null;
         }

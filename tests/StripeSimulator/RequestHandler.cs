@@ -65,6 +65,8 @@ internal sealed partial class RequestHandler(SimulatorAccount account, Simulator
         response.Headers["Request-Id"] = requestId;
         response.Headers["Stripe-Version"] = request.Headers["Stripe-Version"] is { Count: > 0 } v ? v.ToString() : StripeApiVersion.Pinned;
         response.Headers["Cache-Control"] = "no-cache, no-store";
+        // The simulator's own clock, as Stripe's servers send theirs: clients can measure their skew.
+        response.Headers.Date = account.Now.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         if (fault?.ShouldRetry is { } retry)
         {
             response.Headers["Stripe-Should-Retry"] = retry ? "true" : "false";
@@ -72,6 +74,11 @@ internal sealed partial class RequestHandler(SimulatorAccount account, Simulator
         if (fault?.RetryAfter is { } after)
         {
             response.Headers.RetryAfter = ((int)Math.Ceiling(after.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        if (fault?.Kind == FaultKind.MalformedJson)
+        {
+            body = body[..(body.Length / 2)];
+            response.ContentLength = body.Length;
         }
         if (fault?.Kind == FaultKind.TruncatedBody)
         {

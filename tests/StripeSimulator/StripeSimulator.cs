@@ -79,6 +79,16 @@ public sealed class StripeSimulator : IAsyncDisposable
     /// <summary>Removes the faults not served yet.</summary>
     public void ClearFaults() => _handler.Faults.Clear();
 
+    /// <summary>
+    /// Faults a random share of the requests from now on (deterministic for a seed): each request gets,
+    /// with probability <paramref name="rate"/>, one of <paramref name="kinds"/> (default: every kind).
+    /// </summary>
+    public void InjectRandomFaults(double rate, IReadOnlyList<Fault>? kinds = null, int seed = 1) =>
+        _handler.Faults.Random(rate, kinds ?? Fault.EveryKind(TimeSpan.FromSeconds(3)), seed);
+
+    /// <summary>Requests that got a random fault.</summary>
+    public int RandomFaults => _handler.Faults.RandomFaults;
+
     /// <summary>Requests per second (sliding, real time) over which requests answer 429 rate_limit; null: no limit.</summary>
     public int? RateLimitPerSecond
     {

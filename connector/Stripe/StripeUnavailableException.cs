@@ -1,0 +1,14 @@
+namespace SourceStripe.Stripe;
+
+/// <summary>A request that kept failing transiently for longer than the retry budget allows.</summary>
+public sealed class StripeUnavailableException(string path, TimeSpan budget, Exception? lastFailure)
+    : Exception($"GET {path.Split('?')[0]} kept failing for {budget.TotalSeconds:0} s of retries; the last attempt: {Describe(lastFailure)}", lastFailure)
+{
+    private static string Describe(Exception? failure) => failure switch
+    {
+        null => "none finished in time",
+        StripeApiException api => api.Message,
+        Polly.Timeout.TimeoutRejectedException => "no answer within the request timeout",
+        _ => failure.Message,
+    };
+}
