@@ -43,6 +43,9 @@ public sealed class BinaryCapture : IAsyncDisposable
 
     public CaptureTranscript Transcript { get; }
 
+    /// <summary>The exit code, once the process has exited.</summary>
+    public int ExitCode => _process.ExitCode;
+
     public string Stderr
     {
         get { lock (_stderr) { return _stderr.ToString(); } }

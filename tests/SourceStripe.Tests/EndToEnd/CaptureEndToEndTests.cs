@@ -52,45 +52,7 @@ public sealed class CaptureEndToEndTests
         }
         stripe.ClearRequests();
 
-        var random = new Random(20261126);
-        JsonNode state = new JsonObject();
-        var union = new List<(int Binding, JsonObject Document)>();
-        var kills = 0;
-        var runs = 0;
-        while (true)
-        {
-            runs++;
-            var killAt = kills < 25 ? random.Next(1, Math.Max(2, referenceLines / 20)) : int.MaxValue;
-            await using var capture = await BinaryCapture.StartAsync(open(state), state, t => t.LineCount >= killAt);
-            var finished = false;
-            try
-            {
-                await capture.WaitUntilAsync(t => AllBackfilled(t) || t.LineCount >= killAt);
-                finished = AllBackfilled(capture.Transcript) && capture.Transcript.LineCount < killAt;
-            }
-            catch (Xunit.Sdk.FailException)
-            {
-                // Killed before the condition could be seen: that is the point.
-            }
-            if (finished)
-            {
-                await capture.StopAsync();
-            }
-            else
-            {
-                capture.Kill();
-                await capture.WaitForExitAsync(TimeSpan.FromSeconds(10));
-                kills++;
-            }
-            union.AddRange(capture.Transcript.CommittedDocuments);
-            state = capture.Transcript.State;
-            if (finished)
-            {
-                break;
-            }
-            Assert.True(runs < 400, "the capture did not finish after 400 restarts");
-        }
-
+        var (union, kills, runs) = await KillAndResume.RunAsync(open, kills: 25, maxLinesBeforeKill: referenceLines / 20, seed: 20261126);
         Assert.True(kills >= 20, $"only {kills} kills");
         for (var i = 0; i < StreamCatalog.All.Length; i++)
         {
