@@ -53,6 +53,9 @@ public sealed partial record EndpointConfig(
 
     public const string RfcExample = "2017-01-25T00:00:00Z";
 
+    /// <summary>Ten years: a window a poll re-reads; more is a mistake, and would reach before Stripe's timestamps.</summary>
+    public const int MaxLookbackWindowDays = 3650;
+
     /// <summary>Reads <paramref name="config"/>, adding every problem to <paramref name="problems"/>; null when any.</summary>
     public static EndpointConfig? Parse(JsonElement? config, ConfigProblems problems, DateTimeOffset now)
     {
@@ -89,7 +92,12 @@ public sealed partial record EndpointConfig(
         {
             if (!TryParseRfc3339(startText, out var parsed))
             {
-                problems.Add("config.start_date", $"expected an RFC 3339 date-time such as {RfcExample}, got \"{startText}\"");
+                problems.Add("config.start_date", $"expected an RFC 3339 date-time such as {RfcExample}, got {Describe(startText)}");
+            }
+            else if (parsed < DateTimeOffset.UnixEpoch)
+            {
+                // Stripe's timestamps are unix seconds: nothing was created earlier, and the capture's ranges start there.
+                problems.Add("config.start_date", $"expected a date-time from 1970-01-01T00:00:00Z on (Stripe timestamps start there), got {startText}");
             }
             else if (parsed > now)
             {
@@ -106,11 +114,18 @@ public sealed partial record EndpointConfig(
         {
             if (lookbackElement.ValueKind != JsonValueKind.Number || !lookbackElement.TryGetInt32(out lookback))
             {
-                problems.Add("config.lookback_window_days", $"expected a whole number of days, 0 or more, got {Describe(lookbackElement)}");
+                var tooLarge = lookbackElement.ValueKind == JsonValueKind.Number && lookbackElement.TryGetDouble(out var days) && days == Math.Floor(days) && days > MaxLookbackWindowDays;
+                problems.Add("config.lookback_window_days", tooLarge
+                    ? $"expected at most {MaxLookbackWindowDays} days (ten years), got {Describe(lookbackElement)}"
+                    : $"expected a whole number of days, 0 or more, got {Describe(lookbackElement)}");
             }
             else if (lookback < 0)
             {
                 problems.Add("config.lookback_window_days", $"expected 0 or more days, got {lookback}");
+            }
+            else if (lookback > MaxLookbackWindowDays)
+            {
+                problems.Add("config.lookback_window_days", $"expected at most {MaxLookbackWindowDays} days (ten years), got {lookback}");
             }
         }
 
@@ -135,29 +150,30 @@ public sealed partial record EndpointConfig(
         }
         WarnUnknown(advanced, KnownAdvancedFields, "config.advanced");
 
+        // Every option is checked, so that the user sees all of their mistakes at once.
+        var valid = true;
         var baseUrl = AdvancedConfig.DefaultBaseUrl;
         if (advanced.TryGetProperty("base_url", out var urlElement) && urlElement.ValueKind != JsonValueKind.Null)
         {
             if (urlElement.ValueKind != JsonValueKind.String)
             {
                 problems.Add("config.advanced.base_url", $"expected a URL string such as {AdvancedConfig.DefaultBaseUrl}, got {Describe(urlElement)}");
-                return null;
+                valid = false;
             }
-            var text = urlElement.GetString()!;
-            if (!TryParseBaseUrl(text, out var parsed, out var why))
+            else if (!TryParseBaseUrl(urlElement.GetString()!, out var parsed, out var why))
             {
                 problems.Add("config.advanced.base_url", why);
-                return null;
+                valid = false;
             }
-            baseUrl = parsed;
+            else
+            {
+                baseUrl = parsed;
+            }
         }
 
-        if (!TryWholeNumber(advanced, "event_lag_seconds", AdvancedConfig.DefaultEventLagSeconds, 0, 3600, problems, out var lag)
-            || !TryWholeNumber(advanced, "request_timeout_seconds", AdvancedConfig.DefaultRequestTimeoutSeconds, 1, 600, problems, out var attempt)
-            || !TryWholeNumber(advanced, "max_retry_seconds", AdvancedConfig.DefaultMaxRetrySeconds, 1, 86400, problems, out var total))
-        {
-            return null;
-        }
+        valid &= TryWholeNumber(advanced, "event_lag_seconds", AdvancedConfig.DefaultEventLagSeconds, 0, 3600, problems, out var lag);
+        valid &= TryWholeNumber(advanced, "request_timeout_seconds", AdvancedConfig.DefaultRequestTimeoutSeconds, 1, 600, problems, out var attempt);
+        valid &= TryWholeNumber(advanced, "max_retry_seconds", AdvancedConfig.DefaultMaxRetrySeconds, 1, 86400, problems, out var total);
 
         var payloads = EventPayloads.Auto;
         if (advanced.TryGetProperty("event_payloads", out var payloadsElement) && payloadsElement.ValueKind != JsonValueKind.Null)
@@ -168,8 +184,13 @@ public sealed partial record EndpointConfig(
                 case "refetch": payloads = EventPayloads.Refetch; break;
                 default:
                     problems.Add("config.advanced.event_payloads", $"expected auto or refetch, got {Describe(payloadsElement)}");
-                    return null;
+                    valid = false;
+                    break;
             }
+        }
+        if (!valid)
+        {
+            return null;
         }
         return new AdvancedConfig(baseUrl)
         {
@@ -201,17 +222,17 @@ public sealed partial record EndpointConfig(
         url = AdvancedConfig.DefaultBaseUrl;
         if (!Uri.TryCreate(text, UriKind.Absolute, out var parsed) || (parsed.Scheme != Uri.UriSchemeHttps && parsed.Scheme != Uri.UriSchemeHttp))
         {
-            why = $"expected an absolute https URL such as {AdvancedConfig.DefaultBaseUrl}, got \"{text}\"";
+            why = $"expected an absolute https URL such as {AdvancedConfig.DefaultBaseUrl}, got {Describe(text)}";
             return false;
         }
         if (parsed.Query.Length > 0 || parsed.Fragment.Length > 0)
         {
-            why = $"expected a URL without query or fragment, got \"{text}\"";
+            why = $"expected a URL without query or fragment, got {Describe(text)}";
             return false;
         }
         if (parsed.Scheme == Uri.UriSchemeHttp && !IsLoopback(parsed))
         {
-            why = $"expected https: plain http is allowed only to a loopback address (127.0.0.1, ::1, localhost), got \"{text}\"";
+            why = $"expected https: plain http is allowed only to a loopback address (127.0.0.1, ::1, localhost), got {Describe(text)}";
             return false;
         }
         url = new Uri(parsed.GetLeftPart(UriPartial.Path).TrimEnd('/'));
@@ -260,7 +281,9 @@ public sealed partial record EndpointConfig(
         {
             if (Array.IndexOf(known, property.Name) < 0)
             {
-                Logging.Log.Warn($"Ignoring unknown option {path}.{property.Name}", ("expected", string.Join(", ", known)));
+                // A name is echoed like a value: cut, and never when it looks like a key.
+                var name = LooksLikeKey(property.Name) ? "(a name that looks like a Stripe key, not shown)" : Cut(property.Name);
+                Logging.Log.Warn($"Ignoring unknown option {path}.{name}", ("expected", string.Join(", ", known)));
             }
         }
     }
@@ -269,10 +292,22 @@ public sealed partial record EndpointConfig(
     public static string Describe(JsonElement? element) => element switch
     {
         null => "nothing",
-        { ValueKind: JsonValueKind.String } e => "\"" + Cut(e.GetString()!) + "\"",
-        { ValueKind: JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False } e => e.GetRawText(),
+        { ValueKind: JsonValueKind.String } e => Describe(e.GetString()!),
+        { ValueKind: JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False } e => Cut(e.GetRawText()),
         { } e => KindName(e.ValueKind),
     };
+
+    /// <summary>
+    /// A string for an error message: quoted and cut, and never shown when it looks like a Stripe key
+    /// (a key pasted into the wrong field must not reach the logs).
+    /// </summary>
+    public static string Describe(string text) =>
+        LooksLikeKey(text) ? "a value that looks like a Stripe key (not shown)" : "\"" + Cut(text) + "\"";
+
+    private static bool LooksLikeKey(string text) =>
+        text.Contains("sk_live_", StringComparison.Ordinal) || text.Contains("sk_test_", StringComparison.Ordinal)
+        || text.Contains("rk_live_", StringComparison.Ordinal) || text.Contains("rk_test_", StringComparison.Ordinal)
+        || text.Contains("pk_live_", StringComparison.Ordinal) || text.Contains("pk_test_", StringComparison.Ordinal);
 
     public static string KindName(JsonValueKind kind) => kind switch
     {
@@ -285,5 +320,6 @@ public sealed partial record EndpointConfig(
         _ => "nothing",
     };
 
-    private static string Cut(string text) => text.Length <= 60 ? text : text[..60] + "…";
+    public static string Cut(string text) =>
+        text.Length <= 60 ? text : text[..(char.IsHighSurrogate(text[59]) ? 59 : 60)] + "…";
 }

@@ -14,10 +14,17 @@ public static partial class IsoDuration
         {
             return false;
         }
-        duration = TimeSpan.FromDays(Number(match, "w") * 7 + Number(match, "d"))
-            + TimeSpan.FromHours(Number(match, "h"))
-            + TimeSpan.FromMinutes(Number(match, "m"))
-            + TimeSpan.FromSeconds(Number(match, "s"));
+        // In seconds first: a huge count (P99999999999D) is then simply too long (3,000 years and more), never an overflow.
+        var seconds = (Number(match, "w") * 7 + Number(match, "d")) * 86400
+            + Number(match, "h") * 3600
+            + Number(match, "m") * 60
+            + Number(match, "s");
+        if (seconds >= 1e11)
+        {
+            duration = TimeSpan.MaxValue;
+            return true;
+        }
+        duration = TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
         return true;
     }
 

@@ -12,6 +12,9 @@ public sealed record ResourceConfig(StreamDescriptor Stream, SyncMode SyncMode, 
     /// <summary>A full refresh re-reads the whole resource: once a day.</summary>
     public static readonly TimeSpan DefaultFullRefreshInterval = TimeSpan.FromDays(1);
 
+    /// <summary>The longest interval: a month (the capture's timers cannot wait much longer).</summary>
+    public static readonly TimeSpan MaxInterval = TimeSpan.FromDays(31);
+
     public static TimeSpan DefaultInterval(SyncMode mode) => mode == SyncMode.Incremental ? DefaultIncrementalInterval : DefaultFullRefreshInterval;
 
     public static string SyncModeName(SyncMode mode) => mode == SyncMode.Incremental ? "incremental" : "full_refresh";
@@ -41,7 +44,7 @@ public sealed record ResourceConfig(StreamDescriptor Stream, SyncMode SyncMode, 
             stream = StreamCatalog.Find(streamElement.GetString()!);
             if (stream is null)
             {
-                problems.Add(path + ".stream", $"unknown stream \"{streamElement.GetString()}\"; expected one of: {string.Join(", ", StreamCatalog.All.Select(s => s.Name))}");
+                problems.Add(path + ".stream", $"unknown stream {EndpointConfig.Describe(streamElement.GetString()!)}; expected one of: {string.Join(", ", StreamCatalog.All.Select(s => s.Name))}");
             }
         }
 
@@ -70,6 +73,10 @@ public sealed record ResourceConfig(StreamDescriptor Stream, SyncMode SyncMode, 
             if (intervalElement.ValueKind != JsonValueKind.String || !IsoDuration.TryParse(intervalElement.GetString()!, out var parsedInterval) || parsedInterval <= TimeSpan.Zero)
             {
                 problems.Add(path + ".interval", $"expected a positive ISO 8601 duration such as PT5M or PT1H, got {EndpointConfig.Describe(intervalElement)}");
+            }
+            else if (parsedInterval > MaxInterval)
+            {
+                problems.Add(path + ".interval", $"expected a duration of at most P31D (a month), got {EndpointConfig.Describe(intervalElement)}");
             }
             else
             {

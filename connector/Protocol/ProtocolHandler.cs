@@ -43,6 +43,11 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
             return Fail("No request arrived on stdin: expected one JSON request per line, such as {\"spec\":{}}");
         }
 
+        if (RequestErrors.InvalidText(line) is { } invalidText)
+        {
+            return Fail(invalidText);
+        }
+
         Request? request;
         try
         {
@@ -50,7 +55,7 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
         }
         catch (JsonException e)
         {
-            return Fail($"Could not read the request: {Describe(e)}; expected one JSON object per line, such as {{\"spec\":{{}}}}");
+            return Fail(RequestErrors.Unreadable(line, e));
         }
 
         try
@@ -61,14 +66,28 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
                 { Discover: { } discover } => HandleDiscover(discover),
                 { Validate: { } validate } => await HandleValidateAsync(validate, cancellation).ConfigureAwait(false),
                 { Apply: { } apply } => HandleApply(apply),
-                { Open: { } open } => await new CaptureSession(open, reader, output, clock, _clientFactory) { ListLag = ListLag }.RunAsync(cancellation).ConfigureAwait(false),
-                _ => Fail("Unknown request: expected one of spec, discover, validate, apply or open as the request's member"),
+                { Open: { } open } => await HandleOpenAsync(open, reader, cancellation).ConfigureAwait(false),
+                _ => Fail(RequestErrors.UnknownRequest(line)),
             };
         }
         catch (ConfigException e)
         {
             return Fail(e.Message);
         }
+    }
+
+    private async Task<int> HandleOpenAsync(OpenRequest request, StreamReader reader, CancellationToken cancellation)
+    {
+        if (request.Capture is { } capture && RequestErrors.StateProblem(request.State) is { } state)
+        {
+            // State the capture cannot resume from: report it with every other problem of the request.
+            var problems = new ConfigProblems();
+            EndpointConfig.Parse(capture.Config, problems, clock.GetUtcNow());
+            ParseBindings(capture.Bindings?.Select(b => b.ResourceConfig).ToList() ?? [], problems);
+            problems.Add(state.Path, state.Expected);
+            throw new ConfigException(problems.Summary("capture"));
+        }
+        return await new CaptureSession(request, reader, output, clock, _clientFactory) { ListLag = ListLag }.RunAsync(cancellation).ConfigureAwait(false);
     }
 
     private int HandleDiscover(DiscoverRequest request)
@@ -178,16 +197,5 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
     {
         Log.Error(message);
         return 1;
-    }
-
-    private static string Describe(JsonException e) =>
-        e.Path is { Length: > 0 } path && path != "$"
-            ? $"{FirstSentence(e.Message)} (at {path})"
-            : FirstSentence(e.Message);
-
-    private static string FirstSentence(string message)
-    {
-        var cut = message.IndexOf(". ", StringComparison.Ordinal);
-        return (cut > 0 ? message[..cut] : message).TrimEnd('.');
     }
 }

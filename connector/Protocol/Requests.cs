@@ -80,6 +80,11 @@ public sealed class CaptureBinding
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     PropertyNameCaseInsensitive = true,
     NumberHandling = JsonNumberHandling.AllowReadingFromString,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    MaxDepth = ProtocolJson.MaxDepth)]
 [JsonSerializable(typeof(Request))]
-internal sealed partial class ProtocolJson : JsonSerializerContext;
+internal sealed partial class ProtocolJson : JsonSerializerContext
+{
+    /// <summary>Collection schemas inside requests nest deeply; the default of 64 could refuse a valid request.</summary>
+    public const int MaxDepth = 512;
+}

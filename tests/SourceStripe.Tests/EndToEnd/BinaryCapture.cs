@@ -54,14 +54,7 @@ public sealed class BinaryCapture : IAsyncDisposable
     /// <summary>Starts the binary on <paramref name="openRequest"/>; <paramref name="killWhen"/> is checked after every stdout line.</summary>
     public static async Task<BinaryCapture> StartAsync(string openRequest, JsonNode? initialState = null, Func<CaptureTranscript, bool>? killWhen = null)
     {
-        var start = new ProcessStartInfo(await PublishedConnector.PathAsync())
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        var process = Process.Start(start)!;
+        var process = Process.Start(await PublishedConnector.StartInfoAsync())!;
         var capture = new BinaryCapture(process, new CaptureTranscript(initialState), killWhen);
         await process.StandardInput.WriteLineAsync(openRequest);
         await process.StandardInput.FlushAsync();

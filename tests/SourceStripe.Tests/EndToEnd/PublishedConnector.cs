@@ -18,23 +18,7 @@ public static class PublishedConnector
 
     public static async Task<ConnectorRun> RunAsync(string stdin, string[]? args = null, IDictionary<string, string>? environment = null, TimeSpan? timeout = null)
     {
-        var binary = await PathAsync();
-        var start = new ProcessStartInfo(binary)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args ?? [])
-        {
-            start.ArgumentList.Add(arg);
-        }
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
-
+        var start = await StartInfoAsync(args, environment);
         using var process = Process.Start(start)!;
         var output = new MemoryStream();
         var error = new MemoryStream();
@@ -55,6 +39,27 @@ public static class PublishedConnector
         }
         await Task.WhenAll(readOut, readErr);
         return new ConnectorRun(process.ExitCode, output.ToArray(), Encoding.UTF8.GetString(error.ToArray()));
+    }
+
+    /// <summary>How to start the binary with all three standard streams redirected.</summary>
+    public static async Task<ProcessStartInfo> StartInfoAsync(IEnumerable<string>? args = null, IDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo(await PathAsync())
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args ?? [])
+        {
+            start.ArgumentList.Add(arg);
+        }
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+        return start;
     }
 
     private static async Task<string> PublishAsync()
