@@ -47,8 +47,10 @@ public sealed partial class BindingCapture
     {
         get
         {
-            var state = _state;
-            return ListensToEvents && state.Events is { } cursor && !state.Pending.ContainsKey("backfill") ? cursor : null;
+            lock (_stateLock)
+            {
+                return ListensToEvents && _state.Events is { } cursor && !IsBackfilling ? cursor : null;
+            }
         }
     }
 
@@ -61,23 +63,30 @@ public sealed partial class BindingCapture
         + $"backfilling {Stream.Name} again so that no change made since is lost";
 
     /// <summary>Starts the binding over when its events have expired (a capture paused for weeks).</summary>
-    public Task CheckRetentionAsync(CancellationToken stop) => LockedAsync(() =>
+    public void CheckRetention()
     {
-        if (EventsExpired())
+        lock (_stateLock)
         {
-            StartOver(ExpiredMessage(), warn: true);
+            if (EventsExpired())
+            {
+                StartOver(ExpiredMessage(), warn: true);
+            }
         }
-        return Task.CompletedTask;
-    }, stop);
+    }
 
     /// <summary>
     /// Applies the events of one page that concern this binding (newest first), and checkpoints the
     /// documents they produced. The events cursor moves only at the end of the cycle.
     /// </summary>
-    public Task ApplyEventsAsync(EventCycle cycle, ListPage page, IReadOnlyList<(PageItem Item, StripeEvent Event, bool Direct)> events, CancellationToken stop) =>
-        LockedAsync(async () =>
+    public async Task ApplyEventsAsync(EventCycle cycle, ListPage page, IReadOnlyList<(PageItem Item, StripeEvent Event, bool Direct)> events, CancellationToken stop)
+    {
         {
-            var cursor = _state.Events ?? long.MaxValue;
+            long cursor;
+            lock (_stateLock)
+            {
+                cursor = _state.Events ?? long.MaxValue;
+            }
+            var batch = new Batch();
             var refetch = new List<(string Id, ChangeKind Change)>();
             foreach (var (item, e, direct) in events)
             {
@@ -105,17 +114,17 @@ public sealed partial class BindingCapture
                     }
                     if (change == ChangeKind.Delete)
                     {
-                        AppendTombstone(e.ObjectId, e.ObjectKind, Added(parentId, ChangeKind.Delete));
+                        AppendTombstone(batch, e.ObjectId, e.ObjectKind, Added(parentId, ChangeKind.Delete));
                     }
                     AddRelist(cycle, parentId);
                 }
                 else if (change == ChangeKind.Delete)
                 {
-                    AppendTombstone(e.ObjectId, e.ObjectKind, Added(null, ChangeKind.Delete));
+                    AppendTombstone(batch, e.ObjectId, e.ObjectKind, Added(null, ChangeKind.Delete));
                 }
                 else if (_context.Config.Advanced.EventPayloads == EventPayloads.Auto && e.ApiVersion == StripeApiVersion.Pinned)
                 {
-                    Append(page.Raw(item).Slice(e.ObjectStart, e.ObjectLength), Added(null, change));
+                    batch.Add(_binding.Index, page.Raw(item).Slice(e.ObjectStart, e.ObjectLength), Added(null, change));
                 }
                 else
                 {
@@ -126,25 +135,25 @@ public sealed partial class BindingCapture
 
             foreach (var (id, change) in refetch)
             {
-                await RefetchAsync(id, change, stop).ConfigureAwait(false);
+                await RefetchAsync(batch, id, change, stop).ConfigureAwait(false);
             }
-            Commit();
-        }, stop);
+            Commit(batch);
+        }
+    }
 
     /// <summary>Lists the children of every parent an event touched, then moves the events cursor to <paramref name="upTo"/>.</summary>
-    public Task FinishEventsAsync(EventCycle cycle, long upTo, CancellationToken stop) =>
-        LockedAsync(async () =>
+    public async Task FinishEventsAsync(EventCycle cycle, long upTo, CancellationToken stop)
+    {
+        var batch = new Batch();
+        foreach (var parentId in cycle.Relist)
         {
-            foreach (var parentId in cycle.Relist)
-            {
-                await ListChildrenAsync(parentId, null, Added(parentId, ChangeKind.Update), (_, _) => Commit(), stop).ConfigureAwait(false);
-            }
-            _state.Events = Math.Max(_state.Events ?? upTo, upTo);
-            Commit();
-        }, stop);
+            await ListChildrenAsync(parentId, null, Added(parentId, ChangeKind.Update), batch, (_, _) => Commit(batch), stop).ConfigureAwait(false);
+        }
+        Commit(batch, () => _state.Events = Math.Max(_state.Events ?? upTo, upTo));
+    }
 
     /// <summary>Reads a changed object again at the pinned API version.</summary>
-    private async Task RefetchAsync(string id, ChangeKind change, CancellationToken stop)
+    private async Task RefetchAsync(Batch batch, string id, ChangeKind change, CancellationToken stop)
     {
         FetchedObject fetched;
         try
@@ -159,7 +168,7 @@ public sealed partial class BindingCapture
         }
         using (fetched)
         {
-            Append(fetched.Json, Added(null, fetched.Deleted ? ChangeKind.Delete : change));
+            batch.Add(_binding.Index, fetched.Json, Added(null, fetched.Deleted ? ChangeKind.Delete : change));
         }
     }
 
@@ -185,7 +194,7 @@ public sealed partial class BindingCapture
     }
 
     /// <summary>A deleted object's document: enough to remove it from the collection whatever its last shape.</summary>
-    private void AppendTombstone(string id, string? kind, byte[] added)
+    private void AppendTombstone(Batch batch, string id, string? kind, byte[] added)
     {
         var buffer = new ArrayBufferWriter<byte>(128);
         using (var json = new Utf8JsonWriter(buffer, TombstoneOptions))
@@ -199,7 +208,7 @@ public sealed partial class BindingCapture
             json.WriteBoolean("deleted", true);
             json.WriteEndObject();
         }
-        Append(buffer.WrittenSpan, added);
+        batch.Add(_binding.Index, buffer.WrittenSpan, added);
     }
 
     /// <summary>The members the connector adds to a document from an event: the parent's id and <c>_meta</c>.</summary>

@@ -86,7 +86,7 @@ public sealed class EventsReader
     {
         foreach (var binding in _listeners)
         {
-            await binding.CheckRetentionAsync(stop).ConfigureAwait(false);
+            binding.CheckRetention();
         }
         // Whole seconds only: the current second may still gain events.
         var upTo = (_context.Clock.GetUtcNow() - _context.Config.Advanced.EventLag).ToUnixTimeSeconds() - 1;

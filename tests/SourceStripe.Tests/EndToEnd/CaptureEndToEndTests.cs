@@ -26,8 +26,9 @@ public sealed class CaptureEndToEndTests
             var stream = StreamCatalog.All[i].Name;
             ExpectedDocuments.AssertSame(ExpectedDocuments.For(stripe, stream), ExpectedDocuments.Captured(capture.Transcript.CommittedDocuments, i), stream);
         }
-        // Pages of 100: a stream of 120 objects takes two list requests, not one per object.
-        Assert.Equal(2, stripe.Requests.Count(r => r.Path == "/v1/charges"));
+        // Pages of 100: a stream of 120 objects takes a few list requests (its first page, then slices of
+        // what is left), not one per object.
+        Assert.InRange(stripe.Requests.Count(r => r.Path == "/v1/charges"), 2, 4);
     }
 
     /// <summary>
@@ -42,13 +43,11 @@ public sealed class CaptureEndToEndTests
 
         // A reference run, uninterrupted, to know the capture's length.
         int referenceLines;
-        int referenceRequests;
         await using (var reference = await BinaryCapture.StartAsync(open(null)))
         {
             await reference.WaitUntilAsync(AllBackfilled);
             await reference.StopAsync();
             referenceLines = reference.Transcript.LineCount;
-            referenceRequests = stripe.Requests.Count;
         }
         stripe.ClearRequests();
 
@@ -59,8 +58,9 @@ public sealed class CaptureEndToEndTests
             var stream = StreamCatalog.All[i].Name;
             ExpectedDocuments.AssertSame(ExpectedDocuments.For(stripe, stream), ExpectedDocuments.Captured(union, i), stream);
         }
-        // Each restart may read again at most the page each binding had in flight (and one child page).
-        var extra = stripe.Requests.Count - referenceRequests;
-        Assert.True(extra <= runs * StreamCatalog.All.Length * 2, $"{extra} extra requests over {runs} runs");
+        // A restart reads again only the pages in flight when it was killed (at most one per worker, and
+        // a child page each): a request repeated more often than that means progress was lost.
+        var repeats = stripe.Requests.GroupBy(r => r.Path + "?" + r.QueryString).Sum(g => g.Count() - 1);
+        Assert.True(repeats <= kills * 2 * 32, $"{repeats} repeated requests over {kills} kills");
     }
 }
