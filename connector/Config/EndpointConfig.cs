@@ -37,6 +37,11 @@ public sealed record AdvancedConfig(Uri BaseUrl)
     /// <summary>How long one request may take, retries included, before the capture fails.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(DefaultMaxRetrySeconds);
 
+    /// <summary>Overrides the request rate the key's mode allows (100/s live, 25/s test).</summary>
+    public int? MaxRequestsPerSecond { get; init; }
+
+    public int RequestsPerSecond(SecretKey key) => MaxRequestsPerSecond ?? (key.IsLive ? 100 : 25);
+
     public static AdvancedConfig Default { get; } = new(DefaultBaseUrl);
 }
 
@@ -49,7 +54,7 @@ public sealed partial record EndpointConfig(
     AdvancedConfig Advanced)
 {
     private static readonly string[] KnownFields = ["account_id", "client_secret", "start_date", "lookback_window_days", "advanced"];
-    private static readonly string[] KnownAdvancedFields = ["base_url", "event_lag_seconds", "event_payloads", "request_timeout_seconds", "max_retry_seconds"];
+    private static readonly string[] KnownAdvancedFields = ["base_url", "event_lag_seconds", "event_payloads", "request_timeout_seconds", "max_retry_seconds", "max_requests_per_second"];
 
     public const string RfcExample = "2017-01-25T00:00:00Z";
 
@@ -174,6 +179,7 @@ public sealed partial record EndpointConfig(
         valid &= TryWholeNumber(advanced, "event_lag_seconds", AdvancedConfig.DefaultEventLagSeconds, 0, 3600, problems, out var lag);
         valid &= TryWholeNumber(advanced, "request_timeout_seconds", AdvancedConfig.DefaultRequestTimeoutSeconds, 1, 600, problems, out var attempt);
         valid &= TryWholeNumber(advanced, "max_retry_seconds", AdvancedConfig.DefaultMaxRetrySeconds, 1, 86400, problems, out var total);
+        valid &= TryWholeNumber(advanced, "max_requests_per_second", 0, 1, 10_000, problems, out var rate, "requests per second");
 
         var payloads = EventPayloads.Auto;
         if (advanced.TryGetProperty("event_payloads", out var payloadsElement) && payloadsElement.ValueKind != JsonValueKind.Null)
@@ -198,10 +204,11 @@ public sealed partial record EndpointConfig(
             EventPayloads = payloads,
             AttemptTimeout = TimeSpan.FromSeconds(attempt),
             RequestTimeout = TimeSpan.FromSeconds(total),
+            MaxRequestsPerSecond = rate > 0 ? rate : null,
         };
     }
 
-    private static bool TryWholeNumber(JsonElement obj, string name, int fallback, int min, int max, ConfigProblems problems, out int value)
+    private static bool TryWholeNumber(JsonElement obj, string name, int fallback, int min, int max, ConfigProblems problems, out int value, string unit = "seconds")
     {
         value = fallback;
         if (!obj.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
@@ -212,7 +219,7 @@ public sealed partial record EndpointConfig(
         {
             return true;
         }
-        problems.Add("config.advanced." + name, $"expected a whole number of seconds from {min} to {max}, got {Describe(element)}");
+        problems.Add("config.advanced." + name, $"expected a whole number of {unit} from {min} to {max}, got {Describe(element)}");
         return false;
     }
 

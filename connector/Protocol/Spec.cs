@@ -87,6 +87,13 @@ public static class Spec
                   "title": "Maximum Retry Time (seconds)",
                   "description": "How long a request that keeps failing transiently (connection errors, timeouts, 429, 5xx) is retried before the capture stops with an error."
                 },
+                "max_requests_per_second": {
+                  "type": "integer",
+                  "minimum": 1,
+                  "maximum": 10000,
+                  "title": "Maximum Requests per Second",
+                  "description": "The request rate the connector paces itself to. Defaults to Stripe's read limit for the key: 100 for live keys, 25 for test keys. Lower it to leave room for other integrations on the same account."
+                },
                 "event_payloads": {
                   "type": "string",
                   "enum": ["auto", "refetch"],

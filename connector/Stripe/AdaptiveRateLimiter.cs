@@ -4,16 +4,19 @@ using System.Threading.RateLimiting;
 namespace SourceStripe.Stripe;
 
 /// <summary>
-/// The one limiter every Stripe request waits on. It paces requests evenly at a rate that starts at
-/// the account's limit, falls by a third on each 429 (at most once per second, so a burst of 429s from
-/// requests already in flight counts once) and climbs back by 2% of the limit each second without one:
-/// additive increase, multiplicative decrease. Stripe's limit is per second, so evenly paced requests
-/// use it fully without the bursts that trigger 429 storms.
+/// The one limiter every Stripe request waits on. Stripe counts requests per second, so the limiter
+/// keeps a log of the requests actually sent in the last second and lets one more go only while that
+/// count is under the rate, spacing them at least half an interval apart so waiting requests do not leave
+/// in a clump. The rate aims 5% under the account's limit, since requests that leave evenly can still
+/// arrive bunched, most of all while connections are first opened: so it starts at half the limit and
+/// climbs by 5% of it each quiet second (additive increase), and falls by a third on a 429, at most once
+/// a second so that a burst of 429s from requests already in flight counts once (multiplicative decrease).
 /// </summary>
 public sealed class AdaptiveRateLimiter : RateLimiter
 {
     private readonly Lock _gate = new();
     private readonly TimeProvider _clock;
+    private readonly Queue<long> _sent = new();
     private readonly double _max;
     private readonly double _min;
     private double _rate;
@@ -25,9 +28,9 @@ public sealed class AdaptiveRateLimiter : RateLimiter
     public AdaptiveRateLimiter(double requestsPerSecond, TimeProvider? clock = null)
     {
         _clock = clock ?? TimeProvider.System;
-        _max = requestsPerSecond;
+        _max = requestsPerSecond * 0.95;
         _min = Math.Max(0.5, requestsPerSecond / 20);
-        _rate = requestsPerSecond;
+        _rate = _max / 2;
         _nextSlot = _lastIncrease = _lastDecrease = _clock.GetTimestamp();
     }
 
@@ -61,37 +64,46 @@ public sealed class AdaptiveRateLimiter : RateLimiter
     public override RateLimiterStatistics? GetStatistics() => null;
 
     protected override RateLimitLease AttemptAcquireCore(int permitCount) =>
-        Reserve(permitCount, out var wait) && wait <= TimeSpan.Zero ? Lease.Granted : Lease.Denied;
+        TryTake(permitCount) <= TimeSpan.Zero ? Lease.Granted : Lease.Denied;
 
     protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
     {
-        Reserve(permitCount, out var wait);
-        if (wait > TimeSpan.Zero)
+        while (TryTake(permitCount) is var wait && wait > TimeSpan.Zero)
         {
             await Task.Delay(wait, _clock, cancellationToken).ConfigureAwait(false);
         }
         return Lease.Granted;
     }
 
-    /// <summary>Takes the next free slots of the pacing schedule; <paramref name="wait"/> is how long until they come.</summary>
-    private bool Reserve(int permits, out TimeSpan wait)
+    /// <summary>Takes the permits now if the last second allows it (zero), else says how long to wait.</summary>
+    private TimeSpan TryTake(int permits)
     {
         lock (_gate)
         {
             var now = _clock.GetTimestamp();
+            var second = _clock.TimestampFrequency;
             var sinceIncrease = _clock.GetElapsedTime(_lastIncrease, now);
             if (sinceIncrease >= TimeSpan.FromSeconds(1))
             {
-                _rate = Math.Min(_max, _rate + (_max * 0.02 * Math.Floor(sinceIncrease.TotalSeconds)));
+                _rate = Math.Min(_max, _rate + (_max * 0.05 * Math.Floor(sinceIncrease.TotalSeconds)));
                 _lastIncrease = now;
             }
-            var interval = (long)(_clock.TimestampFrequency / _rate);
-            // Idle time does not bank more than a tenth of a second of requests.
-            var earliest = now - (_clock.TimestampFrequency / 10);
-            var slot = Math.Max(_nextSlot, earliest);
-            _nextSlot = slot + (interval * permits);
-            wait = slot > now ? _clock.GetElapsedTime(now, slot) : TimeSpan.Zero;
-            return true;
+            while (_sent.Count > 0 && now - _sent.Peek() >= second)
+            {
+                _sent.Dequeue();
+            }
+            var allowed = Math.Max(1, (int)Math.Floor(_rate));
+            if (_sent.Count + permits <= allowed && now >= _nextSlot)
+            {
+                for (var i = 0; i < permits; i++)
+                {
+                    _sent.Enqueue(now);
+                }
+                _nextSlot = now + (long)(second / _rate / 2 * permits);
+                return TimeSpan.Zero;
+            }
+            var until = Math.Max(_nextSlot, _sent.Count + permits > allowed ? _sent.Peek() + second : now);
+            return _clock.GetElapsedTime(now, Math.Max(until, now + 1));
         }
     }
 

@@ -36,6 +36,7 @@ public sealed class StripeClient : IDisposable
             // Each attempt's time is bounded by the resilience pipeline instead.
             Timeout = Timeout.InfiniteTimeSpan,
         };
+        Limiter = new AdaptiveRateLimiter(config.Advanced.RequestsPerSecond(config.ClientSecret), clock);
         _pipeline = BuildPipeline(config.Advanced);
         _retryBudget = config.Advanced.RequestTimeout;
         var headers = _http.DefaultRequestHeaders;
@@ -64,6 +65,9 @@ public sealed class StripeClient : IDisposable
 
     /// <summary>Stripe's time as its responses report it: capture windows are cut by it, not by this machine's clock.</summary>
     public ServerClock ServerClock { get; }
+
+    /// <summary>The one limiter every capture request waits on.</summary>
+    public AdaptiveRateLimiter Limiter { get; }
 
     /// <summary>
     /// Measures the clock skew with one cheap request before any capture window is cut. Any answer
@@ -120,11 +124,19 @@ public sealed class StripeClient : IDisposable
             {
                 try
                 {
+                    using (await Limiter.AcquireAsync(1, token).ConfigureAwait(false))
+                    {
+                    }
                     var (buffer, length) = await GetBodyAsync(pathAndQuery, token).ConfigureAwait(false);
                     return parse(buffer, length);
                 }
                 catch (Exception e) when (!cancellation.IsCancellationRequested)
                 {
+                    // lock_timeout is contention on one object, not the account's rate.
+                    if (e is StripeApiException { Status: HttpStatusCode.TooManyRequests } throttled && throttled.Error?.Code != "lock_timeout")
+                    {
+                        Limiter.OnThrottled();
+                    }
                     lastFailure = e;
                     throw;
                 }
@@ -224,7 +236,11 @@ public sealed class StripeClient : IDisposable
         _ => false,
     };
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        Limiter.Dispose();
+    }
 }
 
 public sealed record StripeResponse(HttpStatusCode Status, byte[] Body)

@@ -16,7 +16,8 @@ public static class OpenRequests
             ["client_secret"] = secret,
             ["start_date"] = startDate.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"),
             ["lookback_window_days"] = lookbackDays,
-            ["advanced"] = new JsonObject { ["base_url"] = baseUrl.ToString() },
+            // The simulator has no rate limit unless a test sets one: tests need not wait on a test key's 25/s.
+            ["advanced"] = new JsonObject { ["base_url"] = baseUrl.ToString(), ["max_requests_per_second"] = 1000 },
         };
         foreach (var (name, value) in advanced ?? [])
         {
