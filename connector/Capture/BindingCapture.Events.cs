@@ -80,65 +80,63 @@ public sealed partial class BindingCapture
     /// </summary>
     public async Task ApplyEventsAsync(EventCycle cycle, ListPage page, IReadOnlyList<(PageItem Item, StripeEvent Event, bool Direct)> events, CancellationToken stop)
     {
+        long cursor;
+        lock (_stateLock)
         {
-            long cursor;
-            lock (_stateLock)
-            {
-                cursor = _state.Events ?? long.MaxValue;
-            }
-            var batch = new Batch();
-            var refetch = new List<(string Id, ChangeKind Change)>();
-            foreach (var (item, e, direct) in events)
-            {
-                if (e.Created <= cursor)
-                {
-                    continue;
-                }
-                if (!direct)
-                {
-                    AddRelist(cycle, e.ObjectId);
-                    continue;
-                }
-                if (!IsOwnObject(e) || !cycle.Seen.Add(e.ObjectId))
-                {
-                    continue;
-                }
-                var change = Stream.Events.First(t => t.Type == e.Type).Change;
-                if (Stream.Parent is { } link)
-                {
-                    // A child's own event: its parent's children are listed again at the pinned version.
-                    if (!e.ObjectFields.TryGetValue(link.Param, out var parentId))
-                    {
-                        Log.Debug($"Ignoring {e.Type} {e.Id}: its object does not name its {link.Stream[..^1]}");
-                        continue;
-                    }
-                    if (change == ChangeKind.Delete)
-                    {
-                        AppendTombstone(batch, e.ObjectId, e.ObjectKind, Added(parentId, ChangeKind.Delete));
-                    }
-                    AddRelist(cycle, parentId);
-                }
-                else if (change == ChangeKind.Delete)
-                {
-                    AppendTombstone(batch, e.ObjectId, e.ObjectKind, Added(null, ChangeKind.Delete));
-                }
-                else if (_context.Config.Advanced.EventPayloads == EventPayloads.Auto && e.ApiVersion == StripeApiVersion.Pinned)
-                {
-                    batch.Add(_binding.Index, page.Raw(item).Slice(e.ObjectStart, e.ObjectLength), Added(null, change));
-                }
-                else
-                {
-                    refetch.Add((e.ObjectId, change));
-                }
-                cycle.Documents++;
-            }
-
-            foreach (var (id, change) in refetch)
-            {
-                await RefetchAsync(batch, id, change, stop).ConfigureAwait(false);
-            }
-            Commit(batch);
+            cursor = _state.Events ?? long.MaxValue;
         }
+        var batch = new Batch();
+        var refetch = new List<(string Id, ChangeKind Change)>();
+        foreach (var (item, e, direct) in events)
+        {
+            if (e.Created <= cursor)
+            {
+                continue;
+            }
+            if (!direct)
+            {
+                AddRelist(cycle, e.ObjectId);
+                continue;
+            }
+            if (!IsOwnObject(e) || !cycle.Seen.Add(e.ObjectId))
+            {
+                continue;
+            }
+            var change = Stream.Events.First(t => t.Type == e.Type).Change;
+            if (Stream.Parent is { } link)
+            {
+                // A child's own event: its parent's children are listed again at the pinned version.
+                if (!e.ObjectFields.TryGetValue(link.Param, out var parentId))
+                {
+                    Log.Debug($"Ignoring {e.Type} {e.Id}: its object does not name its {link.Stream[..^1]}");
+                    continue;
+                }
+                if (change == ChangeKind.Delete)
+                {
+                    AppendTombstone(batch, e.ObjectId, e.ObjectKind, Added(parentId, ChangeKind.Delete));
+                }
+                AddRelist(cycle, parentId);
+            }
+            else if (change == ChangeKind.Delete)
+            {
+                AppendTombstone(batch, e.ObjectId, e.ObjectKind, Added(null, ChangeKind.Delete));
+            }
+            else if (_context.Config.Advanced.EventPayloads == EventPayloads.Auto && e.ApiVersion == StripeApiVersion.Pinned)
+            {
+                batch.Add(_binding.Index, page.Raw(item).Slice(e.ObjectStart, e.ObjectLength), Added(null, change));
+            }
+            else
+            {
+                refetch.Add((e.ObjectId, change));
+            }
+            cycle.Documents++;
+        }
+
+        foreach (var (id, change) in refetch)
+        {
+            await RefetchAsync(batch, id, change, stop).ConfigureAwait(false);
+        }
+        Commit(batch);
     }
 
     /// <summary>Lists the children of every parent an event touched, then moves the events cursor to <paramref name="upTo"/>.</summary>

@@ -22,8 +22,8 @@ public sealed class CaptureSession(OpenRequest request, TextReader stdin, Protoc
         var problems = new ConfigProblems();
         var config = EndpointConfig.Parse(capture.Config, problems, clock.GetUtcNow());
         var bindings = ParseBindings(capture.Bindings ?? [], problems);
-        var state = ParseState(request.State, problems);
-        if (problems.Any || config is null || state is null)
+        var state = ReadState(request.State);
+        if (problems.Any || config is null)
         {
             throw new ConfigException(problems.Summary("capture"));
         }
@@ -133,33 +133,7 @@ public sealed class CaptureSession(OpenRequest request, TextReader stdin, Protoc
             configs[i].Stream, configs[i].SyncMode, configs[i].Interval, b.Backfill))];
     }
 
-    private static CaptureState? ParseState(JsonElement? state, ConfigProblems problems)
-    {
-        if (state is null || state.Value.ValueKind == JsonValueKind.Null)
-        {
-            return new CaptureState();
-        }
-        if (state.Value.ValueKind != JsonValueKind.Object)
-        {
-            problems.Add("open.state", $"expected an object (the merged checkpoints), got {EndpointConfig.KindName(state.Value.ValueKind)}");
-            return null;
-        }
-        foreach (var property in state.Value.EnumerateObject())
-        {
-            if (property.Name != "bindingStateV1")
-            {
-                problems.Add("open.state", $"expected state written by this connector ({{\"bindingStateV1\":…}}), found \"{property.Name}\"; reset the capture's state or backfill it again");
-                return null;
-            }
-        }
-        try
-        {
-            return state.Value.Deserialize(StateJson.Default.CaptureState) ?? new CaptureState();
-        }
-        catch (JsonException e)
-        {
-            problems.Add("open.state.bindingStateV1" + (e.Path is { Length: > 1 } p ? p[1..] : ""), "is not state this connector wrote; reset the capture's state or backfill it again");
-            return null;
-        }
-    }
+    /// <summary>Reads the state; its shape was checked with the rest of the request (RequestErrors.StateProblem).</summary>
+    private static CaptureState ReadState(JsonElement? state) =>
+        state is { ValueKind: JsonValueKind.Object } merged ? merged.Deserialize(StateJson.Default.CaptureState) ?? new CaptureState() : new CaptureState();
 }

@@ -38,12 +38,13 @@ public static class Spec
               "type": "string",
               "format": "date-time",
               "title": "Start Date",
-              "description": "UTC date and time in RFC 3339 format, such as 2017-01-25T00:00:00Z. Objects created before it are not captured.",
+              "description": "UTC date and time in RFC 3339 format, such as 2017-01-25T00:00:00Z, from 1970 on and not in the future. Objects created before it are not captured.",
               "order": 2
             },
             "lookback_window_days": {
               "type": "integer",
               "minimum": 0,
+              "maximum": 3650,
               "default": 0,
               "title": "Lookback Window (days)",
               "description": "How many days before the last cursor each incremental poll re-reads, so that objects changed shortly after creation are captured again with their new content. 0 reads only new objects.",

@@ -21,10 +21,14 @@ internal sealed partial class RequestHandler(SimulatorAccount account, Simulator
 
     public FaultInjector Faults { get; } = new();
 
+    /// <summary>The latency added to every answer; set by <see cref="StripeSimulator.Latency"/>.</summary>
+    public LatencyModel Latency { get; set; } = new(options.Latency, options.LatencySigma, options.Seed);
+
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
-        var requestId = "req_" + Interlocked.Increment(ref _requestCount).ToString("x14", System.Globalization.CultureInfo.InvariantCulture);
+        var sequence = Interlocked.Increment(ref _requestCount);
+        var requestId = "req_" + sequence.ToString("x14", System.Globalization.CultureInfo.InvariantCulture);
         var fault = Faults.Next(request.Path.Value ?? "/");
         if (fault?.Kind == FaultKind.Slow)
         {
@@ -57,6 +61,10 @@ internal sealed partial class RequestHandler(SimulatorAccount account, Simulator
             }
         }
         Record(request, status);
+        if (Latency.Delay(sequence) is { } latency)
+        {
+            await Task.Delay(latency, context.RequestAborted);
+        }
 
         var response = context.Response;
         response.StatusCode = status;

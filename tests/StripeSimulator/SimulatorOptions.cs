@@ -41,6 +41,16 @@ public sealed record SimulatorOptions
     /// </summary>
     public TimeSpan EventVisibilityDelay { get; init; }
 
+    /// <summary>
+    /// Stripe-like response latency: the median delay added to every answer (after routing, before the body is
+    /// written). Each request's delay is lognormal around it with <see cref="LatencySigma"/>, drawn from the seed and
+    /// the request's sequence number, so a run is reproducible. Default zero: answers at once.
+    /// </summary>
+    public TimeSpan Latency { get; init; }
+
+    /// <summary>The lognormal sigma of <see cref="Latency"/>'s tail: 0.5 puts p99 at about 3.2 × the median.</summary>
+    public double LatencySigma { get; init; } = 0.5;
+
     internal int CountOf(string stream) => ObjectCounts is not null && ObjectCounts.TryGetValue(stream, out var n) ? n : ObjectsPerStream;
 
     internal Func<DateTimeOffset> ClockOrSystem => Clock ?? (() => DateTimeOffset.UtcNow);

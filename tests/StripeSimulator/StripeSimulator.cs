@@ -50,6 +50,8 @@ public sealed class StripeSimulator : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegative(options.ObjectsPerStream);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.EventVisibilityDelay, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Latency, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.LatencySigma);
         var account = AccountGenerator.Generate(options);
         var log = new RequestLog();
         var handler = new RequestHandler(account, options, log);
@@ -94,6 +96,28 @@ public sealed class StripeSimulator : IAsyncDisposable
     {
         get => _handler.Faults.RateLimit;
         set => _handler.Faults.RateLimit = value;
+    }
+
+    /// <summary>The median latency added to every answer from now on (see <see cref="SimulatorOptions.Latency"/>).</summary>
+    public TimeSpan Latency
+    {
+        get => _handler.Latency.Median;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            _handler.Latency = _handler.Latency with { Median = value };
+        }
+    }
+
+    /// <summary>The lognormal sigma of the latency's tail from now on (see <see cref="SimulatorOptions.LatencySigma"/>).</summary>
+    public double LatencySigma
+    {
+        get => _handler.Latency.Sigma;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _handler.Latency = _handler.Latency with { Sigma = value };
+        }
     }
 
     /// <summary>From now on every request answers 401 (the key was rolled or deleted).</summary>

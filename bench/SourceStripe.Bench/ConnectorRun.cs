@@ -1,0 +1,295 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace SourceStripe.Bench;
+
+/// <summary>What one capture run of the binary did, measured when every binding's backfill had finished.</summary>
+public sealed record CaptureResult(
+    TimeSpan Wall,
+    long Documents,
+    long DocumentBytes,
+    long Checkpoints,
+    double PeakRssMb,
+    double CpuSeconds,
+    IReadOnlyDictionary<string, HashSet<string>> IdsByStream,
+    int ExitCode);
+
+/// <summary>
+/// Runs the connector binary on an <c>open</c> request exactly as Flow does: the request on stdin, stdin kept open,
+/// stdout read line by line (captured documents counted, checkpoints merged into the state) until every binding's
+/// <c>pending</c> ranges are empty; then peak RSS and CPU time are read from /proc, stdin is closed, and the process
+/// must exit 0.
+/// </summary>
+public static class ConnectorRun
+{
+    public static async Task<CaptureResult> RunAsync(string binary, string openRequest, IReadOnlyList<string> streams, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo(binary)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["LOG_LEVEL"] = "warn";
+        var stopwatch = Stopwatch.StartNew();
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + binary);
+        var stderr = new StringBuilder();
+        var stderrTask = Task.Run(async () =>
+        {
+            while (await process.StandardError.ReadLineAsync() is { } line)
+            {
+                lock (stderr)
+                {
+                    if (stderr.Length < 64_000)
+                    {
+                        stderr.AppendLine(line);
+                    }
+                }
+            }
+        });
+        await process.StandardInput.WriteLineAsync(openRequest);
+        await process.StandardInput.FlushAsync();
+
+        var reader = new TranscriptReader(streams);
+        var done = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stdoutTask = Task.Run(async () =>
+        {
+            var stream = process.StandardOutput.BaseStream;
+            var buffer = new byte[1 << 20];
+            var filled = 0;
+            while (true)
+            {
+                if (filled == buffer.Length)
+                {
+                    Array.Resize(ref buffer, buffer.Length * 2);
+                }
+                var read = await stream.ReadAsync(buffer.AsMemory(filled));
+                if (read == 0)
+                {
+                    break;
+                }
+                filled += read;
+                var consumed = 0;
+                int newline;
+                while ((newline = buffer.AsSpan(consumed, filled - consumed).IndexOf((byte)'\n')) >= 0)
+                {
+                    reader.Add(buffer.AsSpan(consumed, newline));
+                    consumed += newline + 1;
+                    if (!done.Task.IsCompleted && reader.AllBackfilled)
+                    {
+                        done.TrySetResult(stopwatch.Elapsed);
+                    }
+                }
+                buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
+                filled -= consumed;
+            }
+            done.TrySetException(new InvalidOperationException("stdout closed before every binding finished its backfill"));
+        });
+
+        TimeSpan wall;
+        try
+        {
+            wall = await done.Task.WaitAsync(timeout);
+        }
+        catch (Exception e)
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            await process.WaitForExitAsync();
+            throw new InvalidOperationException($"the capture did not finish ({e.Message}); stderr:\n{Tail(stderr)}", e);
+        }
+        var rss = PeakRssMb(process.Id);
+        var cpu = CpuSeconds(process.Id);
+        process.StandardInput.Close();
+        using (var exit = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            await process.WaitForExitAsync(exit.Token);
+        }
+        await Task.WhenAll(stdoutTask, stderrTask);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"source-stripe exited {process.ExitCode}; stderr:\n{Tail(stderr)}");
+        }
+        return new CaptureResult(wall, reader.Documents, reader.DocumentBytes, reader.Checkpoints, rss, cpu, reader.Ids, process.ExitCode);
+    }
+
+    private static string Tail(StringBuilder stderr)
+    {
+        lock (stderr)
+        {
+            var text = stderr.ToString();
+            return text.Length > 4000 ? text[^4000..] : text;
+        }
+    }
+
+    /// <summary>VmHWM of /proc/PID/status: the peak resident set size, in MB.</summary>
+    public static double PeakRssMb(int pid)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            {
+                var kb = long.Parse(line["VmHWM:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture);
+                return kb / 1024.0;
+            }
+        }
+        return double.NaN;
+    }
+
+    /// <summary>User + system CPU time of the process so far (from /proc/PID/stat, 100 ticks a second).</summary>
+    public static double CpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // After "pid (comm) ", field 3 (state) is index 0: utime is field 14, stime field 15.
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return ticks / 100.0;
+    }
+}
+
+/// <summary>Reads stdout lines as the Flow runtime does: documents by binding, checkpoints merged into the state.</summary>
+internal sealed class TranscriptReader(IReadOnlyList<string> streams)
+{
+    private static readonly byte[] CapturedPrefix = "{\"captured\":{\"binding\":"u8.ToArray();
+    private static readonly byte[] DocIdPrefix = ",\"doc\":{\"id\":\""u8.ToArray();
+    private readonly HashSet<string>[] _ids = [.. streams.Select(_ => new HashSet<string>(StringComparer.Ordinal))];
+    private JsonNode? _state = new JsonObject();
+
+    public long Documents { get; private set; }
+
+    public long DocumentBytes { get; private set; }
+
+    public long Checkpoints { get; private set; }
+
+    public bool AllBackfilled { get; private set; }
+
+    public IReadOnlyDictionary<string, HashSet<string>> Ids => streams.Select((s, i) => (s, i)).ToDictionary(p => p.s, p => _ids[p.i]);
+
+    public void Add(ReadOnlySpan<byte> line)
+    {
+        if (line.StartsWith(CapturedPrefix))
+        {
+            var rest = line[CapturedPrefix.Length..];
+            var digits = rest.IndexOfAnyExceptInRange((byte)'0', (byte)'9');
+            var binding = int.Parse(rest[..digits], CultureInfo.InvariantCulture);
+            rest = rest[digits..];
+            string id;
+            if (rest.StartsWith(DocIdPrefix))
+            {
+                rest = rest[DocIdPrefix.Length..];
+                id = Encoding.UTF8.GetString(rest[..rest.IndexOf((byte)'"')]);
+            }
+            else
+            {
+                id = JsonNode.Parse(line)!["captured"]!["doc"]!["id"]!.GetValue<string>();
+            }
+            _ids[binding].Add(id);
+            Documents++;
+            DocumentBytes += line.Length + 1;
+            return;
+        }
+        var message = JsonNode.Parse(line)!.AsObject();
+        if (message["checkpoint"] is { } checkpoint)
+        {
+            _state = MergePatch(_state, checkpoint["state"]!["updated"]);
+            Checkpoints++;
+            AllBackfilled = streams.All(s => _state?["bindingStateV1"]?[s]?["pending"] is JsonObject { Count: 0 });
+        }
+        else if (message["opened"] is null)
+        {
+            throw new InvalidOperationException("unexpected stdout line: " + Encoding.UTF8.GetString(line));
+        }
+    }
+
+    /// <summary>RFC 7396 JSON merge patch, as the Flow runtime applies checkpoints.</summary>
+    private static JsonNode? MergePatch(JsonNode? target, JsonNode? patch)
+    {
+        if (patch is not JsonObject patchObject)
+        {
+            return patch?.DeepClone();
+        }
+        var result = target as JsonObject ?? [];
+        foreach (var (name, value) in patchObject.ToList())
+        {
+            if (value is null)
+            {
+                result.Remove(name);
+            }
+            else
+            {
+                result[name] = MergePatch(result[name], value);
+            }
+        }
+        return result;
+    }
+}
+
+/// <summary>Open requests as the Flow runtime sends them.</summary>
+public static class Requests
+{
+    public static string Open(Uri baseUrl, string secret, DateTimeOffset startDate, IEnumerable<string> streams, int? maxRequestsPerSecond)
+    {
+        var advanced = new JsonObject { ["base_url"] = baseUrl.ToString() };
+        if (maxRequestsPerSecond is { } rate)
+        {
+            advanced["max_requests_per_second"] = rate;
+        }
+        var config = Config(secret, startDate, advanced);
+        var bindings = new JsonArray();
+        foreach (var stream in streams)
+        {
+            bindings.Add(new JsonObject
+            {
+                ["collection"] = new JsonObject { ["name"] = "acmeCo/stripe/" + stream, ["key"] = new JsonArray("/id") },
+                // Polls an hour apart: the run ends when the backfill has, long before a poll.
+                ["resourceConfig"] = new JsonObject { ["stream"] = stream, ["syncMode"] = "incremental", ["interval"] = "PT1H" },
+                ["resourcePath"] = new JsonArray(stream),
+                ["stateKey"] = stream,
+                ["backfill"] = 0,
+            });
+        }
+        return new JsonObject
+        {
+            ["open"] = new JsonObject
+            {
+                ["capture"] = new JsonObject
+                {
+                    ["name"] = "acmeCo/stripe/source-stripe",
+                    ["connectorType"] = "IMAGE",
+                    ["config"] = config,
+                    ["bindings"] = bindings,
+                },
+                ["version"] = "bench",
+                ["range"] = new JsonObject { ["keyBegin"] = 0, ["keyEnd"] = 4294967295, ["rClockBegin"] = 0, ["rClockEnd"] = 4294967295 },
+                ["state"] = new JsonObject(),
+            },
+        }.ToJsonString();
+    }
+
+    public static string Discover(Uri baseUrl, string secret, DateTimeOffset startDate) =>
+        new JsonObject
+        {
+            ["discover"] = new JsonObject
+            {
+                ["connectorType"] = "IMAGE",
+                ["config"] = Config(secret, startDate, new JsonObject { ["base_url"] = baseUrl.ToString() }),
+            },
+        }.ToJsonString();
+
+    private static JsonObject Config(string secret, DateTimeOffset startDate, JsonObject advanced) => new()
+    {
+        ["account_id"] = "acct_simulator",
+        ["client_secret"] = secret,
+        ["start_date"] = startDate.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+        ["lookback_window_days"] = 0,
+        ["advanced"] = advanced,
+    };
+}
