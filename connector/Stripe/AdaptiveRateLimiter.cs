@@ -8,9 +8,10 @@ namespace SourceStripe.Stripe;
 /// keeps a log of the requests actually sent in the last second and lets one more go only while that
 /// count is under the rate, spacing them at least half an interval apart so waiting requests do not leave
 /// in a clump. The rate aims 5% under the account's limit, since requests that leave evenly can still
-/// arrive bunched, most of all while connections are first opened: so it starts at half the limit and
-/// climbs by 5% of it each quiet second (additive increase), and falls by a third on a 429, at most once
-/// a second so that a burst of 429s from requests already in flight counts once (multiplicative decrease).
+/// arrive bunched, most of all while connections are first opened: so it starts at three quarters and
+/// climbs by 5% of it each quiet second. A 429 cuts it by a tenth, at most once a second so that a burst
+/// of 429s from requests already in flight counts once, and from then on it climbs by 1% a second:
+/// additive increase, multiplicative decrease, probing gently near the limit it has found.
 /// </summary>
 public sealed class AdaptiveRateLimiter : RateLimiter
 {
@@ -20,6 +21,7 @@ public sealed class AdaptiveRateLimiter : RateLimiter
     private readonly double _max;
     private readonly double _min;
     private double _rate;
+    private double _climb = 0.05;
     private long _nextSlot;
     private long _lastDecrease;
     private long _lastIncrease;
@@ -30,7 +32,7 @@ public sealed class AdaptiveRateLimiter : RateLimiter
         _clock = clock ?? TimeProvider.System;
         _max = requestsPerSecond * 0.95;
         _min = Math.Max(0.5, requestsPerSecond / 20);
-        _rate = _max / 2;
+        _rate = _max * 0.75;
         _nextSlot = _lastIncrease = _lastDecrease = _clock.GetTimestamp();
     }
 
@@ -56,7 +58,8 @@ public sealed class AdaptiveRateLimiter : RateLimiter
                 return;
             }
             _lastDecrease = _lastIncrease = now;
-            _rate = Math.Max(_min, _rate * 2 / 3);
+            _rate = Math.Max(_min, _rate * 0.9);
+            _climb = 0.01;
             _throttles++;
         }
     }
@@ -85,7 +88,7 @@ public sealed class AdaptiveRateLimiter : RateLimiter
             var sinceIncrease = _clock.GetElapsedTime(_lastIncrease, now);
             if (sinceIncrease >= TimeSpan.FromSeconds(1))
             {
-                _rate = Math.Min(_max, _rate + (_max * 0.05 * Math.Floor(sinceIncrease.TotalSeconds)));
+                _rate = Math.Min(_max, _rate + (_max * _climb * Math.Floor(sinceIncrease.TotalSeconds)));
                 _lastIncrease = now;
             }
             while (_sent.Count > 0 && now - _sent.Peek() >= second)

@@ -22,32 +22,33 @@ public sealed class RateLimitTests
         }
         var busiest = granted.Max(t => granted.Count(u => u >= t && u < t + 1000));
         Assert.InRange(busiest, 90, 95);
-        // Half the rate at first, the full 95% of the limit after the climb.
-        Assert.InRange(granted.Count(t => t < 1000), 45, 50);
+        // Three quarters of the rate at first, the full 95% of the limit after the climb.
+        Assert.InRange(granted.Count(t => t < 1000), 68, 73);
         Assert.InRange(granted.Count(t => t >= 19_000), 93, 95);
     }
 
     [Fact]
-    public void A_429_lowers_the_rate_once_per_second_and_quiet_seconds_raise_it_back()
+    public void A_429_lowers_the_rate_by_a_tenth_once_per_second_and_quiet_seconds_raise_it_back()
     {
         var time = new SteppedClock();
         using var limiter = new AdaptiveRateLimiter(100, time);
-        // It starts at half the rate and climbs 5% of it each second.
-        Assert.Equal(47.5, limiter.CurrentRate, 3);
+        // It starts at three quarters of the rate and climbs 5% of it each second.
+        Assert.Equal(71.25, limiter.CurrentRate, 3);
         time.Advance(TimeSpan.FromSeconds(4));
         limiter.AttemptAcquire();
-        Assert.Equal(47.5 + (4 * 4.75), limiter.CurrentRate, 3);
+        Assert.Equal(71.25 + (4 * 4.75), limiter.CurrentRate, 3);
         time.Advance(TimeSpan.FromSeconds(60));
         limiter.AttemptAcquire();
         Assert.Equal(95, limiter.CurrentRate, 3);
         time.Advance(TimeSpan.FromSeconds(2));
         limiter.OnThrottled();
         limiter.OnThrottled();
-        Assert.Equal(95 * 2.0 / 3, limiter.CurrentRate, 3);
+        Assert.Equal(95 * 0.9, limiter.CurrentRate, 3);
         Assert.Equal(1, limiter.Throttles);
+        // After a 429 it probes gently: 1% of the limit a second.
         time.Advance(TimeSpan.FromSeconds(3));
         limiter.AttemptAcquire();
-        Assert.Equal((95 * 2.0 / 3) + (3 * 4.75), limiter.CurrentRate, 3);
+        Assert.Equal((95 * 0.9) + (3 * 0.95), limiter.CurrentRate, 3);
     }
 
     /// <summary>
