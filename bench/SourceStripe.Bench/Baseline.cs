@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using SourceStripe.Simulator;
+using SourceStripe.Streams;
 
 namespace SourceStripe.Bench;
 
@@ -15,16 +16,15 @@ public sealed record BaselineResult(TimeSpan Wall, long Objects, long Bytes, int
 /// </summary>
 public static class Baseline
 {
-    public static async Task<BaselineResult> RunAsync(StripeSimulator simulator, string secret, IReadOnlyList<string> streams, string paths, int concurrency)
+    public static async Task<BaselineResult> RunAsync(StripeSimulator simulator, string secret, IReadOnlyList<string> streams, int concurrency)
     {
         var urls = new List<(string Url, int Objects)>();
-        var pathOf = paths.Split(',').Select(p => p.Split('=')).ToDictionary(p => p[0], p => p[1]);
         foreach (var stream in streams)
         {
             var objects = simulator.Account.Objects(stream);
             for (var i = 0; i < objects.Count || i == 0; i += 100)
             {
-                var url = $"{pathOf[stream]}?limit=100" + (i == 0 ? "" : "&starting_after=" + objects[i - 1].Id);
+                var url = $"{StreamCatalog.Find(stream)!.Path}?limit=100" + (i == 0 ? "" : "&starting_after=" + objects[i - 1].Id);
                 urls.Add((url, Math.Min(100, objects.Count - i)));
             }
         }
@@ -32,7 +32,7 @@ public static class Baseline
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
         using var http = new HttpClient(handler) { BaseAddress = simulator.BaseUrl, Timeout = TimeSpan.FromMinutes(2) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
-        http.DefaultRequestHeaders.Add("Stripe-Version", SourceStripe.Streams.StripeApiVersion.Pinned);
+        http.DefaultRequestHeaders.Add("Stripe-Version", StripeApiVersion.Pinned);
         http.DefaultRequestHeaders.Add("Stripe-Account", "acct_simulator");
 
         var next = -1;

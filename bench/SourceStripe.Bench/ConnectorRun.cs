@@ -14,7 +14,19 @@ public sealed record CaptureResult(
     double PeakRssMb,
     double CpuSeconds,
     IReadOnlyDictionary<string, HashSet<string>> IdsByStream,
-    int ExitCode);
+    int ExitCode,
+    IReadOnlyList<(long Objects, double RssMb)> RssSamples)
+{
+    /// <summary>The resident set size (MB) sampled when the capture had first written <paramref name="share"/> of its documents.</summary>
+    public double RssAt(double share)
+    {
+        var target = share * Documents;
+        return RssSamples.FirstOrDefault(s => s.Objects >= target, RssSamples.Count > 0 ? RssSamples[^1] : (0, double.NaN)).RssMb;
+    }
+
+    /// <summary>Distinct objects captured (documents from events can repeat an object).</summary>
+    public long Objects => IdsByStream.Values.Sum(ids => (long)ids.Count);
+}
 
 /// <summary>
 /// Runs the connector binary on an <c>open</c> request exactly as Flow does: the request on stdin, stdin kept open,
@@ -24,7 +36,7 @@ public sealed record CaptureResult(
 /// </summary>
 public static class ConnectorRun
 {
-    public static async Task<CaptureResult> RunAsync(string binary, string openRequest, IReadOnlyList<string> streams, TimeSpan timeout)
+    public static async Task<CaptureResult> RunAsync(string binary, string openRequest, IReadOnlyList<string> streams, TimeSpan timeout, Action? atDone = null)
     {
         var start = new ProcessStartInfo(binary)
         {
@@ -89,6 +101,28 @@ public static class ConnectorRun
             done.TrySetException(new InvalidOperationException("stdout closed before every binding finished its backfill"));
         });
 
+        // VmRSS every 100 ms with the documents read so far: whether memory grows along the run or plateaus.
+        var samples = new List<(long Objects, double RssMb)>();
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                var rss = Status(process.Id, "VmRSS:");
+                lock (samples)
+                {
+                    samples.Add((reader.Documents, rss));
+                }
+                try
+                {
+                    await Task.Delay(100, sampling.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+        });
+
         TimeSpan wall;
         try
         {
@@ -106,6 +140,9 @@ public static class ConnectorRun
             await process.WaitForExitAsync();
             throw new InvalidOperationException($"the capture did not finish ({e.Message}); stderr:\n{Tail(stderr)}", e);
         }
+        atDone?.Invoke();
+        await sampling.CancelAsync();
+        await sampler;
         var rss = PeakRssMb(process.Id);
         var cpu = CpuSeconds(process.Id);
         process.StandardInput.Close();
@@ -118,7 +155,7 @@ public static class ConnectorRun
         {
             throw new InvalidOperationException($"source-stripe exited {process.ExitCode}; stderr:\n{Tail(stderr)}");
         }
-        return new CaptureResult(wall, reader.Documents, reader.DocumentBytes, reader.Checkpoints, rss, cpu, reader.Ids, process.ExitCode);
+        return new CaptureResult(wall, reader.Documents, reader.DocumentBytes, reader.Checkpoints, rss, cpu, reader.Ids, process.ExitCode, samples);
     }
 
     private static string Tail(StringBuilder stderr)
@@ -131,15 +168,24 @@ public static class ConnectorRun
     }
 
     /// <summary>VmHWM of /proc/PID/status: the peak resident set size, in MB.</summary>
-    public static double PeakRssMb(int pid)
+    public static double PeakRssMb(int pid) => Status(pid, "VmHWM:");
+
+    /// <summary>A kB field of /proc/PID/status, in MB (NaN once the process is gone).</summary>
+    private static double Status(int pid, string field)
     {
-        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        try
         {
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
-                var kb = long.Parse(line["VmHWM:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture);
-                return kb / 1024.0;
+                if (line.StartsWith(field, StringComparison.Ordinal))
+                {
+                    var kb = long.Parse(line[field.Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture);
+                    return kb / 1024.0;
+                }
             }
+        }
+        catch (IOException)
+        {
         }
         return double.NaN;
     }
