@@ -222,7 +222,7 @@ public sealed class StripeClient : IDisposable
                 args.Outcome.Exception is StripeApiException { RetryAfter: { } after } && after > TimeSpan.Zero ? (TimeSpan?)after : null),
             OnRetry = args =>
             {
-                Log.Warn("Retrying a Stripe request", ("attempt", args.AttemptNumber + 1), ("delay", args.RetryDelay), ("reason", args.Outcome.Exception?.Message));
+                Log.Warn("Retrying a Stripe request", ("attempt", args.AttemptNumber + 1), ("delay", args.RetryDelay), ("reason", args.Outcome.Exception is { } e ? StripeUnavailableException.WithInner(e) : null));
                 return ValueTask.CompletedTask;
             },
         })

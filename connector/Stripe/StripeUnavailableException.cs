@@ -9,6 +9,17 @@ public sealed class StripeUnavailableException(string path, TimeSpan budget, Exc
         null => "none finished in time",
         StripeApiException api => api.Message,
         Polly.Timeout.TimeoutRejectedException => "no answer within the request timeout",
-        _ => failure.Message,
+        _ => WithInner(failure),
     };
+
+    /// <summary>A connection failure's message and its causes' (TLS and socket errors sit underneath).</summary>
+    public static string WithInner(Exception failure)
+    {
+        var text = failure.Message;
+        for (var inner = failure.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            text += " (" + inner.Message + ")";
+        }
+        return text;
+    }
 }

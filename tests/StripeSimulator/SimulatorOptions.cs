@@ -65,4 +65,7 @@ public sealed record SimulatorOptions
         }
         return (from.ToUnixTimeSeconds(), to.ToUnixTimeSeconds());
     }
+
+    /// <summary>When set, the simulator serves HTTPS with this certificate (a test CA's, for TLS tests).</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; init; }
 }
