@@ -31,8 +31,7 @@ public sealed partial class BindingCapture
         Stream.Parent is { } parent ? StreamCatalog.Find(parent.Stream)!.Events : [];
 
     /// <summary>Incremental bindings take changes from events: their own, or their parent's for child streams.</summary>
-    public bool ListensToEvents =>
-        _binding.Mode == SyncMode.Incremental && (!Stream.Events.IsEmpty || !ParentEvents.IsEmpty);
+    public bool ListensToEvents => _binding.Mode == SyncMode.Incremental && Stream.ChangesFromEvents;
 
     /// <summary>
     /// The event types this binding follows, each with the stream whose objects the events carry (used

@@ -3,6 +3,7 @@ using System.Text.Json;
 using SourceStripe.Capture;
 using SourceStripe.Config;
 using SourceStripe.Logging;
+using SourceStripe.Streams;
 using SourceStripe.Stripe;
 
 namespace SourceStripe.Protocol;
@@ -108,7 +109,8 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
 
         using (var client = _clientFactory(config))
         {
-            await AccessCheck.CheckAsync(client, bindings.Select(b => b.Stream).ToList(), problems, cancellation).ConfigureAwait(false);
+            var needsEvents = bindings.Any(b => b.SyncMode == SyncMode.Incremental && b.Stream.ChangesFromEvents);
+            await AccessCheck.CheckAsync(client, bindings.Select(b => b.Stream).ToList(), needsEvents, problems, cancellation).ConfigureAwait(false);
         }
         if (problems.Any)
         {

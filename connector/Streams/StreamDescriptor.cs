@@ -63,6 +63,10 @@ public abstract class StreamDescriptor(
 
     public bool Supports(SyncMode mode) => SyncModes.Contains(mode);
 
+    /// <summary>Whether Stripe events change this stream: its own event types, or its parent's for a child.</summary>
+    public bool ChangesFromEvents =>
+        !Events.IsEmpty || (Parent is { } parent && StreamCatalog.Find(parent.Stream) is { Events.IsEmpty: false });
+
     public override string ToString() => Name;
 }
 

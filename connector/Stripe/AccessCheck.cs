@@ -11,8 +11,26 @@ namespace SourceStripe.Stripe;
 /// </summary>
 public static class AccessCheck
 {
-    /// <summary>Adds a problem for each stream the key cannot read; stops at the first 401.</summary>
-    public static async Task CheckAsync(StripeClient client, IReadOnlyList<StreamDescriptor> streams, ConfigProblems problems, CancellationToken cancellation)
+    /// <summary>
+    /// Adds a problem for each stream the key cannot read; stops at the first 401. When
+    /// <paramref name="needsEvents"/>, incremental bindings take changes from /v1/events: that is checked too.
+    /// </summary>
+    public static async Task CheckAsync(StripeClient client, IReadOnlyList<StreamDescriptor> streams, bool needsEvents, ConfigProblems problems, CancellationToken cancellation)
+    {
+        await CheckStreamsAsync(client, streams, problems, cancellation).ConfigureAwait(false);
+        if (!needsEvents || problems.Any || streams.Contains(StreamCatalog.Events))
+        {
+            return;
+        }
+        var path = StripeQuery.ListPath(StreamCatalog.Events, null, new KeyValuePair<string, string>("limit", "1"));
+        var response = await client.GetAsync(path, cancellation).ConfigureAwait(false);
+        if (response.Status == HttpStatusCode.Forbidden)
+        {
+            problems.Add("events", $"the key lacks read access to events (Stripe answered 403 for {Endpoint(path)}), which incremental bindings read to capture updates and deletes; grant it Read on Events, or use full_refresh for those bindings");
+        }
+    }
+
+    private static async Task CheckStreamsAsync(StripeClient client, IReadOnlyList<StreamDescriptor> streams, ConfigProblems problems, CancellationToken cancellation)
     {
         // With no bindings, any authenticated call proves the key; a 403 there says nothing about it.
         var probes = streams.Count == 0

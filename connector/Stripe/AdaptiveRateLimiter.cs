@@ -8,7 +8,7 @@ namespace SourceStripe.Stripe;
 /// keeps a log of the requests actually sent in the last second and lets one more go only while that
 /// count is under the rate, spacing them at least half an interval apart so waiting requests do not leave
 /// in a clump. The rate aims 5% under the account's limit, since requests that leave evenly can still
-/// arrive bunched, most of all while connections are first opened: so it starts at three quarters and
+/// arrive bunched, most of all while connections are first opened: so it starts at half the limit and
 /// climbs by 5% of it each quiet second. A 429 cuts it by a tenth, at most once a second so that a burst
 /// of 429s from requests already in flight counts once, and from then on it climbs by 1% a second:
 /// additive increase, multiplicative decrease, probing gently near the limit it has found.
@@ -32,7 +32,7 @@ public sealed class AdaptiveRateLimiter : RateLimiter
         _clock = clock ?? TimeProvider.System;
         _max = requestsPerSecond * 0.95;
         _min = Math.Max(0.5, requestsPerSecond / 20);
-        _rate = _max * 0.75;
+        _rate = _max / 2;
         _nextSlot = _lastIncrease = _lastDecrease = _clock.GetTimestamp();
     }
 

@@ -22,8 +22,8 @@ public sealed class RateLimitTests
         }
         var busiest = granted.Max(t => granted.Count(u => u >= t && u < t + 1000));
         Assert.InRange(busiest, 90, 95);
-        // Three quarters of the rate at first, the full 95% of the limit after the climb.
-        Assert.InRange(granted.Count(t => t < 1000), 68, 73);
+        // Half the rate at first, the full 95% of the limit after the climb.
+        Assert.InRange(granted.Count(t => t < 1000), 45, 50);
         Assert.InRange(granted.Count(t => t >= 19_000), 93, 95);
     }
 
@@ -32,11 +32,11 @@ public sealed class RateLimitTests
     {
         var time = new SteppedClock();
         using var limiter = new AdaptiveRateLimiter(100, time);
-        // It starts at three quarters of the rate and climbs 5% of it each second.
-        Assert.Equal(71.25, limiter.CurrentRate, 3);
+        // It starts at half the rate and climbs 5% of it each second.
+        Assert.Equal(47.5, limiter.CurrentRate, 3);
         time.Advance(TimeSpan.FromSeconds(4));
         limiter.AttemptAcquire();
-        Assert.Equal(71.25 + (4 * 4.75), limiter.CurrentRate, 3);
+        Assert.Equal(47.5 + (4 * 4.75), limiter.CurrentRate, 3);
         time.Advance(TimeSpan.FromSeconds(60));
         limiter.AttemptAcquire();
         Assert.Equal(95, limiter.CurrentRate, 3);

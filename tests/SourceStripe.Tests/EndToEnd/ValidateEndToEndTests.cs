@@ -58,8 +58,9 @@ public sealed class ValidateEndToEndTests
             Assert.Equal(200, r.Status);
             Assert.Contains("limit=1", r.QueryString);
         });
-        // A child stream is checked through its parent's list; each endpoint once.
-        Assert.Equal(["/v1/charges", "/v1/invoices", "/v1/subscriptions"], requests.Select(r => r.Path).Order());
+        // A child stream is checked through its parent's list; each endpoint once; and events, which the
+        // incremental bindings read for changes.
+        Assert.Equal(["/v1/charges", "/v1/events", "/v1/invoices", "/v1/subscriptions"], requests.Select(r => r.Path).Order());
     }
 
     [Fact]
@@ -88,6 +89,21 @@ public sealed class ValidateEndToEndTests
         Assert.Contains("stream payouts: the key lacks read access to payouts", message);
         Assert.Contains("stream invoice_line_items: the key lacks read access to invoices (needed to list invoice_line_items)", message);
         Assert.DoesNotContain("stream charges", message);
+    }
+
+    [Fact]
+    public async Task A_key_that_cannot_read_events_is_refused_for_incremental_bindings_only()
+    {
+        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 1, ForbiddenStreams = new HashSet<string> { "events" } });
+        var incremental = await PublishedConnector.RunAsync(Request(stripe.BaseUrl, "sk_test_simulator", "customers"));
+        Assert.Equal(1, incremental.ExitCode);
+        Assert.Contains("events: the key lacks read access to events", incremental.LastLog["msg"]!.GetValue<string>());
+
+        // Full refresh and streams without events do not need it.
+        var request = JsonNode.Parse(Request(stripe.BaseUrl, "sk_test_simulator", "customers", "balance_transactions"))!;
+        request["validate"]!["bindings"]![0]!["resourceConfig"]!["syncMode"] = "full_refresh";
+        var fullRefresh = await PublishedConnector.RunAsync(request.ToJsonString());
+        Assert.True(fullRefresh.ExitCode == 0, fullRefresh.Stderr);
     }
 
     [Fact]
