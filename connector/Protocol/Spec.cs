@@ -141,27 +141,10 @@ public static class Spec
         json.WriteEndArray();
         json.WriteStartObject("properties");
 
-        json.WriteStartObject("stream");
-        json.WriteString("type", "string");
-        json.WriteString("title", "Stream");
-        json.WriteString("description", "The Stripe resource to capture.");
-        json.WriteStartArray("enum");
-        foreach (var stream in StreamCatalog.All)
-        {
-            json.WriteStringValue(stream.Name);
-        }
-        json.WriteEndArray();
-        json.WriteEndObject();
-
-        json.WriteStartObject("syncMode");
-        json.WriteString("type", "string");
-        json.WriteString("title", "Sync Mode");
-        json.WriteString("description", "incremental: backfill, then capture new objects and changes as they happen. full_refresh: read every object again on each pass.");
-        json.WriteStartArray("enum");
-        json.WriteStringValue(ResourceConfig.SyncModeName(SyncMode.Incremental));
-        json.WriteStringValue(ResourceConfig.SyncModeName(SyncMode.FullRefresh));
-        json.WriteEndArray();
-        json.WriteEndObject();
+        WriteEnum(json, "stream", "Stream", "The Stripe resource to capture.", StreamCatalog.All.Select(s => s.Name));
+        WriteEnum(json, "syncMode", "Sync Mode",
+            "incremental: backfill, then capture new objects and changes as they happen. full_refresh: read every object again on each pass.",
+            [ResourceConfig.SyncModeName(SyncMode.Incremental), ResourceConfig.SyncModeName(SyncMode.FullRefresh)]);
 
         json.WriteStartObject("interval");
         json.WriteString("type", "string");
@@ -171,6 +154,21 @@ public static class Spec
         json.WriteEndObject();
 
         json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    private static void WriteEnum(Utf8JsonWriter json, string name, string title, string description, IEnumerable<string> values)
+    {
+        json.WriteStartObject(name);
+        json.WriteString("type", "string");
+        json.WriteString("title", title);
+        json.WriteString("description", description);
+        json.WriteStartArray("enum");
+        foreach (var value in values)
+        {
+            json.WriteStringValue(value);
+        }
+        json.WriteEndArray();
         json.WriteEndObject();
     }
 }
