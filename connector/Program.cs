@@ -1,3 +1,4 @@
+using SourceStripe.Cli;
 using SourceStripe.Logging;
 using SourceStripe.Protocol;
 
@@ -7,6 +8,13 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        var terminal = TerminalCommands.Requested(args, Console.IsInputRedirected);
+        if (terminal)
+        {
+            // A person reads stderr: plain lines, and only what needs attention unless asked for more.
+            Log.ForTerminal = true;
+            Log.MinimumLevel = LogLevel.Warn;
+        }
         ApplyFlags(args);
         using var cancellation = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
@@ -17,6 +25,10 @@ public static class Program
 
         try
         {
+            if (terminal)
+            {
+                return await TerminalCommands.RunAsync(args, cancellation.Token).ConfigureAwait(false);
+            }
             var output = new ProtocolOutput(Console.OpenStandardOutput());
             var handler = new ProtocolHandler(Console.OpenStandardInput(), output, TimeProvider.System);
             return await handler.RunAsync(cancellation.Token).ConfigureAwait(false);
@@ -35,7 +47,7 @@ public static class Program
         }
     }
 
-    /// <summary>Flow's runtimes may append flags such as --log.level=debug: honour that one, ignore the rest.</summary>
+    /// <summary>Flow's runtimes may append flags such as --log.level=debug: honour that one, ignore the rest (LOG_LEVEL too).</summary>
     private static void ApplyFlags(string[] args)
     {
         if (Environment.GetEnvironmentVariable("LOG_LEVEL") is { } fromEnvironment && Log.TryParseLevel(fromEnvironment, out var envLevel))
@@ -45,11 +57,12 @@ public static class Program
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
-            if (arg.StartsWith("--log.level=", StringComparison.Ordinal) && Log.TryParseLevel(arg["--log.level=".Length..], out var level))
+            var value = arg.StartsWith("--log.level=", StringComparison.Ordinal) || arg.StartsWith("--log-level=", StringComparison.Ordinal) ? arg[12..] : null;
+            if (value is not null && Log.TryParseLevel(value, out var level))
             {
                 Log.MinimumLevel = level;
             }
-            else if (arg == "--log.level" && i + 1 < args.Length && Log.TryParseLevel(args[i + 1], out level))
+            else if (arg is "--log.level" or "--log-level" && i + 1 < args.Length && Log.TryParseLevel(args[i + 1], out level))
             {
                 Log.MinimumLevel = level;
                 i++;

@@ -64,11 +64,17 @@ public sealed partial class BindingCapture
             }
         }
 
+        var scheduled = false;
         while (!stop.IsCancellationRequested)
         {
             if (PendingCount() == 0)
             {
+                if (scheduled && _context.StopWhenCaughtUp)
+                {
+                    return;
+                }
                 await ScheduleNextAsync(stop).ConfigureAwait(false);
+                scheduled = true;
                 continue;
             }
             await ReadPendingAsync(stop).ConfigureAwait(false);
@@ -106,7 +112,7 @@ public sealed partial class BindingCapture
     /// <summary>Adds the next range to read: the first backfill, an incremental poll, or a full-refresh pass.</summary>
     private async Task ScheduleNextAsync(CancellationToken stop)
     {
-        if (_state.LastRun is { } lastRun)
+        if (_state.LastRun is { } lastRun && !_context.StopWhenCaughtUp)
         {
             var due = DateTimeOffset.FromUnixTimeSeconds(lastRun) + _binding.Interval;
             var wait = due - _context.Clock.GetUtcNow();
@@ -224,4 +230,7 @@ public sealed record CaptureContext(EndpointConfig Config, Stripe.StripeClient C
     public SemaphoreSlim Workers { get; init; } = new(32, 32);
 
     public int MaxWorkers { get; init; } = 32;
+
+    /// <summary>See <see cref="CaptureSession.StopWhenCaughtUp"/>.</summary>
+    public bool StopWhenCaughtUp { get; init; }
 }

@@ -8,13 +8,21 @@ using SourceStripe.Stripe;
 namespace SourceStripe.Capture;
 
 /// <summary>
-/// Serves <c>open</c>: answers <c>opened</c>, runs every binding concurrently until stdin closes, then
-/// writes each binding's last checkpoint and returns 0; a binding that fails ends the capture with one
-/// sentence and 1, after the others have checkpointed what they captured.
+/// Serves <c>open</c>: answers <c>opened</c>, runs every binding concurrently until stdin closes (or, when
+/// <see cref="StopWhenCaughtUp"/>, until every binding has caught up), then writes each binding's last
+/// checkpoint and returns 0; a binding that fails ends the capture with one sentence and 1, after the
+/// others have checkpointed what they captured.
 /// </summary>
-public sealed class CaptureSession(OpenRequest request, TextReader stdin, ProtocolOutput stdout, TimeProvider clock, Func<EndpointConfig, StripeClient> clientFactory)
+public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICaptureSink sink, TimeProvider clock, Func<EndpointConfig, StripeClient> clientFactory)
 {
     public TimeSpan ListLag { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Run once instead of forever: each binding reads what its state has pending plus one more range
+    /// (its backfill, or a poll up to now), then Stripe's events are applied once, and the capture ends.
+    /// The terminal command's mode; Flow's captures run until stdin closes.
+    /// </summary>
+    public bool StopWhenCaughtUp { get; init; }
 
     public async Task<int> RunAsync(CancellationToken cancellation)
     {
@@ -28,22 +36,38 @@ public sealed class CaptureSession(OpenRequest request, TextReader stdin, Protoc
             throw new ConfigException(problems.Summary("capture"));
         }
 
-        var output = new CaptureOutput(stdout);
+        var output = new CaptureOutput(sink);
         output.Opened();
         using var client = clientFactory(config);
         await client.CalibrateClockAsync(cancellation).ConfigureAwait(false);
-        var context = new CaptureContext(config, client, output, client.ServerClock) { ListLag = ListLag };
+        var context = new CaptureContext(config, client, output, client.ServerClock) { ListLag = ListLag, StopWhenCaughtUp = StopWhenCaughtUp };
         var captures = bindings
             .Select(b => new BindingCapture(context, b, state.Bindings.GetValueOrDefault(b.StateKey)))
             .ToList();
         Log.Info($"Capturing {captures.Count} streams", ("streams", string.Join(",", bindings.Select(b => b.Stream.Name))));
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        _ = WatchStdinAsync(stop);
+        if (stdin is not null)
+        {
+            _ = WatchStdinAsync(stdin, stop);
+        }
         var running = captures.Select((c, i) => RunAsync(c.RunAsync, bindings[i].Stream.Name, stop)).ToList();
         var events = new EventsReader(context, captures);
-        running.Add(RunAsync(events.RunAsync, "Stripe events", stop));
-        var failures = await Task.WhenAll(running).ConfigureAwait(false);
+        List<string?> failures;
+        if (StopWhenCaughtUp)
+        {
+            // Events are applied to a binding only once its backfill is done: wait for all of them first.
+            failures = [.. await Task.WhenAll(running).ConfigureAwait(false)];
+            if (failures.All(f => f is null))
+            {
+                failures.Add(await RunAsync(events.CycleAsync, "Stripe events", stop).ConfigureAwait(false));
+            }
+        }
+        else
+        {
+            running.Add(RunAsync(events.RunAsync, "Stripe events", stop));
+            failures = [.. await Task.WhenAll(running).ConfigureAwait(false)];
+        }
         await stop.CancelAsync().ConfigureAwait(false);
 
         // Whatever each binding gathered since its last checkpoint is consistent with its state: flush both.
@@ -98,7 +122,7 @@ public sealed class CaptureSession(OpenRequest request, TextReader stdin, Protoc
     };
 
     /// <summary>Reads stdin until it closes, then stops the capture. Acknowledgements need no answer.</summary>
-    private async Task WatchStdinAsync(CancellationTokenSource stop)
+    private static async Task WatchStdinAsync(TextReader stdin, CancellationTokenSource stop)
     {
         try
         {

@@ -25,6 +25,9 @@ public static class Log
 
     public static LogLevel MinimumLevel { get; set; } = LogLevel.Info;
 
+    /// <summary>Lines for a person at a terminal (<c>warn: message (key=value)</c>) instead of Flow's JSON.</summary>
+    public static bool ForTerminal { get; set; }
+
     /// <summary>Redirects log lines (tests capture them); returns the previous sink.</summary>
     public static Stream RedirectTo(Stream sink)
     {
@@ -66,6 +69,16 @@ public static class Log
         {
             return;
         }
+        if (ForTerminal)
+        {
+            var text = new System.Text.StringBuilder(LevelName(level)).Append(": ").Append(message);
+            for (var i = 0; i < fields.Length; i++)
+            {
+                text.Append(i == 0 ? " (" : ", ").Append(fields[i].Key).Append('=').Append(TerminalValue(fields[i].Value)).Append(i == fields.Length - 1 ? ")" : "");
+            }
+            Line(text.ToString());
+            return;
+        }
         var buffer = new MemoryStream(256);
         using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
@@ -95,6 +108,24 @@ public static class Log
             _stderr.Flush();
         }
     }
+
+    /// <summary>Writes a line of text as it is: the terminal command's progress and summary.</summary>
+    public static void Line(string text)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text + "\n");
+        lock (Gate)
+        {
+            _stderr.Write(bytes);
+            _stderr.Flush();
+        }
+    }
+
+    private static string? TerminalValue(object? value) => value switch
+    {
+        TimeSpan t => Math.Round(t.TotalSeconds, 3).ToString(CultureInfo.InvariantCulture) + "s",
+        DateTimeOffset d => d.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture),
+    };
 
     private static void WriteValue(Utf8JsonWriter json, string key, object? value)
     {

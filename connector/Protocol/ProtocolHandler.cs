@@ -88,7 +88,7 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
             problems.Add(state.Path, state.Expected);
             throw new ConfigException(problems.Summary("capture"));
         }
-        return await new CaptureSession(request, reader, output, clock, _clientFactory) { ListLag = ListLag }.RunAsync(cancellation).ConfigureAwait(false);
+        return await new CaptureSession(request, reader, new ProtocolCaptureSink(output), clock, _clientFactory) { ListLag = ListLag }.RunAsync(cancellation).ConfigureAwait(false);
     }
 
     private int HandleDiscover(DiscoverRequest request)

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using SourceStripe.Capture;
 
 namespace SourceStripe.Tests.Capture;
 

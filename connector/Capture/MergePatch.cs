@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 
-namespace SourceStripe.Tests.Capture;
+namespace SourceStripe.Capture;
 
-/// <summary>RFC 7396 JSON merge patch, as the Flow runtime applies checkpoints.</summary>
+/// <summary>RFC 7396 JSON merge patch, as the Flow runtime applies checkpoints (the terminal command does the same to its state file).</summary>
 public static class MergePatch
 {
     public static JsonNode? Apply(JsonNode? target, JsonNode? patch)

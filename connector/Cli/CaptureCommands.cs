@@ -1,0 +1,63 @@
+using System.CommandLine;
+using SourceStripe.Streams;
+
+namespace SourceStripe.Cli;
+
+/// <summary>
+/// <c>source-stripe capture</c>: the capture Flow runs, from a terminal. By default it reads what the
+/// state has pending plus one more range per stream (the backfill, or a poll up to now) and exits;
+/// <c>--follow</c> keeps polling until Ctrl+C.
+/// </summary>
+public static class CaptureCommands
+{
+    public static Command Build()
+    {
+        var config = TerminalCommands.ConfigOption(required: false);
+        var demo = new Option<bool>("--demo")
+        {
+            Description = "Capture a simulated Stripe account served on 127.0.0.1 by this binary: no key, no network.",
+        };
+        var state = new Option<string>("--state")
+        {
+            Description = "The state file: read to resume if it exists, kept current while capturing (Flow's merged checkpoints).",
+            HelpName = "FILE",
+        };
+        var streams = TerminalCommands.StreamsOption();
+        var output = new Option<string>("--output", "-o")
+        {
+            Description = "Where documents go, one {\"stream\":…,\"doc\":…} JSON line each ('-' for stdout). Appended to when --state is given. Default: counted, not kept.",
+            HelpName = "FILE",
+        };
+        var follow = new Option<bool>("--follow", "-f")
+        {
+            Description = "Keep capturing (polls and Stripe events at each stream's interval) until Ctrl+C, as Flow does.",
+        };
+        var command = new Command("capture", "Capture the bound streams, with progress on stderr and a summary at the end.")
+        {
+            config, demo, state, streams, output, follow,
+        };
+        command.Validators.Add(result =>
+        {
+            var hasConfig = result.GetResult(config) is not null;
+            var isDemo = result.GetValue(demo);
+            if (hasConfig == isDemo)
+            {
+                result.AddError(isDemo ? "--config and --demo: pick one; --demo brings its own account" : "--config FILE or --demo is required");
+            }
+        });
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var run = new TerminalCapture(
+                parse.GetValue(streams) ?? StreamCatalog.All,
+                parse.GetValue(state),
+                parse.GetValue(output),
+                parse.GetValue(follow));
+            if (parse.GetValue(demo))
+            {
+                return await DemoCapture.RunAsync(run, cancellation).ConfigureAwait(false);
+            }
+            return await TerminalCommands.WithConfigAsync(parse.GetRequiredValue(config), endpoint => run.RunAsync(endpoint, cancellation)).ConfigureAwait(false);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,51 @@
+using SourceStripe.Capture;
+
+namespace SourceStripe.Cli;
+
+/// <summary>One stream's progress in a terminal capture, read from what it commits.</summary>
+public sealed class StreamProgress(string name)
+{
+    public string Name { get; } = name;
+
+    public long Documents { get; private set; }
+
+    /// <summary>Commits that carried documents: one per page read (for a child stream, per parent).</summary>
+    public long Pages { get; private set; }
+
+    /// <summary>Whether the stream has nothing pending and has finished its backfill or full pass.</summary>
+    public bool Caught { get; private set; }
+
+    /// <summary>Seconds of <c>created</c> time still to read; the largest value seen is the whole job.</summary>
+    private long _remaining;
+    private long _total;
+
+    /// <summary>Share of the backfill's <c>created</c> span read so far (by time, not by count), or null before it starts.</summary>
+    public double? BackfillShare => Caught ? 1 : _total > 0 ? 1 - ((double)_remaining / _total) : null;
+
+    /// <summary>Where the oldest pending range has reached, reading newest first.</summary>
+    public DateTimeOffset? Position { get; private set; }
+
+    /// <summary>Documents at the last progress line, to tell the rate since.</summary>
+    public long Reported { get; set; }
+
+    public void Committed(int documents, BindingState? state)
+    {
+        Documents += documents;
+        if (documents > 0)
+        {
+            Pages++;
+        }
+        if (state is null)
+        {
+            _remaining = _total = 0;
+            Caught = false;
+            Position = null;
+            return;
+        }
+        var pending = state.Pending.Values.OfType<RangeState>().ToList();
+        _remaining = pending.Sum(r => Math.Max(0, (r.AfterCreated ?? r.Lt) - r.Gte));
+        _total = Math.Max(_total, _remaining);
+        Position = pending.Count == 0 ? null : DateTimeOffset.FromUnixTimeSeconds(pending.Min(r => r.AfterCreated ?? r.Lt));
+        Caught = pending.Count == 0 && (state.Cursor is not null || state.LastPass is not null);
+    }
+}

@@ -1,0 +1,170 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SourceStripe.Capture;
+using SourceStripe.Config;
+using SourceStripe.Logging;
+using SourceStripe.Protocol;
+using SourceStripe.Streams;
+using SourceStripe.Stripe;
+
+namespace SourceStripe.Cli;
+
+/// <summary>One terminal capture: the bound streams, where documents and state go, and whether to keep going.</summary>
+public sealed class TerminalCapture(IReadOnlyList<StreamDescriptor> streams, string? statePath, string? outputPath, bool follow)
+{
+    /// <summary>How long between progress lines.</summary>
+    public TimeSpan ProgressEvery { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Runs the capture against <paramref name="config"/>; returns the exit code.</summary>
+    public async Task<int> RunAsync(JsonElement config, CancellationToken cancellation)
+    {
+        JsonNode? state;
+        OpenRequest open;
+        try
+        {
+            state = ReadState();
+            var request = TerminalCommands.Request(json =>
+            {
+                json.WriteStartObject("open");
+                json.WriteStartObject("capture");
+                json.WriteString("name", "terminal");
+                json.WriteString("connectorType", "IMAGE");
+                json.WritePropertyName("config");
+                config.WriteTo(json);
+                TerminalCommands.WriteBindings(json, streams, asCapture: true);
+                json.WriteEndObject();
+                if (state is not null)
+                {
+                    json.WritePropertyName("state");
+                    state.WriteTo(json);
+                }
+            });
+            open = JsonSerializer.Deserialize(request, ProtocolJson.Default.Request)!.Open!;
+        }
+        catch (ConfigException e)
+        {
+            Log.Error(e.Message);
+            return 1;
+        }
+
+        var clock = TimeProvider.System;
+        Stream? documents = null;
+        try
+        {
+            documents = OpenOutput();
+            using var sink = new TerminalSink([.. streams.Select(s => s.Name)], documents, statePath, state, clock);
+            var progress = new CaptureProgress(sink.Streams, clock, ProgressEvery);
+            using var stopProgress = new CancellationTokenSource();
+            var reporting = progress.ReportUntilAsync(stopProgress.Token);
+            var session = new CaptureSession(open, stdin: null, sink, clock, endpoint => new StripeClient(endpoint, clock: clock))
+            {
+                StopWhenCaughtUp = !follow,
+            };
+            int code;
+            try
+            {
+                code = await session.RunAsync(cancellation).ConfigureAwait(false);
+            }
+            finally
+            {
+                await stopProgress.CancelAsync().ConfigureAwait(false);
+                await reporting.ConfigureAwait(false);
+            }
+            sink.Dispose();
+            progress.Report();
+            Log.Line("");
+            Log.Line(progress.Summary());
+            Log.Line(outputPath is null
+                ? "Documents were counted, not kept: pass --output FILE to keep them."
+                : $"Documents written to {(outputPath == "-" ? "stdout" : outputPath)}.");
+            if (statePath is not null)
+            {
+                Log.Line($"State saved to {statePath}: run again with --state {statePath} to continue from there.");
+            }
+            if (code == 0 && cancellation.IsCancellationRequested && !follow)
+            {
+                Log.Line("Interrupted before every stream caught up.");
+                return 130;
+            }
+            return code;
+        }
+        catch (ConfigException e)
+        {
+            Log.Error(e.Message);
+            return 1;
+        }
+        catch (IOException e)
+        {
+            Log.Error($"--output {outputPath}: cannot write documents ({e.Message})");
+            return 1;
+        }
+        finally
+        {
+            if (documents is not null && outputPath != "-")
+            {
+                await documents.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private JsonNode? ReadState()
+    {
+        if (statePath is null || !File.Exists(statePath))
+        {
+            return null;
+        }
+        JsonNode? state;
+        try
+        {
+            state = JsonNode.Parse(File.ReadAllBytes(statePath));
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"--state {statePath}: cannot read it as JSON ({e.Message}); expected the state file an earlier capture wrote, or delete it to start over");
+        }
+        using var document = JsonDocument.Parse(state?.ToJsonString() ?? "null");
+        if (RequestErrors.StateProblem(document.RootElement) is { } problem)
+        {
+            throw new ConfigException($"--state {statePath}: {problem.Path.Replace("open.state", "the state", StringComparison.Ordinal)}: {problem.Expected}");
+        }
+        return state;
+    }
+
+    private Stream? OpenOutput()
+    {
+        if (outputPath is null or "-")
+        {
+            return outputPath is null ? null : Console.OpenStandardOutput();
+        }
+        if (statePath is null)
+        {
+            return new FileStream(outputPath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+        }
+        // With a state file the output is the record of what the state says was delivered: add to it. A
+        // run killed mid-write leaves part of a line, which no saved state covers: drop it.
+        var file = new FileStream(outputPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
+        file.SetLength(CompleteLinesLength(file));
+        file.Seek(0, SeekOrigin.End);
+        return file;
+    }
+
+    /// <summary>The length of <paramref name="file"/> up to and including its last newline.</summary>
+    private static long CompleteLinesLength(FileStream file)
+    {
+        var buffer = new byte[64 * 1024];
+        var end = file.Length;
+        while (end > 0)
+        {
+            var start = Math.Max(0, end - buffer.Length);
+            file.Seek(start, SeekOrigin.Begin);
+            file.ReadExactly(buffer, 0, (int)(end - start));
+            var newline = buffer.AsSpan(0, (int)(end - start)).LastIndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                return start + newline + 1;
+            }
+            end = start;
+        }
+        return 0;
+    }
+}

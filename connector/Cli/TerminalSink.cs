@@ -1,0 +1,136 @@
+using System.Buffers.Text;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SourceStripe.Capture;
+
+namespace SourceStripe.Cli;
+
+/// <summary>
+/// A terminal capture's sink: documents go to a file (one <c>{"stream":…,"doc":…}</c> line each) or
+/// nowhere, checkpoints are merged into the state document as Flow merges them, and the state file is
+/// rewritten at most once a second, always after the documents it covers are flushed.
+/// </summary>
+public sealed class TerminalSink : ICaptureSink, IDisposable
+{
+    private static readonly TimeSpan SaveEvery = TimeSpan.FromSeconds(1);
+    private static readonly byte[] CapturedPrefix = "{\"captured\":{\"binding\":"u8.ToArray();
+    private static readonly byte[] DocMember = ",\"doc\":"u8.ToArray();
+
+    private readonly Lock _gate = new();
+    private readonly Stream? _documents;
+    private readonly string? _statePath;
+    private readonly TimeProvider _clock;
+    private readonly byte[][] _linePrefixes;
+    private readonly Dictionary<string, StreamProgress> _byStateKey;
+    private JsonNode? _state;
+    private DateTimeOffset _savedAt;
+    private bool _dirty;
+
+    /// <param name="streams">The bound streams in binding order; each binding's state key is its stream name.</param>
+    /// <param name="documents">Where documents go; null counts them only.</param>
+    /// <param name="statePath">The state file to keep current; null keeps the state in memory.</param>
+    /// <param name="state">The state the capture starts from.</param>
+    /// <param name="clock">Times the state file's saves.</param>
+    public TerminalSink(IReadOnlyList<string> streams, Stream? documents, string? statePath, JsonNode? state, TimeProvider clock)
+    {
+        _documents = documents;
+        _statePath = statePath;
+        _state = state ?? new JsonObject();
+        _clock = clock;
+        _savedAt = clock.GetUtcNow();
+        Streams = [.. streams.Select(s => new StreamProgress(s))];
+        _byStateKey = Streams.ToDictionary(s => s.Name);
+        _linePrefixes = [.. streams.Select(s => Encoding.UTF8.GetBytes($"{{\"stream\":\"{JsonEncodedText.Encode(s)}\",\"doc\":"))];
+    }
+
+    public IReadOnlyList<StreamProgress> Streams { get; }
+
+    public void Opened()
+    {
+    }
+
+    public void Commit(ReadOnlySpan<byte> capturedLines, int documents, string stateKey, BindingState? state)
+    {
+        // Serialized here: the binding changes its state object as soon as the commit returns.
+        var patch = state is null ? null : JsonSerializer.SerializeToNode(state, StateJson.Default.BindingState);
+        lock (_gate)
+        {
+            if (_documents is not null)
+            {
+                WriteDocuments(capturedLines);
+            }
+            _state = MergePatch.Apply(_state, new JsonObject { ["bindingStateV1"] = new JsonObject { [stateKey] = patch } });
+            _byStateKey[stateKey].Committed(documents, state);
+            _dirty = true;
+            if (_clock.GetUtcNow() - _savedAt >= SaveEvery)
+            {
+                SaveState();
+            }
+        }
+    }
+
+    /// <summary>The merged state, as the next run should start from.</summary>
+    public JsonNode? State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _state?.DeepClone();
+            }
+        }
+    }
+
+    /// <summary>Flushes the documents and writes the state file once more.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            SaveState();
+        }
+    }
+
+    /// <summary>Rewrites Flow's captured lines as lines naming the stream.</summary>
+    private void WriteDocuments(ReadOnlySpan<byte> lines)
+    {
+        while (!lines.IsEmpty)
+        {
+            var end = lines.IndexOf((byte)'\n');
+            var line = end < 0 ? lines : lines[..end];
+            lines = end < 0 ? [] : lines[(end + 1)..];
+            if (!line.StartsWith(CapturedPrefix))
+            {
+                throw new FormatException("a captured line does not start as DocumentLines writes it");
+            }
+            var rest = line[CapturedPrefix.Length..];
+            var docAt = rest.IndexOf(DocMember);
+            if (docAt < 0 || !Utf8Parser.TryParse(rest[..docAt], out int binding, out _) || !line.EndsWith("}}"u8))
+            {
+                throw new FormatException("a captured line is not shaped as DocumentLines writes it");
+            }
+            var document = rest[(docAt + DocMember.Length)..^1];
+            _documents!.Write(_linePrefixes[binding]);
+            _documents.Write(document);
+            _documents.Write("\n"u8);
+        }
+    }
+
+    private void SaveState()
+    {
+        _documents?.Flush();
+        if (_statePath is not null && _dirty)
+        {
+            // Replace, never rewrite in place: a kill mid-write must leave the previous state whole.
+            var temporary = _statePath + ".partial";
+            using (var file = File.Create(temporary))
+            using (var json = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true }))
+            {
+                (_state ?? new JsonObject()).WriteTo(json);
+            }
+            File.Move(temporary, _statePath, overwrite: true);
+        }
+        _dirty = false;
+        _savedAt = _clock.GetUtcNow();
+    }
+}

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using SourceStripe.Simulator;
+using SourceStripe.Streams;
+using SourceStripe.Tests.Capture;
+
+namespace SourceStripe.Tests.EndToEnd;
+
+/// <summary>The published binary's terminal commands, run as a person runs them, against the simulator.</summary>
+public sealed class TerminalCommandsEndToEndTests : IDisposable
+{
+    private const string Secret = "sk_test_simulator";
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("source-stripe-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private string PathOf(string name) => Path.Combine(_folder, name);
+
+    /// <summary>A flow.yaml as a user writes it, its one capture pointed at the simulator.</summary>
+    private string FlowYaml(Uri baseUrl, DateTimeOffset? start = null)
+    {
+        var path = PathOf("flow.yaml");
+        File.WriteAllText(path, $"""
+            captures:
+              acmeCo/stripe:
+                endpoint:
+                  connector:
+                    image: ghcr.io/estuary/source-stripe:v1
+                    config:
+                      account_id: acct_simulator
+                      client_secret: {Secret}
+                      start_date: "{(start ?? DateTimeOffset.UtcNow.AddYears(-3)):yyyy-MM-ddTHH:mm:ssZ}"
+                      advanced:
+                        base_url: {baseUrl}
+                        max_requests_per_second: 400
+                bindings: []
+            """);
+        return path;
+    }
+
+    private static Task<ConnectorRun> RunAsync(params string[] args) => PublishedConnector.RunAsync("", args, timeout: TimeSpan.FromSeconds(120));
+
+    /// <summary>The documents of one stream in an --output file, last version of each id.</summary>
+    private static Dictionary<string, JsonObject> Output(string path, string stream) =>
+        File.ReadLines(path).Select(l => JsonNode.Parse(l)!.AsObject())
+            .Where(l => l["stream"]!.GetValue<string>() == stream)
+            .GroupBy(l => l["doc"]!["id"]!.GetValue<string>())
+            .ToDictionary(g => g.Key, g => g.Last()["doc"]!.AsObject());
+
+    [Fact]
+    public async Task Spec_and_discover_print_exactly_what_protocol_mode_answers()
+    {
+        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 1 });
+        var flowYaml = FlowYaml(stripe.BaseUrl);
+
+        var spec = await RunAsync("spec");
+        var protocolSpec = await PublishedConnector.RunAsync("{\"spec\":{\"connectorType\":\"IMAGE\"}}\n");
+        Assert.Equal(0, spec.ExitCode);
+        Assert.Equal(protocolSpec.Stdout, spec.Stdout);
+
+        var discover = await RunAsync("discover", "--config", flowYaml);
+        var protocolDiscover = await PublishedConnector.RunAsync(
+            """{"discover":{"connectorType":"IMAGE","config":{"account_id":"acct_simulator","client_secret":""" + $"\"{Secret}\"" + ""","start_date":"2024-01-01T00:00:00Z"}}}""" + "\n");
+        Assert.Equal(0, discover.ExitCode);
+        Assert.Equal(protocolDiscover.Stdout, discover.Stdout);
+        Assert.Equal(StreamCatalog.All.Length, JsonNode.Parse(discover.Stdout)!["discovered"]!["bindings"]!.AsArray().Count);
+
+        var validate = await RunAsync("validate", "--config", flowYaml, "--streams", "charges,bank_accounts");
+        Assert.Equal(0, validate.ExitCode);
+        Assert.Contains("the key can read all 2 bound streams", validate.Stderr);
+        Assert.DoesNotContain(Secret, validate.Stdout + validate.Stderr);
+    }
+
+    [Fact]
+    public async Task Capture_writes_every_document_and_the_state_then_a_second_run_resumes_from_the_state()
+    {
+        var clock = new MovableClock(DateTimeOffset.UtcNow);
+        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { Seed = 31, ObjectsPerStream = 40, Clock = clock.GetUtcNow });
+        var flowYaml = FlowYaml(stripe.BaseUrl);
+        string[] capture = ["capture", "--config", flowYaml, "--state", PathOf("state.json"), "--output", PathOf("out.jsonl")];
+
+        var first = await RunAsync(capture);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        foreach (var stream in StreamCatalog.All)
+        {
+            ExpectedDocuments.AssertSame(ExpectedDocuments.For(stripe, stream.Name), Output(PathOf("out.jsonl"), stream.Name), stream.Name);
+            // The summary table has a row for every stream, caught up.
+            Assert.Matches($@"(?m)^{stream.Name} +[\d,]+ +[\d,]+ +[\d,]+  caught up$", first.Stderr);
+        }
+        Assert.Contains($"22 of 22 streams caught up", first.Stderr);
+        var state = JsonNode.Parse(File.ReadAllText(PathOf("state.json")))!["bindingStateV1"]!.AsObject();
+        Assert.Equal(StreamCatalog.All.Select(s => s.Name).Order(), state.Select(p => p.Key).Order());
+        Assert.All(state, p => Assert.Empty(p.Value!["pending"]!.AsObject()));
+        Assert.DoesNotContain(Secret, first.Stdout + first.Stderr + File.ReadAllText(PathOf("state.json")));
+
+        // A change after the first run reaches the second through Stripe's events, from the saved state.
+        var charge = stripe.Account.Objects("charges").First().Id;
+        stripe.Update("charges", charge, c => c["description"] = "changed after the first run");
+        clock.MoveTo(clock.GetUtcNow().AddMinutes(10));
+        var lines = File.ReadLines(PathOf("out.jsonl")).Count();
+        var second = await RunAsync(capture);
+        Assert.True(second.ExitCode == 0, second.Stderr);
+        var added = File.ReadLines(PathOf("out.jsonl")).Skip(lines).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Contains(added, l => l["stream"]!.GetValue<string>() == "charges" && l["doc"]!["id"]!.GetValue<string>() == charge
+            && l["doc"]!["description"]?.GetValue<string>() == "changed after the first run");
+        // Incremental streams resume: only the changed charge and its event are new. Full-refresh streams
+        // (the child lists) take another whole pass, as each run of them does.
+        var addedByStream = added.GroupBy(l => l["stream"]!.GetValue<string>()).ToDictionary(g => g.Key, g => g.Count());
+        foreach (var stream in StreamCatalog.All.Where(s => s.DefaultSyncMode == SyncMode.Incremental))
+        {
+            Assert.True(addedByStream.GetValueOrDefault(stream.Name) == (stream.Name is "charges" or "events" ? 1 : 0),
+                $"the second run captured {addedByStream.GetValueOrDefault(stream.Name)} documents of {stream.Name}");
+        }
+    }
+
+    [Fact]
+    public async Task A_capture_killed_at_any_point_and_run_again_with_its_state_file_loses_no_document()
+    {
+        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { Seed = 32, ObjectsPerStream = 400, Latency = TimeSpan.FromMilliseconds(5) });
+        var flowYaml = FlowYaml(stripe.BaseUrl);
+        string[] capture = ["capture", "--config", flowYaml, "--state", PathOf("state.json"), "--output", PathOf("out.jsonl")];
+        var random = new Random(7);
+        for (var kill = 0; kill < 4; kill++)
+        {
+            using var process = Process.Start(await PublishedConnector.StartInfoAsync(capture))!;
+            process.StandardInput.Close();
+            _ = process.StandardOutput.ReadToEndAsync();
+            _ = process.StandardError.ReadToEndAsync();
+            await Task.Delay(random.Next(200, 900));
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+        var last = await RunAsync(capture);
+        Assert.True(last.ExitCode == 0, last.Stderr);
+        foreach (var stream in StreamCatalog.All)
+        {
+            ExpectedDocuments.AssertSame(ExpectedDocuments.For(stripe, stream.Name), Output(PathOf("out.jsonl"), stream.Name), stream.Name);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "capture" }, "--config FILE or --demo is required")]
+    [InlineData(new[] { "capture", "--demo", "--config", "x.yaml" }, "--config and --demo: pick one")]
+    [InlineData(new[] { "capture", "--config", "FLOW", "--streams", "charges,nope" }, "--streams: unknown stream 'nope'; expected a comma-separated list of: balance_transactions")]
+    [InlineData(new[] { "discover", "--config", "MISSING" }, "cannot read the file")]
+    [InlineData(new[] { "validate", "--config", "EMPTY" }, "config.client_secret: missing: expected a Stripe secret key")]
+    [InlineData(new[] { "capture", "--config", "FLOW", "--state", "BADSTATE" }, "--state BADSTATE: the state: expected state written by this connector")]
+    [InlineData(new[] { "frobnicate" }, "Unrecognized command or argument 'frobnicate'")]
+    public async Task Bad_input_ends_in_one_message_naming_what_is_wrong_and_exit_1(string[] args, string expected)
+    {
+        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 1 });
+        var flowYaml = FlowYaml(stripe.BaseUrl);
+        File.WriteAllText(PathOf("empty.yaml"), "account_id: acct_simulator\n");
+        File.WriteAllText(PathOf("state.json"), """{"somethingElse":{}}""");
+        string Resolve(string a) => a switch
+        {
+            "FLOW" => flowYaml,
+            "MISSING" => PathOf("missing.yaml"),
+            "EMPTY" => PathOf("empty.yaml"),
+            "BADSTATE" => PathOf("state.json"),
+            _ => a,
+        };
+        var run = await RunAsync([.. args.Select(Resolve)]);
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains(expected.Replace("BADSTATE", PathOf("state.json"), StringComparison.Ordinal), run.Stderr);
+        Assert.DoesNotContain("   at ", run.Stderr);
+        Assert.Empty(run.Stdout);
+    }
+}
