@@ -16,30 +16,8 @@ public static class PublishedConnector
 
     public static Task<string> PathAsync() => Binary.Value;
 
-    public static async Task<ConnectorRun> RunAsync(string stdin, string[]? args = null, IDictionary<string, string>? environment = null, TimeSpan? timeout = null)
-    {
-        var start = await StartInfoAsync(args, environment);
-        using var process = Process.Start(start)!;
-        var output = new MemoryStream();
-        var error = new MemoryStream();
-        var readOut = process.StandardOutput.BaseStream.CopyToAsync(output);
-        var readErr = process.StandardError.BaseStream.CopyToAsync(error);
-        await process.StandardInput.BaseStream.WriteAsync(Encoding.UTF8.GetBytes(stdin));
-        process.StandardInput.Close();
-
-        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"source-stripe did not exit; stderr so far: {Encoding.UTF8.GetString(error.ToArray())}");
-        }
-        await Task.WhenAll(readOut, readErr);
-        return new ConnectorRun(process.ExitCode, output.ToArray(), Encoding.UTF8.GetString(error.ToArray()));
-    }
+    public static async Task<ConnectorRun> RunAsync(string stdin, string[]? args = null, IDictionary<string, string>? environment = null, TimeSpan? timeout = null) =>
+        await ChildProcess.RunAsync(await StartInfoAsync(args, environment), stdin, timeout ?? TimeSpan.FromSeconds(60));
 
     /// <summary>How to start the binary with all three standard streams redirected.</summary>
     public static async Task<ProcessStartInfo> StartInfoAsync(IEnumerable<string>? args = null, IDictionary<string, string>? environment = null)
