@@ -1,8 +1,10 @@
 using System.Text.Json.Nodes;
+using SourceStripe.Cli;
 using SourceStripe.Config;
 using SourceStripe.Streams;
 using SourceStripe.Tests.EndToEnd;
 using SourceStripe.Tests.Protocol;
+using YamlDotNet.RepresentationModel;
 
 namespace SourceStripe.Tests.Docs;
 
@@ -46,6 +48,57 @@ public sealed class ReadmeTests
         {
             Assert.Equal(required.Contains(row[0].Trim('`')) ? "yes" : "no", row[2]);
         }
+    }
+
+    [Fact]
+    public void Catalog_sample_binds_every_stream_in_its_default_mode_and_its_config_reads()
+    {
+        var yaml = CodeBlock("catalog-sample");
+        var path = Path.Combine(Path.GetTempPath(), $"readme-flow-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, yaml);
+        try
+        {
+            // The terminal commands read this very file: the capture's config is found in it.
+            Assert.Equal("acct_1032D82eZvKYlo2C", ConfigFile.Read(path).GetProperty("account_id").GetString());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        var capture = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)stream.Documents[0].RootNode)["captures"]).Children.Single().Value;
+        var bindings = ((YamlSequenceNode)capture["bindings"]).Cast<YamlMappingNode>().ToList();
+        Assert.Equal(StreamCatalog.All.Select(s => s.Name), bindings.Select(b => ((YamlScalarNode)((YamlMappingNode)b["resource"])["stream"]).Value));
+        foreach (var (binding, descriptor) in bindings.Zip(StreamCatalog.All))
+        {
+            Assert.Equal(ResourceConfig.SyncModeName(descriptor.DefaultSyncMode), ((YamlScalarNode)((YamlMappingNode)binding["resource"])["syncMode"]).Value);
+            Assert.Equal($"acmeCo/stripe/{descriptor.Name}", ((YamlScalarNode)binding["target"]).Value);
+        }
+    }
+
+    [Fact]
+    public void Quick_start_is_two_commands_and_ci_runs_both_as_written()
+    {
+        var commands = CodeBlock("quick-start").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, commands.Length);
+        Assert.Contains("capture --demo", commands[0]);
+        Assert.Equal("dotnet test SourceStripe.sln", commands[1]);
+        var ci = File.ReadAllText(Path.Combine(PublishedConnector.RepositoryRoot, ".ci", "run"));
+        Assert.Contains(commands[0], ci);
+        Assert.Contains(commands[1], ci);
+    }
+
+    /// <summary>The fenced code block between a marker pair.</summary>
+    private static string CodeBlock(string marker)
+    {
+        var start = Readme.IndexOf($"<!-- {marker} -->", StringComparison.Ordinal);
+        var end = Readme.IndexOf($"<!-- /{marker} -->", StringComparison.Ordinal);
+        Assert.True(start >= 0 && end > start, $"README has no {marker} markers");
+        var block = Readme[start..end];
+        var open = block.IndexOf("```", StringComparison.Ordinal);
+        var code = block.IndexOf('\n', open) + 1;
+        return block[code..block.LastIndexOf("```", StringComparison.Ordinal)];
     }
 
     private static void Flatten(JsonNode schema, string prefix, List<string> fields)

@@ -15,19 +15,24 @@ public sealed class NewStreamTests(ITestOutputHelper output) : IDisposable
 {
     private const string Name = "tax_rates";
 
-    // A real Stripe resource the connector does not capture; its model has a decimal, a boolean and a
-    // timestamp, so the schema shows the generator's type mapping rather than just a property list.
-    private const string Entry = """
-
-          - name: tax_rates
-            path: /v1/tax_rates
-            model: Stripe.TaxRate
-            sync_modes: [incremental, full_refresh]
-            cursor: created
-            events:
-              tax_rate.created: create
-              tax_rate.updated: update
-        """;
+    /// <summary>
+    /// The README's own example of adding a stream (a real Stripe resource the connector does not capture;
+    /// its model has a decimal, a boolean and a timestamp, so the schema shows the generator's type
+    /// mapping), so the example a newcomer copies is the one this test builds.
+    /// </summary>
+    private static string Entry
+    {
+        get
+        {
+            var readme = File.ReadAllText(Path.Combine(PublishedConnector.RepositoryRoot, "README.md"));
+            var start = readme.IndexOf("<!-- new-stream-example -->", StringComparison.Ordinal);
+            var end = readme.IndexOf("<!-- /new-stream-example -->", StringComparison.Ordinal);
+            Assert.True(start >= 0 && end > start, "README has no new-stream-example markers");
+            var block = readme[start..end];
+            var code = block.IndexOf("```yaml\n", StringComparison.Ordinal) + "```yaml\n".Length;
+            return "\n" + block[code..block.LastIndexOf("```", StringComparison.Ordinal)];
+        }
+    }
 
     private const string Discover = """{"discover":{"connectorType":"IMAGE","config":{"account_id":"acct_1032D82eZvKYlo2C","client_secret":"sk_test_newstream000","start_date":"2017-01-25T00:00:00Z"}}}""";
 
