@@ -139,6 +139,39 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Ctrl_c_saves_the_state_prints_the_summary_and_exits_130_and_follow_exits_0()
+    {
+        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { Seed = 33, ObjectsPerStream = 300, Latency = TimeSpan.FromMilliseconds(40) });
+        var flowYaml = FlowYaml(stripe.BaseUrl);
+        foreach (var follow in new[] { false, true })
+        {
+            var statePath = PathOf($"state-{follow}.json");
+            string[] args = ["capture", "--config", flowYaml, "--state", statePath, "--output", PathOf($"out-{follow}.jsonl"), .. follow ? new[] { "--follow" } : []];
+            using var process = Process.Start(await PublishedConnector.StartInfoAsync(args))!;
+            process.StandardInput.Close();
+            var stderr = process.StandardError.ReadToEndAsync();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!File.Exists(statePath) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+            Assert.True(File.Exists(statePath), "no state file within 30 s");
+            using (var interrupt = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await interrupt.WaitForExitAsync();
+            }
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await process.WaitForExitAsync(timeout.Token);
+            var log = await stderr;
+            Assert.True(process.ExitCode == (follow ? 0 : 130), $"exit {process.ExitCode}: {log}");
+            Assert.Contains($"State saved to {statePath}", log);
+            Assert.Matches(@"(?m)^total +[\d,]+ ", log);
+            // The state names every stream, and what it says is done is in the output.
+            Assert.Equal(StreamCatalog.All.Length, JsonNode.Parse(File.ReadAllText(statePath))!["bindingStateV1"]!.AsObject().Count);
+        }
+    }
+
     [Theory]
     [InlineData(new[] { "capture" }, "--config FILE or --demo is required")]
     [InlineData(new[] { "capture", "--demo", "--config", "x.yaml" }, "--config and --demo: pick one")]
