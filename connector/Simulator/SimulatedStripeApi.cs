@@ -12,7 +12,7 @@ public sealed record SimulatedResponse(int Status, byte[] Body, IReadOnlyList<Ke
 /// <summary>
 /// Stripe's read API over a simulated account, with no transport: authenticates like Stripe, checks the version and
 /// account headers, routes, enforces a restricted key's permissions and answers lists and retrievals. Every server
-/// (the tests' Kestrel host among them) answers through it, so they cannot disagree.
+/// (the tests' Kestrel host, <see cref="LoopbackServer"/>) answers through it, so they cannot disagree.
 /// Thread-safe: requests may be answered concurrently.
 /// </summary>
 public sealed partial class SimulatedStripeApi
