@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
-using SourceStripe.Simulator.Generation;
 
 namespace SourceStripe.Simulator;
 
@@ -17,25 +16,26 @@ namespace SourceStripe.Simulator;
 public sealed class StripeSimulator : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly SimulatedStripeApi _api;
     private readonly RequestHandler _handler;
     private readonly RequestLog _log;
     private readonly Mutations _mutations;
 
-    private StripeSimulator(WebApplication app, RequestHandler handler, RequestLog log, SimulatorAccount account, Uri baseUrl, SimulatorOptions options)
+    private StripeSimulator(WebApplication app, SimulatedStripeApi api, RequestHandler handler, RequestLog log, Uri baseUrl)
     {
         _app = app;
+        _api = api;
         _handler = handler;
         _log = log;
-        Account = account;
         BaseUrl = baseUrl;
-        _mutations = new Mutations(account, options.EventVisibilityDelay);
+        _mutations = new Mutations(api.Account, api.Options.EventVisibilityDelay);
     }
 
     /// <summary>http://127.0.0.1:PORT</summary>
     public Uri BaseUrl { get; }
 
     /// <summary>The account's data, inspectable.</summary>
-    public SimulatorAccount Account { get; }
+    public SimulatorAccount Account => _api.Account;
 
     /// <summary>A snapshot of the requests answered so far, in order.</summary>
     public IReadOnlyList<RecordedRequest> Requests => _log.Snapshot();
@@ -47,14 +47,9 @@ public sealed class StripeSimulator : IAsyncDisposable
     /// <summary>As <see cref="StartAsync(SimulatorOptions, CancellationToken)"/>, on a chosen port (0: ephemeral).</summary>
     public static async Task<StripeSimulator> StartAsync(SimulatorOptions options, int port, CancellationToken ct = default)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentOutOfRangeException.ThrowIfNegative(options.ObjectsPerStream);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.EventVisibilityDelay, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.Latency, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfNegative(options.LatencySigma);
-        var account = AccountGenerator.Generate(options);
+        var api = new SimulatedStripeApi(options);
         var log = new RequestLog();
-        var handler = new RequestHandler(account, options, log);
+        var handler = new RequestHandler(api, log);
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
@@ -72,7 +67,7 @@ public sealed class StripeSimulator : IAsyncDisposable
         app.Run(handler.HandleAsync);
         await app.StartAsync(ct);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new StripeSimulator(app, handler, log, account, new Uri(address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal)), options);
+        return new StripeSimulator(app, api, handler, log, new Uri(address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal)));
     }
 
     public void ClearRequests() => _log.Clear();
@@ -127,7 +122,7 @@ public sealed class StripeSimulator : IAsyncDisposable
     }
 
     /// <summary>From now on every request answers 401 (the key was rolled or deleted).</summary>
-    public void RevokeKey() => _handler.Revoked = true;
+    public void RevokeKey() => _api.Revoked = true;
 
     /// <summary>
     /// Creates an object of the stream now (simulator clock), generated like the others and then passed to

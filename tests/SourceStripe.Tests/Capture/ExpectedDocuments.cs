@@ -8,15 +8,19 @@ namespace SourceStripe.Tests.Capture;
 public static class ExpectedDocuments
 {
     /// <summary>Documents by id of <paramref name="stream"/> whose (parent's) creation time is at or after <paramref name="from"/>.</summary>
-    public static Dictionary<string, JsonObject> For(StripeSimulator stripe, string stream, long from = long.MinValue)
+    public static Dictionary<string, JsonObject> For(StripeSimulator stripe, string stream, long from = long.MinValue) =>
+        For(stripe.Account, stream, from);
+
+    /// <summary>As above, for an account served by any host (the tests' simulator or the binary's loopback server).</summary>
+    public static Dictionary<string, JsonObject> For(SimulatorAccount account, string stream, long from = long.MinValue)
     {
         var descriptor = StreamCatalog.Find(stream)!;
         var result = new Dictionary<string, JsonObject>();
         if (descriptor.Parent is { } parent)
         {
-            foreach (var owner in stripe.Account.Objects(parent.Stream).Where(p => p.Created >= from))
+            foreach (var owner in account.Objects(parent.Stream).Where(p => p.Created >= from))
             {
-                foreach (var child in stripe.Account.Children(stream, owner.Id))
+                foreach (var child in account.Children(stream, owner.Id))
                 {
                     var document = child.ToJsonObject();
                     document[parent.IdField] = owner.Id;
@@ -26,12 +30,25 @@ public static class ExpectedDocuments
         }
         else
         {
-            foreach (var item in stripe.Account.Objects(stream).Where(o => o.Created >= from))
+            foreach (var item in account.Objects(stream).Where(o => o.Created >= from))
             {
                 result[item.Id] = item.ToJsonObject();
             }
         }
         return result;
+    }
+
+    /// <summary>Asserts that a capture binding every stream in catalog order (<see cref="OpenRequests.AllStreams"/>)
+    /// yielded exactly the account's objects, none of the streams empty.</summary>
+    public static void AssertEveryStream(SimulatorAccount account, IEnumerable<(int Binding, JsonObject Document)> documents)
+    {
+        for (var i = 0; i < StreamCatalog.All.Length; i++)
+        {
+            var stream = StreamCatalog.All[i].Name;
+            var expected = For(account, stream);
+            Assert.NotEmpty(expected);
+            AssertSame(expected, Captured(documents, i), stream);
+        }
     }
 
     /// <summary>The last document captured for each id of one binding.</summary>

@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json.Nodes;
 using SourceStripe.Protocol;
+using SourceStripe.Streams;
 
 namespace SourceStripe.Tests.Capture;
 
@@ -31,6 +32,15 @@ public sealed class InProcessCapture : IAsyncDisposable
         run.Exit = Task.Run(() => handler.RunAsync(run._abort.Token));
         await run._stdin.Writer.WriteAsync(Encoding.UTF8.GetBytes(openRequest + "\n"));
         return run;
+    }
+
+    /// <summary>Runs <paramref name="openRequest"/> until every stream's backfill is done, then stops it as Flow does.</summary>
+    public static async Task<CaptureTranscript> BackfillEveryStreamAsync(string openRequest, TimeSpan? timeout = null)
+    {
+        await using var capture = await StartAsync(openRequest);
+        await capture.WaitUntilAsync(t => StreamCatalog.All.All(s => t.PendingRanges(s.Name) == 0), timeout);
+        Assert.Equal(0, await capture.StopAsync());
+        return capture.Transcript;
     }
 
     public async Task WaitUntilAsync(Func<CaptureTranscript, bool> condition, TimeSpan? timeout = null)
