@@ -47,12 +47,18 @@ public static class CaptureCommands
         });
         command.SetAction(async (parse, cancellation) =>
         {
+            var isDemo = parse.GetValue(demo);
             var run = new TerminalCapture(
                 parse.GetValue(streams) ?? StreamCatalog.All,
                 parse.GetValue(state),
                 parse.GetValue(output),
-                parse.GetValue(follow));
-            if (parse.GetValue(demo))
+                parse.GetValue(follow))
+            {
+                TrackIds = isDemo,
+                // The demo is over in seconds: report often enough to watch it.
+                ProgressEvery = TimeSpan.FromSeconds(isDemo ? 1 : 5),
+            };
+            if (isDemo)
             {
                 return await DemoCapture.RunAsync(run, cancellation).ConfigureAwait(false);
             }

@@ -25,6 +25,9 @@ public sealed class StreamProgress(string name)
     /// <summary>Where the oldest pending range has reached, reading newest first.</summary>
     public DateTimeOffset? Position { get; private set; }
 
+    /// <summary>The ids of the documents, when the sink tracks them.</summary>
+    public HashSet<string> Ids { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Documents at the last progress line, to tell the rate since.</summary>
     public long Reported { get; set; }
 

@@ -12,8 +12,18 @@ namespace SourceStripe.Cli;
 /// <summary>One terminal capture: the bound streams, where documents and state go, and whether to keep going.</summary>
 public sealed class TerminalCapture(IReadOnlyList<StreamDescriptor> streams, string? statePath, string? outputPath, bool follow)
 {
+    private IReadOnlyList<StreamProgress> _progress = [];
+
     /// <summary>How long between progress lines.</summary>
     public TimeSpan ProgressEvery { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Counts the distinct objects of each stream (see <see cref="DistinctIds"/>).</summary>
+    public bool TrackIds { get; init; }
+
+    public IReadOnlyList<StreamDescriptor> Streams => streams;
+
+    /// <summary>After the run, with <see cref="TrackIds"/>: how many distinct objects of the stream were captured.</summary>
+    public int DistinctIds(string stream) => _progress.FirstOrDefault(p => p.Name == stream)?.Ids.Count ?? 0;
 
     /// <summary>Runs the capture against <paramref name="config"/>; returns the exit code.</summary>
     public async Task<int> RunAsync(JsonElement config, CancellationToken cancellation)
@@ -52,7 +62,8 @@ public sealed class TerminalCapture(IReadOnlyList<StreamDescriptor> streams, str
         try
         {
             documents = OpenOutput();
-            using var sink = new TerminalSink([.. streams.Select(s => s.Name)], documents, statePath, state, clock);
+            using var sink = new TerminalSink([.. streams.Select(s => s.Name)], documents, statePath, state, clock) { TrackIds = TrackIds };
+            _progress = sink.Streams;
             var progress = new CaptureProgress(sink.Streams, clock, ProgressEvery);
             using var stopProgress = new CancellationTokenSource();
             var reporting = progress.ReportUntilAsync(stopProgress.Token);
@@ -71,7 +82,6 @@ public sealed class TerminalCapture(IReadOnlyList<StreamDescriptor> streams, str
                 await reporting.ConfigureAwait(false);
             }
             sink.Dispose();
-            progress.Report();
             Log.Line("");
             Log.Line(progress.Summary());
             Log.Line(outputPath is null

@@ -46,6 +46,9 @@ public sealed class TerminalSink : ICaptureSink, IDisposable
 
     public IReadOnlyList<StreamProgress> Streams { get; }
 
+    /// <summary>Keeps every document's id, to count distinct objects (the demo's check; memory grows with them).</summary>
+    public bool TrackIds { get; init; }
+
     public void Opened()
     {
     }
@@ -56,7 +59,7 @@ public sealed class TerminalSink : ICaptureSink, IDisposable
         var patch = state is null ? null : JsonSerializer.SerializeToNode(state, StateJson.Default.BindingState);
         lock (_gate)
         {
-            if (_documents is not null)
+            if (_documents is not null || TrackIds)
             {
                 WriteDocuments(capturedLines);
             }
@@ -91,7 +94,7 @@ public sealed class TerminalSink : ICaptureSink, IDisposable
         }
     }
 
-    /// <summary>Rewrites Flow's captured lines as lines naming the stream.</summary>
+    /// <summary>Rewrites Flow's captured lines as lines naming the stream (and notes their ids when tracking them).</summary>
     private void WriteDocuments(ReadOnlySpan<byte> lines)
     {
         while (!lines.IsEmpty)
@@ -110,10 +113,35 @@ public sealed class TerminalSink : ICaptureSink, IDisposable
                 throw new FormatException("a captured line is not shaped as DocumentLines writes it");
             }
             var document = rest[(docAt + DocMember.Length)..^1];
-            _documents!.Write(_linePrefixes[binding]);
-            _documents.Write(document);
-            _documents.Write("\n"u8);
+            if (TrackIds)
+            {
+                Streams[binding].Ids.Add(IdOf(document));
+            }
+            if (_documents is not null)
+            {
+                _documents.Write(_linePrefixes[binding]);
+                _documents.Write(document);
+                _documents.Write("\n"u8);
+            }
         }
+    }
+
+    /// <summary>The document's top-level <c>id</c> (Stripe writes it first).</summary>
+    private static string IdOf(ReadOnlySpan<byte> document)
+    {
+        var reader = new Utf8JsonReader(document);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isId = reader.ValueTextEquals("id"u8);
+            reader.Read();
+            if (isId && reader.TokenType == JsonTokenType.String)
+            {
+                return reader.GetString()!;
+            }
+            reader.Skip();
+        }
+        throw new FormatException("a captured document has no id");
     }
 
     private void SaveState()

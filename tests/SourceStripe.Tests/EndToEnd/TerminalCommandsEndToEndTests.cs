@@ -140,6 +140,29 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task The_demo_captures_every_object_of_its_account_in_under_a_minute()
+    {
+        var watch = Stopwatch.StartNew();
+        var demo = await PublishedConnector.RunAsync("", ["capture", "--demo", "--output", PathOf("demo.jsonl")], timeout: TimeSpan.FromSeconds(60));
+        Assert.True(demo.ExitCode == 0, demo.Stderr);
+        Assert.True(watch.Elapsed < TimeSpan.FromMinutes(1), $"the demo took {watch.Elapsed}");
+        Assert.Contains("22 of 22 streams caught up", demo.Stderr);
+        var objects = int.Parse(System.Text.RegularExpressions.Regex.Match(demo.Stderr, @"Every one of the account's ([\d,]+) objects was captured").Groups[1].Value,
+            System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
+        // The binary's own check, repeated from its output: distinct ids per stream add up to the account.
+        var ids = File.ReadLines(PathOf("demo.jsonl")).Select(l => JsonNode.Parse(l)!)
+            .Select(l => (l["stream"]!.GetValue<string>(), l["doc"]!["id"]!.GetValue<string>())).Distinct().Count();
+        Assert.Equal(objects, ids);
+        Assert.True(objects > 5000, $"the demo account holds only {objects} objects");
+        Assert.Equal(StreamCatalog.All.Select(s => s.Name).Order(),
+            File.ReadLines(PathOf("demo.jsonl")).Select(l => JsonNode.Parse(l)!["stream"]!.GetValue<string>()).Distinct().Order());
+
+        var one = await RunAsync("capture", "--demo", "--streams", "charges");
+        Assert.True(one.ExitCode == 0, one.Stderr);
+        Assert.Contains("1 of 1 streams caught up", one.Stderr);
+    }
+
+    [Fact]
     public async Task Ctrl_c_saves_the_state_prints_the_summary_and_exits_130_and_follow_exits_0()
     {
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { Seed = 33, ObjectsPerStream = 300, Latency = TimeSpan.FromMilliseconds(40) });
