@@ -105,7 +105,8 @@ public sealed class TerminalCapture(IReadOnlyList<StreamDescriptor> streams, str
         }
         catch (IOException e)
         {
-            Log.Error($"--output {outputPath}: cannot write documents ({e.Message})");
+            // The sink's failures name their file (--state or --output).
+            Log.Error(e.Message);
             return 1;
         }
         finally
@@ -119,6 +120,10 @@ public sealed class TerminalCapture(IReadOnlyList<StreamDescriptor> streams, str
 
     private JsonNode? ReadState()
     {
+        if (statePath is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(statePath))))
+        {
+            throw new ConfigException($"--state {statePath}: its folder does not exist; expected a file in an existing folder");
+        }
         if (statePath is null || !File.Exists(statePath))
         {
             return null;
@@ -142,17 +147,25 @@ public sealed class TerminalCapture(IReadOnlyList<StreamDescriptor> streams, str
 
     private Stream? OpenOutput()
     {
-        if (outputPath is null or "-")
+        try
         {
-            return outputPath is null ? null : Console.OpenStandardOutput();
+            return outputPath is null or "-" ? (outputPath is null ? null : Console.OpenStandardOutput()) : OpenOutputFile(outputPath);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"--output {outputPath}: cannot open it for writing ({e.Message})");
+        }
+    }
+
+    private FileStream OpenOutputFile(string path)
+    {
         if (statePath is null)
         {
-            return new FileStream(outputPath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+            return new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
         }
         // With a state file the output is the record of what the state says was delivered: add to it. A
         // run killed mid-write leaves part of a line, which no saved state covers: drop it.
-        var file = new FileStream(outputPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
+        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
         file.SetLength(CompleteLinesLength(file));
         file.Seek(0, SeekOrigin.End);
         return file;

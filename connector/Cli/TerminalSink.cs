@@ -149,14 +149,21 @@ public sealed class TerminalSink : ICaptureSink, IDisposable
         _documents?.Flush();
         if (_statePath is not null && _dirty)
         {
-            // Replace, never rewrite in place: a kill mid-write must leave the previous state whole.
-            var temporary = _statePath + ".partial";
-            using (var file = File.Create(temporary))
-            using (var json = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true }))
+            try
             {
-                (_state ?? new JsonObject()).WriteTo(json);
+                // Replace, never rewrite in place: a kill mid-write must leave the previous state whole.
+                var temporary = _statePath + ".partial";
+                using (var file = File.Create(temporary))
+                using (var json = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true }))
+                {
+                    (_state ?? new JsonObject()).WriteTo(json);
+                }
+                File.Move(temporary, _statePath, overwrite: true);
             }
-            File.Move(temporary, _statePath, overwrite: true);
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"--state {_statePath}: cannot write the state file ({e.Message})", e);
+            }
         }
         _dirty = false;
         _savedAt = _clock.GetUtcNow();

@@ -202,6 +202,8 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
     [InlineData(new[] { "discover", "--config", "MISSING" }, "cannot read the file")]
     [InlineData(new[] { "validate", "--config", "EMPTY" }, "config.client_secret: missing: expected a Stripe secret key")]
     [InlineData(new[] { "capture", "--config", "FLOW", "--state", "BADSTATE" }, "--state BADSTATE: the state: expected state written by this connector")]
+    [InlineData(new[] { "capture", "--config", "FLOW", "--state", "/nonexistent/folder/state.json" }, "--state /nonexistent/folder/state.json: its folder does not exist")]
+    [InlineData(new[] { "capture", "--config", "FLOW", "--output", "/nonexistent/folder/out.jsonl" }, "--output /nonexistent/folder/out.jsonl: cannot open it for writing")]
     [InlineData(new[] { "frobnicate" }, "Unrecognized command or argument 'frobnicate'")]
     public async Task Bad_input_ends_in_one_message_naming_what_is_wrong_and_exit_1(string[] args, string expected)
     {
