@@ -38,7 +38,8 @@ public static class TerminalCommands
             // Failures end in one sentence from Program, never a stack trace alone.
             EnableDefaultExceptionHandler = false,
         };
-        var parse = Build().Parse(args);
+        // Run bare at a terminal: the list of commands is the useful answer.
+        var parse = Build().Parse(args.Length == 0 ? ["--help"] : args);
         if (parse.Action is ParseErrorAction error)
         {
             // The error names the option and what it expects; the whole help after it would bury that.
