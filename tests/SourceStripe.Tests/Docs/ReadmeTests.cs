@@ -3,7 +3,6 @@ using SourceStripe.Cli;
 using SourceStripe.Config;
 using SourceStripe.Streams;
 using SourceStripe.Tests.EndToEnd;
-using SourceStripe.Tests.Protocol;
 using YamlDotNet.RepresentationModel;
 
 namespace SourceStripe.Tests.Docs;
@@ -34,17 +33,23 @@ public sealed class ReadmeTests
     }
 
     [Fact]
-    public async Task Config_table_matches_the_spec()
+    public async Task Config_tables_match_the_published_binarys_spec()
     {
-        var (_, responses) = await InProcessConnector.RunAsync("""{"spec":{}}""");
-        var schema = responses[0]["spec"]!["configSchema"]!;
+        var spec = (await PublishedConnector.RunAsync("{\"spec\":{}}\n")).SingleResponse()["spec"]!;
+        AssertTableMatches("config-table", spec["configSchema"]!);
+        AssertTableMatches("resource-config-table", spec["resourceConfigSchema"]!);
+    }
+
+    /// <summary>The table's rows are the schema's (flattened) properties, each marked required as the schema says.</summary>
+    private static void AssertTableMatches(string marker, JsonNode schema)
+    {
         var fromSpec = new List<string>();
         Flatten(schema, "", fromSpec);
-        var fromReadme = TableRows("config-table").Select(r => r[0].Trim('`')).ToList();
-        Assert.Equal(fromSpec.Order(), fromReadme.Order());
+        var rows = TableRows(marker);
+        Assert.Equal(fromSpec.Order(), rows.Select(r => r[0].Trim('`')).Order());
 
         var required = schema["required"]!.AsArray().Select(n => n!.GetValue<string>()).ToHashSet();
-        foreach (var row in TableRows("config-table"))
+        foreach (var row in rows)
         {
             Assert.Equal(required.Contains(row[0].Trim('`')) ? "yes" : "no", row[2]);
         }
