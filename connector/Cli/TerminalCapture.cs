@@ -128,21 +128,21 @@ public sealed class TerminalCapture(IReadOnlyList<StreamDescriptor> streams, str
         {
             return null;
         }
-        JsonNode? state;
+        JsonElement state;
         try
         {
-            state = JsonNode.Parse(File.ReadAllBytes(statePath));
+            using var document = JsonDocument.Parse(File.ReadAllBytes(statePath));
+            state = document.RootElement.Clone();
         }
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
         {
             throw new ConfigException($"--state {statePath}: cannot read it as JSON ({e.Message}); expected the state file an earlier capture wrote, or delete it to start over");
         }
-        using var document = JsonDocument.Parse(state?.ToJsonString() ?? "null");
-        if (RequestErrors.StateProblem(document.RootElement) is { } problem)
+        if (RequestErrors.StateProblem(state) is { } problem)
         {
             throw new ConfigException($"--state {statePath}: {problem.Path.Replace("open.state", "the state", StringComparison.Ordinal)}: {problem.Expected}");
         }
-        return state;
+        return state.ValueKind == JsonValueKind.Object ? JsonObject.Create(state) : null;
     }
 
     private Stream? OpenOutput()

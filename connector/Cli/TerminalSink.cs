@@ -23,7 +23,9 @@ public sealed class TerminalSink : ICaptureSink, IDisposable
     private readonly TimeProvider _clock;
     private readonly byte[][] _linePrefixes;
     private readonly Dictionary<string, StreamProgress> _byStateKey;
-    private JsonNode? _state;
+    /// <summary>The state document: <c>{"bindingStateV1": {stateKey: …}}</c>, owned here and patched in place.</summary>
+    private readonly JsonObject _state;
+    private readonly JsonObject _bindings;
     private DateTimeOffset _savedAt;
     private bool _dirty;
 
@@ -36,7 +38,12 @@ public sealed class TerminalSink : ICaptureSink, IDisposable
     {
         _documents = documents;
         _statePath = statePath;
-        _state = state ?? new JsonObject();
+        _state = state as JsonObject ?? [];
+        if (_state["bindingStateV1"] is not JsonObject bindings)
+        {
+            _state["bindingStateV1"] = bindings = [];
+        }
+        _bindings = bindings;
         _clock = clock;
         _savedAt = clock.GetUtcNow();
         Streams = [.. streams.Select(s => new StreamProgress(s))];
@@ -63,24 +70,18 @@ public sealed class TerminalSink : ICaptureSink, IDisposable
             {
                 WriteDocuments(capturedLines);
             }
-            _state = MergePatch.Apply(_state, new JsonObject { ["bindingStateV1"] = new JsonObject { [stateKey] = patch } });
+            // Merged as Flow merges the checkpoint, one binding at a time: the rest of the document stays put.
+            var previous = _bindings[stateKey];
+            _bindings.Remove(stateKey);
+            if (MergePatch.Apply(previous, patch) is { } merged)
+            {
+                _bindings[stateKey] = merged;
+            }
             _byStateKey[stateKey].Committed(documents, state);
             _dirty = true;
             if (_clock.GetUtcNow() - _savedAt >= SaveEvery)
             {
                 SaveState();
-            }
-        }
-    }
-
-    /// <summary>The merged state, as the next run should start from.</summary>
-    public JsonNode? State
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _state?.DeepClone();
             }
         }
     }
@@ -156,7 +157,7 @@ public sealed class TerminalSink : ICaptureSink, IDisposable
                 using (var file = File.Create(temporary))
                 using (var json = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true }))
                 {
-                    (_state ?? new JsonObject()).WriteTo(json);
+                    _state.WriteTo(json);
                 }
                 File.Move(temporary, _statePath, overwrite: true);
             }
