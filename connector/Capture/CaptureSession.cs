@@ -8,10 +8,11 @@ using SourceStripe.Stripe;
 namespace SourceStripe.Capture;
 
 /// <summary>
-/// Serves <c>open</c>: answers <c>opened</c>, runs every binding concurrently until stdin closes (or, when
-/// <see cref="StopWhenCaughtUp"/>, until every binding has caught up), then writes each binding's last
-/// checkpoint and returns 0; a binding that fails ends the capture with one sentence and 1, after the
-/// others have checkpointed what they captured.
+/// Serves <c>open</c>: answers <c>opened</c>, then runs the capture's units of work on one scheduler (each
+/// binding of the account reading its ranges, the events reader applying changes) until stdin closes (or,
+/// when <see cref="StopWhenCaughtUp"/>, until every binding has caught up), with one writer owning the
+/// output; then writes each binding's last checkpoint and returns 0. A unit that fails ends the capture
+/// with one sentence and 1, after the others have stopped and checkpointed what they captured.
 /// </summary>
 public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICaptureSink sink, TimeProvider clock, Func<EndpointConfig, StripeClient> clientFactory)
 {
@@ -36,48 +37,74 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
             throw new ConfigException(problems.Summary("capture"));
         }
 
-        var output = new CaptureOutput(sink);
-        output.Opened();
+        var writer = new CaptureWriter(sink);
+        writer.Opened();
         using var client = clientFactory(config);
         await client.CalibrateClockAsync(cancellation).ConfigureAwait(false);
-        var context = new CaptureContext(config, client, output, client.ServerClock) { ListLag = ListLag, StopWhenCaughtUp = StopWhenCaughtUp };
-        var captures = bindings
-            .Select(b => new BindingCapture(context, b, state.Bindings.GetValueOrDefault(b.StateKey)))
-            .ToList();
-        Log.Info($"Capturing {captures.Count} streams", ("streams", string.Join(",", bindings.Select(b => b.Stream.Name))));
+        var scheduler = new WorkScheduler(client.ServerClock);
+        var context = new CaptureContext(config, client, writer, client.ServerClock, scheduler) { ListLag = ListLag, StopWhenCaughtUp = StopWhenCaughtUp };
+        var accounts = bindings.Select(b => new AccountBinding(context, b, config.AccountId, Stored(writer, b, state))).ToList();
+        var events = new EventsReader(context, new EventRoutes(accounts));
+        Log.Info($"Capturing {accounts.Count} streams", ("streams", string.Join(",", bindings.Select(b => b.Stream.Name))));
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        if (stdin is not null)
+        var writing = WriteAsync(writer, stop);
+        var watching = stdin is null ? Task.FromResult<string?>(null) : WatchStdinAsync(stdin, stop);
+        string? failure = null;
+        try
         {
-            _ = WatchStdinAsync(stdin, stop);
-        }
-        var running = captures.Select((c, i) => RunAsync(c.RunAsync, bindings[i].Stream.Name, stop)).ToList();
-        var events = new EventsReader(context, captures);
-        List<string?> failures;
-        if (StopWhenCaughtUp)
-        {
-            // Events are applied to a binding only once its backfill is done: wait for all of them first.
-            failures = [.. await Task.WhenAll(running).ConfigureAwait(false)];
-            if (failures.All(f => f is null))
+            foreach (var account in accounts)
             {
-                failures.Add(await RunAsync(events.CycleAsync, "Stripe events", stop).ConfigureAwait(false));
+                await account.StartAsync(stop.Token).ConfigureAwait(false);
             }
+            scheduler.IdleWork = SplitInTurn(accounts);
+            if (StopWhenCaughtUp)
+            {
+                // Events are applied to a binding only once its backfill is done: one cycle once all are.
+                var eventsRan = false;
+                scheduler.OnIdle = () =>
+                {
+                    if (eventsRan)
+                    {
+                        return false;
+                    }
+                    eventsRan = true;
+                    events.RunOnce();
+                    return true;
+                };
+            }
+            else
+            {
+                events.Start();
+            }
+            await scheduler.RunAsync(stop.Token).ConfigureAwait(false);
         }
-        else
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            running.Add(RunAsync(events.RunAsync, "Stripe events", stop));
-            failures = [.. await Task.WhenAll(running).ConfigureAwait(false)];
         }
-        await stop.CancelAsync().ConfigureAwait(false);
+        if (scheduler.Failure is { } failed)
+        {
+            failure = Explain(failed.What, failed.Error);
+        }
 
         // Whatever each binding gathered since its last checkpoint is consistent with its state: flush both.
-        foreach (var c in captures)
+        try
         {
-            c.Flush();
+            foreach (var account in accounts)
+            {
+                await account.CommitAsync(new CommitBatch(), null, CancellationToken.None).ConfigureAwait(false);
+            }
         }
-        Log.Info("Capture stopped", ("documents", output.Documents), ("checkpoints", output.Checkpoints));
+        catch (InvalidOperationException)
+        {
+            // The writer stopped (stdout is gone): its own error says so.
+        }
+        writer.Complete();
+        failure ??= await writing.ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        failure ??= await watching.ConfigureAwait(false);
+        Log.Info("Capture stopped", ("documents", writer.Documents), ("checkpoints", writer.Checkpoints));
 
-        var failure = failures.FirstOrDefault(f => f is not null);
         if (failure is not null)
         {
             Log.Error(failure);
@@ -86,23 +113,53 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
         return 0;
     }
 
-    /// <summary>Runs one part of the capture; returns the sentence to fail with, or null when it stopped cleanly.</summary>
-    private static async Task<string?> RunAsync(Func<CancellationToken, Task> part, string what, CancellationTokenSource stop)
+    /// <summary>Idle capacity splits a range of the binding whose turn it is, round robin, so that no one binding takes it all.</summary>
+    private static Func<WorkUnit?> SplitInTurn(List<AccountBinding> accounts)
+    {
+        var turn = 0;
+        return () =>
+        {
+            for (var i = 0; i < accounts.Count; i++)
+            {
+                if (accounts[(turn + i) % accounts.Count].TrySplit() is { } unit)
+                {
+                    turn = (turn + i + 1) % accounts.Count;
+                    return unit;
+                }
+            }
+            return null;
+        };
+    }
+
+    /// <summary>
+    /// The binding's stored state, or none when its backfill counter rose: then the old state is cleared
+    /// first, in a checkpoint of its own, and the binding starts over.
+    /// </summary>
+    private static BindingState? Stored(CaptureWriter writer, BoundStream binding, CaptureState state)
+    {
+        var stored = state.Bindings.GetValueOrDefault(binding.StateKey);
+        if (stored is null || binding.Backfill <= stored.Backfill)
+        {
+            return stored;
+        }
+        Log.Info($"Backfilling {binding.Stream.Name} again: its backfill counter rose to {binding.Backfill}");
+        writer.Add(null, 0, binding.StateKey, "null"u8.ToArray(), 0);
+        return null;
+    }
+
+    /// <summary>Runs the writer; returns the sentence to fail with when stdout fails, after stopping the capture.</summary>
+    private static async Task<string?> WriteAsync(CaptureWriter writer, CancellationTokenSource stop)
     {
         try
         {
-            await part(stop.Token).ConfigureAwait(false);
-            return null;
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
+            await writer.RunAsync().ConfigureAwait(false);
             return null;
         }
         catch (Exception e)
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            Log.Debug($"Capturing {what} failed", ("exception", e.ToString()));
-            return Explain(what, e);
+            Log.Debug("Writing the capture's output failed", ("exception", e.ToString()));
+            return $"Writing the capture's output failed: {e.Message}; the capture will resume from its last checkpoint when restarted";
         }
     }
 
@@ -121,12 +178,17 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
         _ => $"Capturing {what} failed unexpectedly: {e.GetType().Name}: {e.Message}",
     };
 
-    /// <summary>Reads stdin until it closes, then stops the capture. Acknowledgements need no answer.</summary>
-    private static async Task WatchStdinAsync(TextReader stdin, CancellationTokenSource stop)
+    /// <summary>
+    /// Reads stdin until it closes, then stops the capture (Flow's way to end it); acknowledgements need no
+    /// answer. Returns the sentence to fail with when stdin breaks instead. Ends when the capture stops,
+    /// even if the read itself cannot be cancelled.
+    /// </summary>
+    private static async Task<string?> WatchStdinAsync(TextReader stdin, CancellationTokenSource stop)
     {
+        string? failure = null;
         try
         {
-            while (await stdin.ReadLineAsync(stop.Token).ConfigureAwait(false) is { } line)
+            while (await stdin.ReadLineAsync(stop.Token).AsTask().WaitAsync(stop.Token).ConfigureAwait(false) is { } line)
             {
                 if (line.Trim().Length > 0 && !line.Contains("\"acknowledge\"", StringComparison.Ordinal))
                 {
@@ -135,14 +197,17 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
             }
             Log.Info("stdin closed: stopping the capture");
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            return;
+            return null;
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or System.Text.DecoderFallbackException)
         {
+            failure = $"Reading stdin failed ({e.GetType().Name}: {e.Message}): the runtime's connection to the connector broke; the capture stops and resumes from its last checkpoint when restarted";
+            Log.Debug("stdin failed", ("exception", e.ToString()));
         }
         await stop.CancelAsync().ConfigureAwait(false);
+        return failure;
     }
 
     private static List<BoundStream> ParseBindings(List<CaptureBinding> bindings, ConfigProblems problems)

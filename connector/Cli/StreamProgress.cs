@@ -1,4 +1,4 @@
-using SourceStripe.Capture;
+using System.Text.Json.Nodes;
 
 namespace SourceStripe.Cli;
 
@@ -31,24 +31,31 @@ public sealed class StreamProgress(string name)
     /// <summary>Documents at the last progress line, to tell the rate since.</summary>
     public long Reported { get; set; }
 
-    public void Committed(int documents, BindingState? state)
+    /// <summary>Takes in a commit: its documents and the binding's state once its checkpoint is merged (null: cleared).</summary>
+    public void Committed(int documents, JsonObject? state)
     {
         Documents += documents;
         if (documents > 0)
         {
             Pages++;
         }
-        if (state is null)
+        var accounts = (state?["accounts"] as JsonObject)?.Select(a => a.Value).OfType<JsonObject>().ToList() ?? [];
+        if (accounts.Count == 0)
         {
             _remaining = _total = 0;
             Caught = false;
             Position = null;
             return;
         }
-        var pending = state.Pending.Values.OfType<RangeState>().ToList();
-        _remaining = pending.Sum(r => Math.Max(0, (r.AfterCreated ?? r.Lt) - r.Gte));
+        var pending = accounts.SelectMany(a => (a["pending"] as JsonObject)?.Select(p => p.Value).OfType<JsonObject>() ?? []).ToList();
+        _remaining = pending.Sum(r => Math.Max(0, Reached(r) - Long(r, "gte")));
         _total = Math.Max(_total, _remaining);
-        Position = pending.Count == 0 ? null : DateTimeOffset.FromUnixTimeSeconds(pending.Min(r => r.AfterCreated ?? r.Lt));
-        Caught = pending.Count == 0 && (state.Cursor is not null || state.LastPass is not null);
+        Position = pending.Count == 0 ? null : DateTimeOffset.FromUnixTimeSeconds(pending.Min(Reached));
+        Caught = pending.Count == 0 && accounts.All(a => a["cursor"] is not null || a["lastPass"] is not null);
     }
+
+    /// <summary>Where a range read newest first has reached.</summary>
+    private static long Reached(JsonObject range) => range["afterCreated"] is { } reached ? reached.GetValue<long>() : Long(range, "lt");
+
+    private static long Long(JsonObject range, string name) => range[name]?.GetValue<long>() ?? 0;
 }

@@ -60,10 +60,9 @@ public sealed class TerminalSink : ICaptureSink, IDisposable
     {
     }
 
-    public void Commit(ReadOnlySpan<byte> capturedLines, int documents, string stateKey, BindingState? state)
+    public void Commit(ReadOnlySpan<byte> capturedLines, int documents, string stateKey, ReadOnlySpan<byte> bindingPatch)
     {
-        // Serialized here: the binding changes its state object as soon as the commit returns.
-        var patch = state is null ? null : JsonSerializer.SerializeToNode(state, StateJson.Default.BindingState);
+        var patch = JsonNode.Parse(bindingPatch);
         lock (_gate)
         {
             if (_documents is not null || TrackIds)
@@ -73,17 +72,23 @@ public sealed class TerminalSink : ICaptureSink, IDisposable
             // Merged as Flow merges the checkpoint, one binding at a time: the rest of the document stays put.
             var previous = _bindings[stateKey];
             _bindings.Remove(stateKey);
-            if (MergePatch.Apply(previous, patch) is { } merged)
+            var merged = MergePatch.Apply(previous, patch);
+            if (merged is not null)
             {
                 _bindings[stateKey] = merged;
             }
-            _byStateKey[stateKey].Committed(documents, state);
+            _byStateKey[stateKey].Committed(documents, merged as JsonObject);
             _dirty = true;
             if (_clock.GetUtcNow() - _savedAt >= SaveEvery)
             {
                 SaveState();
             }
         }
+    }
+
+    /// <summary>Nothing to push at once: the state file is saved on its own schedule, after the documents it covers.</summary>
+    public void Flush()
+    {
     }
 
     /// <summary>Flushes the documents and writes the state file once more.</summary>

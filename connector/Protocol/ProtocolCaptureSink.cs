@@ -3,7 +3,7 @@ using SourceStripe.Capture;
 
 namespace SourceStripe.Protocol;
 
-/// <summary>A capture's documents and checkpoints as Flow's protocol lines on stdout, each batch in one write.</summary>
+/// <summary>A capture's documents and checkpoints as Flow's protocol lines on stdout, flushed whenever the writer has caught up.</summary>
 public sealed class ProtocolCaptureSink(ProtocolOutput output) : ICaptureSink
 {
     public void Opened() => output.WriteLine(json =>
@@ -15,10 +15,16 @@ public sealed class ProtocolCaptureSink(ProtocolOutput output) : ICaptureSink
         json.WriteEndObject();
     });
 
-    public void Commit(ReadOnlySpan<byte> capturedLines, int documents, string stateKey, BindingState? state) =>
-        output.Write(capturedLines, json => WriteCheckpoint(json, stateKey, state));
+    public void Commit(ReadOnlySpan<byte> capturedLines, int documents, string stateKey, ReadOnlySpan<byte> bindingPatch)
+    {
+        // A span cannot enter the lambda: the patch is small, copy it.
+        var patch = bindingPatch.ToArray();
+        output.Write(capturedLines, json => WriteCheckpoint(json, stateKey, patch), flush: false);
+    }
 
-    private static void WriteCheckpoint(Utf8JsonWriter json, string stateKey, BindingState? state)
+    public void Flush() => output.Flush();
+
+    private static void WriteCheckpoint(Utf8JsonWriter json, string stateKey, byte[] bindingPatch)
     {
         json.WriteStartObject();
         json.WriteStartObject("checkpoint");
@@ -26,14 +32,7 @@ public sealed class ProtocolCaptureSink(ProtocolOutput output) : ICaptureSink
         json.WriteStartObject("updated");
         json.WriteStartObject("bindingStateV1");
         json.WritePropertyName(stateKey);
-        if (state is null)
-        {
-            json.WriteNullValue();
-        }
-        else
-        {
-            JsonSerializer.Serialize(json, state, StateJson.Default.BindingState);
-        }
+        json.WriteRawValue(bindingPatch, skipInputValidation: true);
         json.WriteEndObject();
         json.WriteEndObject();
         json.WriteBoolean("mergePatch", true);

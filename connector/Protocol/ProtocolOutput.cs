@@ -5,8 +5,8 @@ using System.Text.Json;
 namespace SourceStripe.Protocol;
 
 /// <summary>
-/// The only writer of stdout: whole protocol lines, each batch written under one lock so concurrent
-/// producers can never interleave bytes, and flushed before the lock is released.
+/// The only writer of stdout: whole protocol lines, each batch written under one lock so that no two
+/// writes interleave bytes. During a capture only the capture's writer task writes here.
 /// </summary>
 public sealed class ProtocolOutput(Stream stdout)
 {
@@ -22,7 +22,7 @@ public sealed class ProtocolOutput(Stream stdout)
     /// Writes <paramref name="lines"/> (complete protocol lines, such as captured documents), then the
     /// message built by <paramref name="message"/>, so that the message follows what it covers.
     /// </summary>
-    public void Write(ReadOnlySpan<byte> lines, Action<Utf8JsonWriter>? message)
+    public void Write(ReadOnlySpan<byte> lines, Action<Utf8JsonWriter>? message, bool flush = true)
     {
         lock (_gate)
         {
@@ -37,6 +37,17 @@ public sealed class ProtocolOutput(Stream stdout)
                 _buffer.Write("\n"u8);
                 stdout.Write(_buffer.WrittenSpan);
             }
+            if (flush)
+            {
+                stdout.Flush();
+            }
+        }
+    }
+
+    public void Flush()
+    {
+        lock (_gate)
+        {
             stdout.Flush();
         }
     }

@@ -102,5 +102,9 @@ public sealed class CaptureTranscript
     }
 
     private static int Pending(JsonNode? state, string stateKey) =>
-        state?["bindingStateV1"]?[stateKey] is { } binding ? binding["pending"]?.AsObject().Count ?? 0 : -1;
+        Account(state, stateKey) is { } account ? account["pending"]?.AsObject().Count ?? 0 : -1;
+
+    /// <summary>A binding's cursors for its one account (<c>bindingStateV1.&lt;stateKey&gt;.accounts.&lt;account&gt;</c>), or null.</summary>
+    public static JsonNode? Account(JsonNode? state, string stateKey) =>
+        (state?["bindingStateV1"]?[stateKey]?["accounts"] as JsonObject)?.Select(a => a.Value).SingleOrDefault(a => a is not null);
 }

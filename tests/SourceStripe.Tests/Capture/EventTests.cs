@@ -175,10 +175,10 @@ public sealed class EventTests
     [Fact]
     public void All_bound_streams_need_only_five_events_requests_a_cycle()
     {
-        var context = new SourceStripe.Capture.CaptureContext(null!, null!, null!, TimeProvider.System);
-        var bindings = StreamCatalog.All.Select((s, i) => new SourceStripe.Capture.BindingCapture(context,
-            new SourceStripe.Capture.BoundStream(i, s.Name, s, s.Supports(SyncMode.Incremental) ? SyncMode.Incremental : SyncMode.FullRefresh, TimeSpan.FromMinutes(5), 0), null));
-        var reader = new SourceStripe.Capture.EventsReader(context, bindings);
+        var context = new SourceStripe.Capture.CaptureContext(null!, null!, null!, TimeProvider.System, null!);
+        var bindings = StreamCatalog.All.Select((s, i) => new SourceStripe.Capture.AccountBinding(context,
+            new SourceStripe.Capture.BoundStream(i, s.Name, s, s.Supports(SyncMode.Incremental) ? SyncMode.Incremental : SyncMode.FullRefresh, TimeSpan.FromMinutes(5), 0), "acct_simulator", null));
+        var reader = new SourceStripe.Capture.EventRoutes(bindings);
         var all = StreamCatalog.All.SelectMany(s => s.Events.Select(e => e.Type)).Distinct().ToList();
         Assert.Equal(all.Order(), reader.Requests.SelectMany(r => r).Order());
         Assert.All(reader.Requests, r => Assert.InRange(r.Count, 1, 20));
@@ -279,7 +279,7 @@ public sealed class EventTests
         {
             await first.WaitUntilAsync(t => t.PendingRanges("events") == 0);
             Assert.Equal(0, await first.StopAsync());
-            state = first.Transcript.FirstStateWhere(s => s["bindingStateV1"]?["events"]?["pending"]?["backfill"]?["after"] is not null)!;
+            state = first.Transcript.FirstStateWhere(s => CaptureTranscript.Account(s, "events")?["pending"]?["backfill"]?["after"] is not null)!;
         }
         var gte = stripe.Requests.Where(r => r.Path == "/v1/events").Select(r => HttpUtility.ParseQueryString(r.QueryString)["created[gte]"]).OfType<string>().Select(long.Parse).Min();
         Assert.InRange(gte, retentionStart - 5, retentionStart + 5);

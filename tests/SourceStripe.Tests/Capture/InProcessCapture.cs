@@ -1,8 +1,10 @@
 using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json.Nodes;
+using SourceStripe.Config;
 using SourceStripe.Protocol;
 using SourceStripe.Streams;
+using SourceStripe.Stripe;
 
 namespace SourceStripe.Tests.Capture;
 
@@ -21,11 +23,12 @@ public sealed class InProcessCapture : IAsyncDisposable
 
     public Task<int> Exit { get; private set; } = Task.FromResult(0);
 
-    public static async Task<InProcessCapture> StartAsync(string openRequest, TimeProvider? clock = null, TimeSpan? listLag = null, JsonNode? initialState = null)
+    public static async Task<InProcessCapture> StartAsync(string openRequest, TimeProvider? clock = null, TimeSpan? listLag = null, JsonNode? initialState = null,
+        Func<EndpointConfig, StripeClient>? clients = null)
     {
         var run = new InProcessCapture(new CaptureTranscript(initialState));
         var stdout = new LineStream(run.Transcript.Add);
-        var handler = new ProtocolHandler(run._stdin.Reader.AsStream(), new ProtocolOutput(stdout), clock ?? TimeProvider.System)
+        var handler = new ProtocolHandler(run._stdin.Reader.AsStream(), new ProtocolOutput(stdout), clock ?? TimeProvider.System, clients)
         {
             ListLag = listLag ?? TimeSpan.Zero,
         };

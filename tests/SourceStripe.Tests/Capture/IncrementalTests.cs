@@ -40,8 +40,8 @@ public sealed class IncrementalTests
 
         // The cursor stands at 2022-06-10 after the backfill (the second the backfill was scheduled: a loaded
         // machine may take a few seconds to get there); the next poll re-reads the 3 days before it.
-        var cursor = capture.Transcript.FirstStateWhere(s => s["bindingStateV1"]?["charges"]?["cursor"] is not null
-            && s["bindingStateV1"]!["charges"]!["pending"]!.AsObject().Count == 0)!["bindingStateV1"]!["charges"]!["cursor"]!.GetValue<long>();
+        var cursor = CaptureTranscript.Account(capture.Transcript.FirstStateWhere(s => CaptureTranscript.Account(s, "charges")?["cursor"] is not null
+            && CaptureTranscript.Account(s, "charges")!["pending"]!.AsObject().Count == 0), "charges")!["cursor"]!.GetValue<long>();
         var june10 = Unix(new DateTimeOffset(2022, 6, 10, 0, 0, 0, TimeSpan.Zero));
         Assert.InRange(cursor, june10, june10 + 60);
         var threeDaysBefore = cursor - (long)TimeSpan.FromDays(3).TotalSeconds;
@@ -115,7 +115,7 @@ public sealed class IncrementalTests
             Assert.Equal(expected.Keys.Order(), counts.Select(c => c.Key).Order());
             Assert.All(counts, c => Assert.True(c.Value >= 2, $"{c.Key} captured {c.Value} times"));
         }
-        Assert.NotNull(capture.Transcript.State["bindingStateV1"]!["products"]!["lastPass"]);
+        Assert.NotNull(CaptureTranscript.Account(capture.Transcript.State, "products")!["lastPass"]);
     }
 
     [Fact]

@@ -21,11 +21,11 @@ public sealed class EventRetentionEndToEndTests
         // As if the capture had been paused for 31 days.
         var state = first.Transcript.State;
         var paused = DateTimeOffset.UtcNow.AddDays(-31).ToUnixTimeSeconds();
-        state["bindingStateV1"]!["customers"]!["events"] = paused;
-        state["bindingStateV1"]!["customers"]!["cursor"] = paused;
+        CaptureTranscript.Account(state, "customers")!["events"] = paused;
+        CaptureTranscript.Account(state, "customers")!["cursor"] = paused;
 
         await using var resumed = await BinaryCapture.StartAsync(OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", start, bindings, state), state);
-        await resumed.WaitUntilAsync(t => t.PendingRanges("customers") == 0 && t.State["bindingStateV1"]!["customers"]!["events"]!.GetValue<long>() > paused);
+        await resumed.WaitUntilAsync(t => t.PendingRanges("customers") == 0 && CaptureTranscript.Account(t.State, "customers")!["events"]!.GetValue<long>() > paused);
         Assert.Equal(0, await resumed.StopAsync());
 
         var warning = resumed.Stderr.Split('\n').Select(l => l.Length > 0 ? JsonNode.Parse(l) : null)

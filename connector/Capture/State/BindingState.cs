@@ -3,9 +3,9 @@ using System.Text.Json.Serialization;
 namespace SourceStripe.Capture;
 
 /// <summary>
-/// One binding's progress, stored under <c>bindingStateV1.&lt;stateKey&gt;</c>. Invariant: every object of
-/// the binding created before <see cref="Cursor"/> (incremental) has been captured, or lies in one of the
-/// <see cref="Pending"/> ranges still to be read.
+/// One binding's progress, stored under <c>bindingStateV1.&lt;stateKey&gt;</c>: the <c>backfill</c> counter it
+/// belongs to and, per Stripe account, that account's cursors. Checkpoints patch one account at a time, so
+/// a capture of many accounts writes only what changed.
 /// </summary>
 public sealed class BindingState
 {
@@ -13,8 +13,69 @@ public sealed class BindingState
     [JsonPropertyName("backfill")]
     public long Backfill { get; set; }
 
+    /// <summary>Each account's cursors, by account id; null members are what a merge patch deleted.</summary>
+    [JsonPropertyName("accounts")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, AccountState?>? Accounts { get; set; }
+
+    // Before state was kept per account, a binding's cursors sat here, for the platform account: read to
+    // carry them over (the first checkpoint then deletes them), never written.
+
+    [JsonPropertyName("cursor")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Cursor { get; set; }
+
+    [JsonPropertyName("events")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Events { get; set; }
+
+    [JsonPropertyName("pending")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, RangeState?>? Pending { get; set; }
+
+    [JsonPropertyName("lastPass")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? LastPass { get; set; }
+
+    [JsonPropertyName("lastRun")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? LastRun { get; set; }
+
+    /// <summary>Whether the state is in the shape written before cursors were kept per account.</summary>
+    [JsonIgnore]
+    public bool HasUnkeyedCursors => Cursor is not null || Events is not null || Pending is not null || LastPass is not null || LastRun is not null;
+
+    /// <summary>The state of <paramref name="accountId"/>, carrying unkeyed (older) cursors over to it when it has none.</summary>
+    public AccountState? For(string accountId)
+    {
+        if (Accounts?.GetValueOrDefault(accountId) is { } state)
+        {
+            return state;
+        }
+        if (!HasUnkeyedCursors)
+        {
+            return null;
+        }
+        return new AccountState
+        {
+            Cursor = Cursor,
+            Events = Events,
+            Pending = Pending?.Where(p => p.Value is not null).ToDictionary() ?? [],
+            LastPass = LastPass,
+            LastRun = LastRun,
+        };
+    }
+}
+
+/// <summary>
+/// One account's progress in one binding. Invariant: every object of the account created before
+/// <see cref="Cursor"/> (incremental) has been captured, or lies in one of the <see cref="Pending"/> ranges.
+/// </summary>
+public sealed class AccountState
+{
     /// <summary>Incremental: the created time polling continues from (less the lookback window).</summary>
     [JsonPropertyName("cursor")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? Cursor { get; set; }
 
     /// <summary>
@@ -23,18 +84,21 @@ public sealed class BindingState
     /// show earlier changes); events are applied once the backfill has finished.
     /// </summary>
     [JsonPropertyName("events")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? Events { get; set; }
 
-    /// <summary>Created ranges still to read, by range id; a finished range is removed.</summary>
+    /// <summary>Created ranges still to read, by range id; a finished range is written as null, then forgotten.</summary>
     [JsonPropertyName("pending")]
     public Dictionary<string, RangeState?> Pending { get; set; } = [];
 
     /// <summary>Full refresh: when the last complete pass started (unix seconds).</summary>
     [JsonPropertyName("lastPass")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? LastPass { get; set; }
 
     /// <summary>When the last poll or pass was scheduled from (unix seconds), to keep the interval across restarts.</summary>
     [JsonPropertyName("lastRun")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? LastRun { get; set; }
 }
 
@@ -65,8 +129,6 @@ public sealed class RangeState
     [JsonPropertyName("child")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ChildPosition? Child { get; set; }
-
-    public RangeState Copy() => new() { Gte = Gte, Lt = Lt, After = After, AfterCreated = AfterCreated, Child = Child };
 }
 
 /// <summary>A parent whose children are part-read: the last child captured.</summary>
@@ -84,4 +146,5 @@ public sealed class CaptureState
 [JsonSourceGenerationOptions(WriteIndented = false)]
 [JsonSerializable(typeof(CaptureState))]
 [JsonSerializable(typeof(BindingState))]
+[JsonSerializable(typeof(AccountState))]
 internal sealed partial class StateJson : JsonSerializerContext;

@@ -1,0 +1,274 @@
+using System.Buffers;
+using System.Text.Json;
+using SourceStripe.Logging;
+using SourceStripe.Streams;
+
+namespace SourceStripe.Capture;
+
+/// <summary>
+/// One binding's capture for one Stripe account: its cursors (<see cref="AccountState"/>) and the units
+/// that move them. Every change to the state is made together with the commit of the documents it
+/// records (<see cref="CommitAsync"/>), so the state handed to the writer is never ahead of what it covers.
+/// </summary>
+public sealed class AccountBinding
+{
+    /// <summary>Events this close to expiring are not relied on: reading them can take a while.</summary>
+    private static readonly TimeSpan RetentionMargin = TimeSpan.FromHours(1);
+
+    private readonly CaptureContext _context;
+    private readonly Lock _lock = new();
+    /// <summary>Ranges with a unit queued or running: each range is read by one unit at a time.</summary>
+    private readonly HashSet<string> _active = [];
+    /// <summary>
+    /// Ranges whose last page said more follow and that have not been split since: only these are split, so
+    /// a small stream costs no more requests than its pages, and a large one doubles its slices page by page.
+    /// </summary>
+    private readonly HashSet<string> _large = [];
+    private AccountState _state;
+    /// <summary>The state was read in the shape of before per-account state: the next checkpoint deletes the old members.</summary>
+    private bool _clearUnkeyed;
+    private bool _planned;
+
+    public AccountBinding(CaptureContext context, BoundStream binding, string accountId, BindingState? stored)
+    {
+        _context = context;
+        Binding = binding;
+        AccountId = accountId;
+        Listed = binding.Stream.Parent is { } parent ? StreamCatalog.Find(parent.Stream)! : binding.Stream;
+        _state = stored?.For(accountId) ?? new AccountState();
+        _clearUnkeyed = stored?.HasUnkeyedCursors == true;
+    }
+
+    public BoundStream Binding { get; }
+
+    public string AccountId { get; }
+
+    public StreamDescriptor Stream => Binding.Stream;
+
+    /// <summary>The stream whose list is paged: the binding's own, or its parent's for a child stream.</summary>
+    public StreamDescriptor Listed { get; }
+
+    public CaptureContext Context => _context;
+
+    public bool IsEventsStream => ReferenceEquals(Stream, StreamCatalog.Events);
+
+    /// <summary>Incremental bindings take changes from events: their own, or their parent's for child streams.</summary>
+    public bool ListensToEvents => Binding.Mode == SyncMode.Incremental && Stream.ChangesFromEvents;
+
+    /// <summary>Whether the binding has read everything it planned and, in a one-shot capture, planned its one range.</summary>
+    public bool CaughtUp
+    {
+        get { lock (_lock) { return _planned && _active.Count == 0 && _state.Pending.Count == 0; } }
+    }
+
+    /// <summary>Where this binding's events stand once its backfill is done; null before, and for bindings without events.</summary>
+    public long? EventsCursor
+    {
+        get { lock (_lock) { return ListensToEvents && _state.Events is { } cursor && !RangePlanner.IsBackfilling(_state) ? cursor : null; } }
+    }
+
+    /// <summary>Starts the account's binding: over again if its events expired, then its pending ranges or its next plan.</summary>
+    public async Task StartAsync(CancellationToken stop)
+    {
+        await CheckRetentionAsync(stop).ConfigureAwait(false);
+        Continue();
+    }
+
+    /// <summary>Forgets the progress of an account whose events expired (a capture paused for weeks) and backfills it again.</summary>
+    public async Task CheckRetentionAsync(CancellationToken stop)
+    {
+        string? expired;
+        lock (_lock)
+        {
+            expired = ListensToEvents && _state.Events is { } cursor
+                && cursor < (_context.Clock.GetUtcNow() - CaptureContext.EventRetention + RetentionMargin).ToUnixTimeSeconds()
+                ? $"Stripe keeps events for 30 days, and {Stream.Name} last read its events up to {DateTimeOffset.FromUnixTimeSeconds(cursor):yyyy-MM-dd HH:mm}Z: "
+                  + $"backfilling {Stream.Name} again so that no change made since is lost"
+                : null;
+        }
+        if (expired is null)
+        {
+            return;
+        }
+        Log.Warn(expired);
+        await _context.Writer.ReserveAsync(0, stop).ConfigureAwait(false);
+        lock (_lock)
+        {
+            _state = new AccountState();
+            _large.Clear();
+            _context.Writer.Add(null, 0, Binding.StateKey, Patch(forget: true), 0);
+        }
+    }
+
+    /// <summary>Queues a unit for each pending range not being read; with none left, times the next plan.</summary>
+    public void Continue()
+    {
+        List<string> start;
+        bool idle;
+        lock (_lock)
+        {
+            start = [.. _state.Pending.Where(p => p.Value is not null && !_active.Contains(p.Key)).Select(p => p.Key).Order(StringComparer.Ordinal)];
+            _active.UnionWith(start);
+            idle = _active.Count == 0;
+        }
+        foreach (var key in start)
+        {
+            _context.Scheduler.Enqueue(new RangePageUnit(this, key));
+        }
+        if (idle)
+        {
+            PlanLater();
+        }
+    }
+
+    /// <summary>A unit finished its range (or lost it to a restart): forget it as active and carry on.</summary>
+    public void RangeEnded(string key)
+    {
+        lock (_lock)
+        {
+            _active.Remove(key);
+            _large.Remove(key);
+        }
+        Continue();
+    }
+
+    private void PlanLater()
+    {
+        DateTimeOffset due;
+        lock (_lock)
+        {
+            if (_planned && _context.StopWhenCaughtUp)
+            {
+                return;
+            }
+            due = _state.LastRun is { } lastRun && !_context.StopWhenCaughtUp
+                ? DateTimeOffset.FromUnixTimeSeconds(lastRun) + Binding.Interval
+                : _context.Clock.GetUtcNow();
+        }
+        var unit = new DelegateUnit(Stream.Name, isBackfill: false, cursor: 0, _ =>
+        {
+            lock (_lock)
+            {
+                _planned = true;
+                RangePlanner.PlanNext(_state, Binding, _context, ListensToEvents);
+            }
+            Continue();
+            return Task.CompletedTask;
+        });
+        _context.Scheduler.EnqueueAt(due, unit);
+    }
+
+    /// <summary>The range's state as it stands now, if it is still pending. Call under <see cref="Read{T}"/>.</summary>
+    public RangeState? Range(string key) => _state.Pending.TryGetValue(key, out var range) ? range : null;
+
+    /// <summary>Reads the state under the lock.</summary>
+    public T Read<T>(Func<AccountState, T> read)
+    {
+        lock (_lock)
+        {
+            return read(_state);
+        }
+    }
+
+    /// <summary>Splits this binding's largest splittable range (see <see cref="RangePlanner.Split"/>) and returns the unit that reads its new half.</summary>
+    public WorkUnit? TrySplit()
+    {
+        lock (_lock)
+        {
+            if (RangePlanner.Split(_state, _large) is not var (split, key))
+            {
+                return null;
+            }
+            _large.Remove(split);
+            _active.Add(key);
+            return new RangePageUnit(this, key);
+        }
+    }
+
+    /// <summary>Marks a range as holding more than a page, so that idle capacity may split it.</summary>
+    public void MarkLarge(string key)
+    {
+        lock (_lock)
+        {
+            _large.Add(key);
+        }
+    }
+
+    /// <summary>
+    /// Hands <paramref name="batch"/>'s documents to the writer with a checkpoint of this account's state,
+    /// after applying <paramref name="change"/> to it: the only way the state changes once a range is read.
+    /// </summary>
+    public async Task CommitAsync(CommitBatch batch, Action<AccountState>? change, CancellationToken stop)
+    {
+        var (lines, documents) = batch.Take();
+        var reserved = lines?.WrittenCount ?? 0;
+        try
+        {
+            await _context.Writer.ReserveAsync(reserved, stop).ConfigureAwait(false);
+        }
+        catch
+        {
+            lines?.Dispose();
+            throw;
+        }
+        lock (_lock)
+        {
+            change?.Invoke(_state);
+            if (Binding.Mode == SyncMode.FullRefresh && _state.Pending.Count > 0 && _state.Pending.Values.All(r => r is null))
+            {
+                _state.LastPass = _state.LastRun;
+                Log.Info($"Finished a full pass of {Stream.Name}");
+            }
+            _context.Writer.Add(lines, documents, Binding.StateKey, Patch(forget: false), reserved);
+            // Finished ranges were written as null (a merge patch deletes them); now forget them.
+            foreach (var key in _state.Pending.Where(p => p.Value is null).Select(p => p.Key).ToList())
+            {
+                _state.Pending.Remove(key);
+            }
+        }
+    }
+
+    /// <summary>A range is done: written as null by the next checkpoint, then forgotten. Call inside a commit's change.</summary>
+    public static void Finish(AccountState state, string key)
+    {
+        if (state.Pending.ContainsKey(key))
+        {
+            state.Pending[key] = null;
+        }
+    }
+
+    /// <summary>
+    /// The checkpoint's merge patch for the binding: its backfill counter and this account's whole state
+    /// (or null, to <paramref name="forget"/> it). Holds the lock.
+    /// </summary>
+    private byte[] Patch(bool forget)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("backfill", Binding.Backfill);
+            json.WriteStartObject("accounts");
+            json.WritePropertyName(AccountId);
+            if (forget)
+            {
+                json.WriteNullValue();
+            }
+            else
+            {
+                JsonSerializer.Serialize(json, _state, StateJson.Default.AccountState);
+            }
+            json.WriteEndObject();
+            if (_clearUnkeyed)
+            {
+                foreach (var name in (ReadOnlySpan<string>)["cursor", "events", "pending", "lastPass", "lastRun"])
+                {
+                    json.WriteNull(name);
+                }
+                _clearUnkeyed = false;
+            }
+            json.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,21 @@
+using SourceStripe.Config;
+using SourceStripe.Streams;
+using SourceStripe.Stripe;
+
+namespace SourceStripe.Capture;
+
+/// <summary>A binding of the open request, resolved against the catalog.</summary>
+public sealed record BoundStream(int Index, string StateKey, StreamDescriptor Stream, SyncMode Mode, TimeSpan Interval, long Backfill);
+
+/// <summary>What every unit of a capture shares: the config, the one client (and its limiter), the one writer and the scheduler.</summary>
+public sealed record CaptureContext(EndpointConfig Config, StripeClient Client, CaptureWriter Writer, TimeProvider Clock, WorkScheduler Scheduler)
+{
+    /// <summary>Stripe keeps events this long.</summary>
+    public static readonly TimeSpan EventRetention = TimeSpan.FromDays(30);
+
+    /// <summary>Polls stop this far behind now, so objects still becoming visible in lists are read next time.</summary>
+    public TimeSpan ListLag { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>See <see cref="CaptureSession.StopWhenCaughtUp"/>.</summary>
+    public bool StopWhenCaughtUp { get; init; }
+}

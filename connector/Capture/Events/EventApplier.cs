@@ -1,0 +1,209 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using SourceStripe.Config;
+using SourceStripe.Logging;
+using SourceStripe.Streams;
+using SourceStripe.Stripe;
+
+namespace SourceStripe.Capture;
+
+/// <summary>What one events cycle has done for one binding so far.</summary>
+public sealed class BindingCycle(AccountBinding binding, long from)
+{
+    public AccountBinding Binding => binding;
+
+    /// <summary>The binding's events cursor when the cycle began: events up to it were applied before.</summary>
+    public long From => from;
+
+    public SeenObjects Seen { get; } = new();
+
+    /// <summary>Parents whose children are listed again at the end of the cycle, once each.</summary>
+    public List<string> Relist { get; } = [];
+
+    public HashSet<string> RelistSet { get; } = [];
+
+    public int Documents { get; set; }
+}
+
+/// <summary>
+/// Turns the events of one page that concern one binding into documents: the event's own payload when it
+/// is in the pinned API version, the object read again otherwise (several at once, each through the
+/// limiter), a tombstone for a deletion, and for child streams the parent's children listed again.
+/// </summary>
+public static class EventApplier
+{
+    /// <summary>Objects read again at once for one binding's page of events, or parents listed again at a cycle's end.</summary>
+    private const int ConcurrentReads = 16;
+
+    private static readonly JsonWriterOptions TombstoneOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>
+    /// Decides what each event needs, in page order (events come newest first, so an object's first event
+    /// carries its latest version); fills <paramref name="batch"/> and returns the objects to read again.
+    /// Must run for a page before the next page of the same request.
+    /// </summary>
+    public static List<(string Id, ChangeKind Change)> Triage(BindingCycle cycle, ListPage page, IEnumerable<(PageItem Item, StripeEvent Event, bool Direct)> events, CommitBatch batch)
+    {
+        var refetch = new List<(string Id, ChangeKind Change)>();
+        // A child binding follows its own and its parent's events, which other requests may carry at the same time.
+        lock (cycle)
+        {
+            Triage(cycle, page, events, batch, refetch);
+        }
+        return refetch;
+    }
+
+    private static void Triage(BindingCycle cycle, ListPage page, IEnumerable<(PageItem Item, StripeEvent Event, bool Direct)> events, CommitBatch batch, List<(string Id, ChangeKind Change)> refetch)
+    {
+        var owner = cycle.Binding;
+        var stream = owner.Stream;
+        foreach (var (item, e, direct) in events)
+        {
+            if (e.Created <= cycle.From)
+            {
+                continue;
+            }
+            if (!direct)
+            {
+                AddRelist(cycle, e.ObjectId);
+                continue;
+            }
+            if (!IsOwnObject(stream, e))
+            {
+                continue;
+            }
+            var first = cycle.Seen.Add(e.ObjectId);
+            if (first == false)
+            {
+                continue;
+            }
+            var change = stream.Events.First(t => t.Type == e.Type).Change;
+            if (stream.Parent is { } link)
+            {
+                // A child's own event: its parent's children are listed again at the pinned version.
+                if (!e.ObjectFields.TryGetValue(link.Param, out var parentId))
+                {
+                    Log.Debug($"Ignoring {e.Type} {e.Id}: its object does not name its {link.Stream[..^1]}");
+                    continue;
+                }
+                if (change == ChangeKind.Delete)
+                {
+                    AppendTombstone(owner, batch, e.ObjectId, e.ObjectKind, Added(stream, parentId, ChangeKind.Delete));
+                }
+                AddRelist(cycle, parentId);
+            }
+            else if (change == ChangeKind.Delete)
+            {
+                AppendTombstone(owner, batch, e.ObjectId, e.ObjectKind, Added(stream, null, ChangeKind.Delete));
+            }
+            else if (first == true && owner.Context.Config.Advanced.EventPayloads == EventPayloads.Auto && e.ApiVersion == StripeApiVersion.Pinned)
+            {
+                batch.Add(owner.Binding.Index, page.Raw(item).Slice(e.ObjectStart, e.ObjectLength), Added(stream, null, change));
+            }
+            else
+            {
+                // In another API version's shape, or past what the cycle can remember (its payload may be
+                // older than one already captured): the object as Stripe has it now is right either way.
+                refetch.Add((e.ObjectId, change));
+            }
+            cycle.Documents++;
+        }
+    }
+
+    /// <summary>Reads changed objects again at the pinned API version, several at once, and adds them to <paramref name="batch"/>.</summary>
+    public static async Task RefetchAsync(AccountBinding owner, IReadOnlyList<(string Id, ChangeKind Change)> objects, CommitBatch batch, CancellationToken stop)
+    {
+        var options = new ParallelOptions { MaxDegreeOfParallelism = ConcurrentReads, CancellationToken = stop };
+        await Parallel.ForEachAsync(objects, options, async (target, token) =>
+        {
+            FetchedObject fetched;
+            try
+            {
+                fetched = await owner.Context.Client.RetrieveAsync(owner.Stream.Path + "/" + Uri.EscapeDataString(target.Id), token).ConfigureAwait(false);
+            }
+            catch (StripeApiException e) when (e.IsResourceMissing)
+            {
+                // Deleted since the event: its deletion event follows.
+                Log.Debug($"Skipping a change to {target.Id}: it no longer exists");
+                return;
+            }
+            using (fetched)
+            {
+                var added = Added(owner.Stream, null, fetched.Deleted ? ChangeKind.Delete : target.Change);
+                lock (batch)
+                {
+                    batch.Add(owner.Binding.Index, fetched.Json, added);
+                }
+            }
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Lists again the children of every parent the cycle's events touched, several parents at once.</summary>
+    public static async Task RelistAsync(BindingCycle cycle, CancellationToken stop)
+    {
+        var owner = cycle.Binding;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = ConcurrentReads, CancellationToken = stop };
+        await Parallel.ForEachAsync(cycle.Relist, options, async (parentId, token) =>
+        {
+            var batch = new CommitBatch();
+            var lister = new ChildLister(owner, batch);
+            await lister.ListAsync(parentId, null, Added(owner.Stream, parentId, ChangeKind.Update), (_, _) => owner.CommitAsync(batch, null, token), token).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
+    private static void AddRelist(BindingCycle cycle, string parentId)
+    {
+        if (cycle.RelistSet.Add(parentId))
+        {
+            cycle.Relist.Add(parentId);
+        }
+    }
+
+    /// <summary>An event of a shared type (a customer source) concerns this stream only for its kind of object.</summary>
+    private static bool IsOwnObject(StreamDescriptor stream, StripeEvent e)
+    {
+        foreach (var (name, value) in stream.Query)
+        {
+            if (name == "object" && e.ObjectKind != value)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>A deleted object's document: enough to remove it from the collection whatever its last shape.</summary>
+    private static void AppendTombstone(AccountBinding owner, CommitBatch batch, string id, string? kind, byte[] added)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var json = new Utf8JsonWriter(buffer, TombstoneOptions))
+        {
+            json.WriteStartObject();
+            json.WriteString("id", id);
+            if (kind is not null)
+            {
+                json.WriteString("object", kind);
+            }
+            json.WriteBoolean("deleted", true);
+            json.WriteEndObject();
+        }
+        batch.Add(owner.Binding.Index, buffer.WrittenSpan, added);
+    }
+
+    /// <summary>The members the connector adds to a document from an event: the parent's id and <c>_meta</c>.</summary>
+    private static byte[] Added(StreamDescriptor stream, string? parentId, ChangeKind change)
+    {
+        var meta = change switch
+        {
+            ChangeKind.Create => "\"_meta\":{\"op\":\"c\"}"u8,
+            ChangeKind.Update => "\"_meta\":{\"op\":\"u\"}"u8,
+            _ => "\"_meta\":{\"op\":\"d\"}"u8,
+        };
+        if (stream.Parent is not { } link || parentId is null)
+        {
+            return meta.ToArray();
+        }
+        return [.. DocumentLines.StringMember(link.IdField, parentId), (byte)',', .. meta];
+    }
+}

@@ -1,0 +1,79 @@
+namespace SourceStripe.Capture;
+
+/// <summary>
+/// Which bindings of an account each Stripe event type concerns, and the <c>types[]</c> of the requests
+/// that read them: the union of the bound streams' types in as few requests as Stripe allows (20 types each).
+/// </summary>
+public sealed class EventRoutes
+{
+    private const int MaxTypesPerRequest = 20;
+
+    private readonly Dictionary<string, List<(AccountBinding Binding, bool Direct)>> _routes = [];
+
+    public EventRoutes(IEnumerable<AccountBinding> bindings)
+    {
+        Listeners = [.. bindings.Where(b => b.ListensToEvents)];
+        var carriers = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        foreach (var binding in Listeners)
+        {
+            foreach (var (carrier, type, direct) in Routes(binding))
+            {
+                if (!_routes.TryGetValue(type, out var targets))
+                {
+                    _routes[type] = targets = [];
+                }
+                targets.Add((binding, direct));
+                if (!carriers.TryGetValue(carrier, out var types))
+                {
+                    carriers[carrier] = types = new SortedSet<string>(StringComparer.Ordinal);
+                }
+                types.Add(type);
+            }
+        }
+        Requests = Pack(carriers.Values);
+    }
+
+    /// <summary>The bindings that take changes from events.</summary>
+    public IReadOnlyList<AccountBinding> Listeners { get; }
+
+    /// <summary>The <c>types[]</c> of each request of a cycle.</summary>
+    public IReadOnlyList<IReadOnlyList<string>> Requests { get; }
+
+    /// <summary>The bindings an event of <paramref name="type"/> concerns, and whether it carries their own objects.</summary>
+    public IReadOnlyList<(AccountBinding Binding, bool Direct)> For(string type) => _routes.GetValueOrDefault(type) ?? [];
+
+    /// <summary>
+    /// A binding's event types, each with the stream whose objects the events carry (used to keep one
+    /// object's events in one request) and whether they carry this stream's own objects.
+    /// </summary>
+    private static IEnumerable<(string Carrier, string Type, bool Direct)> Routes(AccountBinding binding)
+    {
+        var stream = binding.Stream;
+        var own = stream.Events.Select(e => (stream.Name, e.Type, true));
+        return stream.Parent is { } parent
+            ? own.Concat(binding.Listed.Events.Select(e => (parent.Stream, e.Type, false)))
+            : own;
+    }
+
+    /// <summary>
+    /// Packs each carrier's types into requests of at most 20 types, keeping a carrier's types together
+    /// so one object's events arrive in one newest-first sequence (its newest version is seen first).
+    /// </summary>
+    private static List<IReadOnlyList<string>> Pack(IEnumerable<SortedSet<string>> carriers)
+    {
+        var requests = new List<List<string>>();
+        foreach (var types in carriers.OrderByDescending(t => t.Count))
+        {
+            var fit = requests.FirstOrDefault(r => r.Count + types.Count <= MaxTypesPerRequest);
+            if (fit is not null)
+            {
+                fit.AddRange(types);
+            }
+            else
+            {
+                requests.AddRange(types.Chunk(MaxTypesPerRequest).Select(c => c.ToList()));
+            }
+        }
+        return [.. requests];
+    }
+}

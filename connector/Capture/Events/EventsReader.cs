@@ -1,0 +1,199 @@
+using System.Globalization;
+using SourceStripe.Logging;
+using SourceStripe.Streams;
+using SourceStripe.Stripe;
+
+namespace SourceStripe.Capture;
+
+/// <summary>
+/// Reads an account's Stripe events, one cycle every interval (the shortest of its listening bindings').
+/// A cycle reads up to now less the event lag, each request's pages once (the requests at the same time),
+/// hands each page's events to the bindings they concern, which apply them at the same time, then lists
+/// again the children of parents that changed and moves each binding's events cursor. Every step is a
+/// unit on the capture's scheduler.
+/// </summary>
+public sealed class EventsReader(CaptureContext context, EventRoutes routes)
+{
+    private readonly Lock _lock = new();
+    private int _openRequests;
+    private int _openFinishes;
+    private Dictionary<AccountBinding, BindingCycle> _cycles = [];
+    private long _upTo;
+    private int _events;
+
+    /// <summary>Flow's capture: a cycle now and then one every interval, for as long as the capture runs.</summary>
+    public void Start()
+    {
+        if (routes.Listeners.Count > 0)
+        {
+            context.Scheduler.Enqueue(CycleUnit(repeat: true));
+        }
+    }
+
+    /// <summary>A one-shot capture: one cycle, once every binding has caught up.</summary>
+    public void RunOnce()
+    {
+        if (routes.Listeners.Count > 0)
+        {
+            context.Scheduler.Enqueue(CycleUnit(repeat: false));
+        }
+    }
+
+    private WorkUnit CycleUnit(bool repeat) => new DelegateUnit("Stripe events", isBackfill: false, cursor: 0, stop => BeginAsync(repeat, stop));
+
+    private async Task BeginAsync(bool repeat, CancellationToken stop)
+    {
+        foreach (var binding in routes.Listeners)
+        {
+            await binding.CheckRetentionAsync(stop).ConfigureAwait(false);
+        }
+        // Whole seconds only: the current second may still gain events.
+        var upTo = (context.Clock.GetUtcNow() - context.Config.Advanced.EventLag).ToUnixTimeSeconds() - 1;
+        var cycles = routes.Listeners
+            .Select(b => (Binding: b, Cursor: b.EventsCursor))
+            .Where(b => b.Cursor is { } cursor && cursor < upTo)
+            .ToDictionary(b => b.Binding, b => new BindingCycle(b.Binding, b.Cursor!.Value));
+        var requests = routes.Requests.Where(r => r.Any(t => routes.For(t).Any(target => cycles.ContainsKey(target.Binding)))).ToList();
+        if (requests.Count == 0)
+        {
+            Next(repeat);
+            return;
+        }
+        lock (_lock)
+        {
+            _cycles = cycles;
+            _upTo = upTo;
+            _events = 0;
+            _openRequests = requests.Count;
+        }
+        var from = cycles.Values.Min(c => c.From);
+        foreach (var types in requests)
+        {
+            context.Scheduler.Enqueue(new EventsPageUnit(this, types, from, upTo, after: null, repeat));
+        }
+    }
+
+    /// <summary>Times the next cycle after the interval (Flow's capture), or ends here (a one-shot capture).</summary>
+    private void Next(bool repeat)
+    {
+        if (repeat)
+        {
+            var interval = routes.Listeners.Min(b => b.Binding.Interval);
+            context.Scheduler.EnqueueAt(context.Clock.GetUtcNow() + interval, CycleUnit(repeat: true));
+        }
+    }
+
+    /// <summary>Reads one page of one request's events and applies it; queues the request's next page, or ends the request.</summary>
+    private sealed class EventsPageUnit(EventsReader reader, IReadOnlyList<string> types, long from, long upTo, string? after, bool repeat) : WorkUnit
+    {
+        public override bool IsBackfill => false;
+
+        public override long Cursor => from;
+
+        public override string What => "Stripe events";
+
+        public override async Task RunAsync(CancellationToken stop)
+        {
+            var cycles = reader.Cycles;
+            var fields = cycles.Keys.Select(b => b.Stream.Parent?.Param).OfType<string>().ToHashSet();
+            List<KeyValuePair<string, string>> query =
+            [
+                new("limit", "100"),
+                new("created[gt]", from.ToString(CultureInfo.InvariantCulture)),
+                new("created[lte]", upTo.ToString(CultureInfo.InvariantCulture)),
+                .. types.Select(t => KeyValuePair.Create("types[]", t)),
+            ];
+            if (after is not null)
+            {
+                query.Add(new("starting_after", after));
+            }
+            var client = reader.Context.Client;
+            using var page = await client.ListAsync(StripeQuery.ListPath(StreamCatalog.Events, null, [.. query]), "created", null, stop).ConfigureAwait(false);
+            var byBinding = new Dictionary<BindingCycle, List<(PageItem, StripeEvent, bool)>>();
+            foreach (var item in page.Items)
+            {
+                var e = StripeEvent.Parse(page.Raw(item), fields);
+                foreach (var (binding, direct) in reader.Routes.For(e.Type))
+                {
+                    if (cycles.TryGetValue(binding, out var cycle))
+                    {
+                        if (!byBinding.TryGetValue(cycle, out var list))
+                        {
+                            byBinding[cycle] = list = [];
+                        }
+                        list.Add((item, e, direct));
+                    }
+                }
+            }
+            reader.Counted(page.Items.Count);
+            await Task.WhenAll(byBinding.Select(b => ApplyAsync(b.Key, page, b.Value, stop))).ConfigureAwait(false);
+            if (page.HasMore && page.Items.Count > 0)
+            {
+                reader.Context.Scheduler.Enqueue(new EventsPageUnit(reader, types, from, upTo, page.Items[^1].Id, repeat));
+            }
+            else
+            {
+                reader.RequestDone(repeat);
+            }
+        }
+
+        private static async Task ApplyAsync(BindingCycle cycle, ListPage page, List<(PageItem, StripeEvent, bool)> events, CancellationToken stop)
+        {
+            var batch = new CommitBatch();
+            var refetch = EventApplier.Triage(cycle, page, events, batch);
+            await EventApplier.RefetchAsync(cycle.Binding, refetch, batch, stop).ConfigureAwait(false);
+            await cycle.Binding.CommitAsync(batch, null, stop).ConfigureAwait(false);
+        }
+    }
+
+    private CaptureContext Context => context;
+
+    private EventRoutes Routes => routes;
+
+    private Dictionary<AccountBinding, BindingCycle> Cycles
+    {
+        get { lock (_lock) { return _cycles; } }
+    }
+
+    private void Counted(int events) => Interlocked.Add(ref _events, events);
+
+    /// <summary>A request has read all its pages; after the last one, each binding finishes its cycle.</summary>
+    private void RequestDone(bool repeat)
+    {
+        List<BindingCycle> finishing;
+        long upTo;
+        lock (_lock)
+        {
+            if (--_openRequests > 0)
+            {
+                return;
+            }
+            finishing = [.. _cycles.Values];
+            upTo = _upTo;
+            _openFinishes = finishing.Count;
+        }
+        foreach (var cycle in finishing)
+        {
+            context.Scheduler.Enqueue(new DelegateUnit(cycle.Binding.Stream.Name, isBackfill: false, cursor: cycle.From, async stop =>
+            {
+                await EventApplier.RelistAsync(cycle, stop).ConfigureAwait(false);
+                await cycle.Binding.CommitAsync(new CommitBatch(), state => state.Events = Math.Max(state.Events ?? upTo, upTo), stop).ConfigureAwait(false);
+                FinishDone(repeat);
+            }));
+        }
+    }
+
+    private void FinishDone(bool repeat)
+    {
+        lock (_lock)
+        {
+            if (--_openFinishes > 0)
+            {
+                return;
+            }
+            Log.Debug("Applied Stripe events", ("events", _events), ("created_lte", DateTimeOffset.FromUnixTimeSeconds(_upTo)),
+                ("documents", _cycles.Values.Sum(c => c.Documents)), ("relisted_parents", _cycles.Values.Sum(c => c.Relist.Count)));
+        }
+        Next(repeat);
+    }
+}

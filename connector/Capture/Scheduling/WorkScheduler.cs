@@ -1,0 +1,166 @@
+using SourceStripe.Logging;
+
+namespace SourceStripe.Capture;
+
+/// <summary>
+/// Runs a capture's units of work, at most <see cref="MaxConcurrency"/> at once (every request they make
+/// also waits on the one rate limiter), most urgent first: unfinished backfills, then the oldest cursor.
+/// Timed units wait for their time (a binding's interval). When a slot is free and nothing waits,
+/// <see cref="IdleWork"/> may add more (a backfill range split in two). The run ends when stopped, when a
+/// unit fails (after the others have been cancelled and have ended), or when nothing is left and
+/// <see cref="OnIdle"/> says so. No unit or timer outlives <see cref="RunAsync"/>.
+/// </summary>
+public sealed class WorkScheduler(TimeProvider clock, int maxConcurrency = 32)
+{
+    private readonly Lock _gate = new();
+    private readonly PriorityQueue<WorkUnit, (int Class, long Cursor, long Sequence)> _ready = new();
+    private readonly PriorityQueue<WorkUnit, (DateTimeOffset Due, long Sequence)> _timed = new();
+    private readonly List<Task> _tasks = [];
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _sequence;
+    private int _active;
+    private (string What, Exception Error)? _failure;
+
+    public int MaxConcurrency => maxConcurrency;
+
+    /// <summary>Asked for one more unit whenever a slot is free and none waits; null when there is none.</summary>
+    public Func<WorkUnit?>? IdleWork { get; set; }
+
+    /// <summary>Asked when nothing runs, waits or is timed: true to go on (after adding units), false to end the run.</summary>
+    public Func<bool>? OnIdle { get; set; }
+
+    /// <summary>The first unit that failed, and how.</summary>
+    public (string What, Exception Error)? Failure
+    {
+        get { lock (_gate) { return _failure; } }
+    }
+
+    public void Enqueue(WorkUnit unit)
+    {
+        lock (_gate)
+        {
+            Ready(unit);
+            _wake.TrySetResult();
+        }
+    }
+
+    /// <summary>Queues <paramref name="unit"/> once the clock reaches <paramref name="due"/>.</summary>
+    public void EnqueueAt(DateTimeOffset due, WorkUnit unit)
+    {
+        lock (_gate)
+        {
+            _timed.Enqueue(unit, (due, _sequence++));
+            _wake.TrySetResult();
+        }
+    }
+
+    public async Task RunAsync(CancellationToken stop)
+    {
+        using var units = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        try
+        {
+            while (!units.IsCancellationRequested)
+            {
+                TimeSpan? untilTimed;
+                Task wake;
+                bool idle;
+                lock (_gate)
+                {
+                    if (_failure is not null)
+                    {
+                        break;
+                    }
+                    if (_wake.Task.IsCompleted)
+                    {
+                        _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    }
+                    wake = _wake.Task;
+                    untilTimed = StartDue(units.Token);
+                    idle = _active == 0 && _ready.Count == 0 && untilTimed is null;
+                }
+                if (idle)
+                {
+                    if (OnIdle?.Invoke() != true)
+                    {
+                        return;
+                    }
+                    continue;
+                }
+                if (untilTimed is { } wait)
+                {
+                    using var timer = CancellationTokenSource.CreateLinkedTokenSource(units.Token);
+                    await Task.WhenAny(wake, Task.Delay(wait, clock, timer.Token)).ConfigureAwait(false);
+                    await timer.CancelAsync().ConfigureAwait(false);
+                }
+                else
+                {
+                    await wake.WaitAsync(units.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+            }
+        }
+        finally
+        {
+            await units.CancelAsync().ConfigureAwait(false);
+            Task[] tasks;
+            lock (_gate)
+            {
+                tasks = [.. _tasks];
+            }
+            // Units end on that cancellation: wait for them so none outlives the capture.
+            await Task.WhenAll(tasks).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>Queues due units and starts units while slots are free; returns the wait until the next timed one. Holds the lock.</summary>
+    private TimeSpan? StartDue(CancellationToken stop)
+    {
+        var now = clock.GetUtcNow();
+        while (_timed.TryPeek(out var timed, out var at) && at.Due <= now)
+        {
+            _timed.Dequeue();
+            Ready(timed);
+        }
+        _tasks.RemoveAll(t => t.IsCompleted);
+        while (_active < maxConcurrency)
+        {
+            var unit = _ready.TryDequeue(out var next, out _) ? next : IdleWork?.Invoke();
+            if (unit is null)
+            {
+                break;
+            }
+            _active++;
+            _tasks.Add(RunUnitAsync(unit, stop));
+        }
+        return _timed.TryPeek(out _, out var first) ? first.Due - now : null;
+    }
+
+    private void Ready(WorkUnit unit) => _ready.Enqueue(unit, (unit.IsBackfill ? 0 : 1, unit.Cursor, _sequence++));
+
+    private async Task RunUnitAsync(WorkUnit unit, CancellationToken stop)
+    {
+        await Task.Yield();
+        try
+        {
+            await unit.RunAsync(stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            Log.Debug($"Capturing {unit.What} failed", ("exception", e.ToString()));
+            lock (_gate)
+            {
+                _failure ??= (unit.What, e);
+            }
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _active--;
+                _wake.TrySetResult();
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using System.Text.Json.Nodes;
+using SourceStripe.Simulator;
+using SourceStripe.Stripe;
+
+namespace SourceStripe.Tests.Capture.Core;
+
+/// <summary>A cycle's changed objects are read again at the same time, not one after another.</summary>
+public sealed class ParallelEventsTests
+{
+    /// <summary>
+    /// Holds each retrieve request until <see cref="Wanted"/> of them are in flight at once (or a long
+    /// deadline passes, which the test then reports as a failure): serial refetches never get there.
+    /// </summary>
+    private sealed class RetrieveBarrier() : DelegatingHandler(new SocketsHttpHandler())
+    {
+        public const int Wanted = 4;
+
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _inFlight;
+        private int _most;
+
+        public int Most => Volatile.Read(ref _most);
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var segments = request.RequestUri!.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            if (segments is not ["v1", "customers", _])
+            {
+                return await base.SendAsync(request, cancellationToken);
+            }
+            var now = Interlocked.Increment(ref _inFlight);
+            lock (_reached)
+            {
+                _most = Math.Max(_most, now);
+            }
+            if (now >= Wanted)
+            {
+                _reached.TrySetResult();
+            }
+            try
+            {
+                await Task.WhenAny(_reached.Task, Task.Delay(TimeSpan.FromSeconds(60), cancellationToken));
+                return await base.SendAsync(request, cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inFlight);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Refetches_of_one_cycle_run_concurrently_through_the_limiter()
+    {
+        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 20, CreatedFrom = DateTimeOffset.UtcNow.AddDays(-50), CreatedTo = DateTimeOffset.UtcNow.AddDays(-40) });
+        var barrier = new RetrieveBarrier();
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", DateTimeOffset.UtcNow.AddYears(-1), [new("customers", SyncMode: "incremental", Interval: "PT1S")],
+            advanced: new JsonObject { ["event_lag_seconds"] = 0, ["event_payloads"] = "refetch" });
+        await using var capture = await InProcessCapture.StartAsync(open, clients: config => new StripeClient(config, barrier));
+        await capture.WaitUntilAsync(t => t.PendingRanges("customers") == 0);
+
+        var changed = stripe.Account.Objects("customers").Take(8).Select(c => c.Id).ToList();
+        foreach (var id in changed)
+        {
+            stripe.Update("customers", id, o => o["metadata"] = new JsonObject { ["parallel"] = "yes" });
+        }
+        await capture.WaitUntilAsync(t => changed.All(id => t.Documents.Any(d => d.Document["id"]!.GetValue<string>() == id && d.Document["metadata"]?["parallel"] is not null)),
+            TimeSpan.FromSeconds(120));
+        Assert.Equal(0, await capture.StopAsync());
+        Assert.True(barrier.Most >= RetrieveBarrier.Wanted, $"at most {barrier.Most} refetches were in flight at once");
+    }
+
+    [Fact]
+    public async Task A_state_written_before_cursors_were_kept_per_account_resumes_without_a_new_backfill()
+    {
+        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 30 });
+        var cursor = DateTimeOffset.UtcNow.AddDays(-2).ToUnixTimeSeconds();
+        var legacy = new JsonObject { ["bindingStateV1"] = new JsonObject { ["charges"] = new JsonObject { ["backfill"] = 0, ["cursor"] = cursor, ["pending"] = new JsonObject() } } };
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", DateTimeOffset.UtcNow.AddYears(-3), [new("charges", SyncMode: "incremental", Interval: "PT1S")], legacy);
+        await using var capture = await InProcessCapture.StartAsync(open, initialState: legacy);
+        await capture.WaitUntilAsync(t => CaptureTranscript.Account(t.State, "charges")?["cursor"]?.GetValue<long>() > cursor);
+        Assert.Equal(0, await capture.StopAsync());
+
+        var charges = capture.Transcript.State["bindingStateV1"]!["charges"]!.AsObject();
+        Assert.Null(charges["cursor"]);
+        Assert.Null(charges["pending"]);
+        Assert.NotNull(charges["accounts"]!["acct_simulator"]);
+        // It polled from its old cursor: no request reached back to start_date.
+        var first = stripe.Requests.First(r => r.Path == "/v1/charges");
+        Assert.Contains($"created%5Bgte%5D={cursor}", first.QueryString.Replace("[", "%5B", StringComparison.Ordinal).Replace("]", "%5D", StringComparison.Ordinal));
+    }
+}
