@@ -12,13 +12,12 @@ internal static class StreamResolver
     private static readonly string[] SyncModes = ["incremental", "full_refresh"];
     private static readonly string[] Changes = ["create", "update", "delete"];
 
-    public static GenerationSpec Resolve(Manifest manifest, Compilation compilation, CancellationToken cancellation)
+    public static GenerationSpec Resolve(Manifest manifest, EquatableArray<ReferencedAssembly> stripe, CancellationToken cancellation)
     {
         var diagnostics = ImmutableArray.CreateBuilder<DiagnosticInfo>();
         diagnostics.AddRange(manifest.Diagnostics);
 
-        // Expandable fields are internal members of Stripe.net: import them too.
-        compilation = compilation.WithOptions(compilation.Options.WithMetadataImportOptions(MetadataImportOptions.All));
+        var compilation = StripeReferences.Compile(stripe);
         var types = new StripeTypes(compilation);
         if (types.StripeEntityBase is null)
         {

@@ -4,8 +4,13 @@ namespace SourceStripe.Generator;
 
 /// <summary>
 /// streams.yaml + Stripe.net metadata → stream descriptors, their JSON schemas and the pinned API version.
-/// Parse (text → <see cref="Manifest"/>), resolve (+ compilation → <see cref="GenerationSpec"/>), emit.
+/// Parse (text → <see cref="Manifest"/>), resolve (+ Stripe.net's references → <see cref="GenerationSpec"/>), emit.
 /// </summary>
+/// <remarks>
+/// Incremental by construction: the expensive step (binding Stripe.net, building every schema) takes
+/// only the manifest and the identities of Stripe.net's references, never the compilation, so editing the
+/// connector's code leaves its input unchanged and the compiler reuses its result.
+/// </remarks>
 [Generator(LanguageNames.CSharp)]
 public sealed class StreamsGenerator : IIncrementalGenerator
 {
@@ -13,18 +18,27 @@ public sealed class StreamsGenerator : IIncrementalGenerator
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        var manifests = context.AdditionalTextsProvider
-            .Where(file => string.Equals(Path.GetFileName(file.Path), ManifestFileName, StringComparison.OrdinalIgnoreCase))
-            .Select((file, cancellation) => ManifestParser.Parse(file.Path, file.GetText(cancellation)?.ToString() ?? ""))
-            .Collect();
+        var manifest = context.AdditionalTextsProvider
+            .Where(static file => string.Equals(Path.GetFileName(file.Path), ManifestFileName, StringComparison.OrdinalIgnoreCase))
+            .Select(static (file, cancellation) => ManifestParser.Parse(file.Path, file.GetText(cancellation)?.ToString() ?? ""))
+            .WithTrackingName(TrackingNames.Manifest)
+            .Collect()
+            .Select(static (all, _) => all.IsEmpty ? null : all[0])
+            .WithTrackingName(TrackingNames.FirstManifest);
 
-        var specs = manifests
-            .Combine(context.CompilationProvider)
-            .Select((pair, cancellation) => pair.Left.IsEmpty
-                ? null
-                : StreamResolver.Resolve(pair.Left[0], pair.Right, cancellation));
+        var stripe = context.MetadataReferencesProvider
+            .Select(static (reference, _) => ReferencedAssembly.Read(reference))
+            .WithTrackingName(TrackingNames.Assembly)
+            .Collect()
+            .Select(static (all, _) => StripeReferences.Select(all))
+            .WithTrackingName(TrackingNames.StripeAssemblies);
 
-        context.RegisterSourceOutput(specs, static (output, spec) =>
+        var spec = manifest
+            .Combine(stripe)
+            .Select(static (pair, cancellation) => pair.Left is null ? null : StreamResolver.Resolve(pair.Left, pair.Right, cancellation))
+            .WithTrackingName(TrackingNames.Spec);
+
+        context.RegisterSourceOutput(spec, static (output, spec) =>
         {
             if (spec is null)
             {
@@ -38,4 +52,16 @@ public sealed class StreamsGenerator : IIncrementalGenerator
             output.AddSource("StreamCatalog.g.cs", StreamsEmitter.Emit(spec));
         });
     }
+}
+
+/// <summary>The names of the pipeline's steps, by which tests see which ones ran.</summary>
+internal static class TrackingNames
+{
+    public const string Manifest = nameof(Manifest);
+    public const string FirstManifest = nameof(FirstManifest);
+    public const string Assembly = nameof(Assembly);
+    public const string StripeAssemblies = nameof(StripeAssemblies);
+    public const string Spec = nameof(Spec);
+
+    public static readonly string[] All = [Manifest, FirstManifest, Assembly, StripeAssemblies, Spec];
 }
