@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using SourceStripe.Config;
 using SourceStripe.Simulator;
 
 namespace SourceStripe.Bench;
@@ -33,7 +34,7 @@ public static class ChangeLagScenario
         // Events read 2 s behind now instead of 60, so the smoke run takes seconds, not minutes.
         public static readonly Settings Smoke = new(TimeSpan.FromSeconds(10), 8, TimeSpan.Zero, 2, "PT1S", TimeSpan.FromMinutes(2), 200);
 
-        public int EventLag => EventLagSeconds ?? 60;
+        public int EventLag => EventLagSeconds ?? AdvancedConfig.DefaultEventLagSeconds;
     }
 
     /// <summary>Runs the scenario, adds its rows and figures, and returns how many changed objects' last versions were never captured.</summary>
