@@ -28,15 +28,19 @@ public sealed record CaptureResult(
     public long Objects => IdsByStream.Values.Sum(ids => (long)ids.Count);
 }
 
+/// <summary>Sees one stdout line as it is read (on the reading task, in order).</summary>
+public delegate void LineObserver(ReadOnlySpan<byte> line);
+
 /// <summary>
 /// Runs the connector binary on an <c>open</c> request exactly as Flow does: the request on stdin, stdin kept open,
 /// stdout read line by line (captured documents counted, checkpoints merged into the state) until every binding's
-/// <c>pending</c> ranges are empty; then peak RSS and CPU time are read from /proc, stdin is closed, and the process
-/// must exit 0.
+/// <c>pending</c> ranges are empty; then peak RSS and CPU time are read from /proc, <c>afterBackfill</c>
+/// (if any) runs while the capture goes on, stdin is closed, and the process must exit 0.
 /// </summary>
 public static class ConnectorRun
 {
-    public static async Task<CaptureResult> RunAsync(string binary, string openRequest, IReadOnlyList<string> streams, TimeSpan timeout, Action? atDone = null)
+    public static async Task<CaptureResult> RunAsync(string binary, string openRequest, IReadOnlyList<string> streams, TimeSpan timeout, Action? atDone = null,
+        LineObserver? observe = null, Func<Task>? afterBackfill = null)
     {
         var start = new ProcessStartInfo(binary)
         {
@@ -89,6 +93,7 @@ public static class ConnectorRun
                 while ((newline = buffer.AsSpan(consumed, filled - consumed).IndexOf((byte)'\n')) >= 0)
                 {
                     reader.Add(buffer.AsSpan(consumed, newline));
+                    observe?.Invoke(buffer.AsSpan(consumed, newline));
                     consumed += newline + 1;
                     if (!done.Task.IsCompleted && reader.AllBackfilled)
                     {
@@ -124,9 +129,19 @@ public static class ConnectorRun
         });
 
         TimeSpan wall;
+        double rss, cpu;
         try
         {
             wall = await done.Task.WaitAsync(timeout);
+            atDone?.Invoke();
+            await sampling.CancelAsync();
+            await sampler;
+            rss = PeakRssMb(process.Id);
+            cpu = CpuSeconds(process.Id);
+            if (afterBackfill is not null)
+            {
+                await afterBackfill();
+            }
         }
         catch (Exception e)
         {
@@ -138,13 +153,8 @@ public static class ConnectorRun
             {
             }
             await process.WaitForExitAsync();
-            throw new InvalidOperationException($"the capture did not finish ({e.Message}); stderr:\n{Tail(stderr)}", e);
+            throw new InvalidOperationException($"the capture failed ({e.Message}); stderr:\n{Tail(stderr)}", e);
         }
-        atDone?.Invoke();
-        await sampling.CancelAsync();
-        await sampler;
-        var rss = PeakRssMb(process.Id);
-        var cpu = CpuSeconds(process.Id);
         process.StandardInput.Close();
         using (var exit = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
         {

@@ -3,7 +3,7 @@ using System.Globalization;
 using SourceStripe.Bench;
 using SourceStripe.Simulator;
 
-// bench/run's driver: source-stripe-bench --native PATH --jit PATH.dll [--smoke]. See bench/README.md.
+// bench/run's driver: source-stripe-bench --native PATH --jit PATH.dll [--smoke] [--change-lag]. See bench/README.md.
 var smoke = args.Contains("--smoke");
 var native = Path.GetFullPath(Arg("--native"));
 var jit = Path.GetFullPath(Arg("--jit"));
@@ -30,6 +30,12 @@ var lost = 0L;
 var total = Stopwatch.StartNew();
 
 Console.WriteLine($"source-stripe benchmark ({(smoke ? "smoke: tiny sizes, no targets enforced" : "full")}), {Environment.ProcessorCount} CPUs");
+if (args.Contains("--change-lag"))
+{
+    // (f) alone: it takes minutes of its own, and the other scenarios do not bear on it.
+    lost += await ChangeLagScenario.RunAsync(native, Secret, smoke, Row, Check, figures);
+    return Finish();
+}
 
 // ---- (a) realistic and (b) CPU ceiling, on one account of bigTotal objects (generated once) ----
 var generation = Stopwatch.StartNew();
@@ -169,12 +175,19 @@ figures.Add(("startup_speedup", F1(speedup)));
 var binaryMb = new FileInfo(native).Length / 1024.0 / 1024.0;
 Row("(e) binary size", "source-stripe (MiB)", F2(binaryMb), "", "≤ 15 MB", Check(binaryMb <= 15));
 figures.Add(("binary_mb", F2(binaryMb)));
-figures.Add(("lost", lost.ToString(CultureInfo.InvariantCulture)));
-figures.Add(("bench_seconds", F0(total.Elapsed.TotalSeconds)));
 
-PrintTable();
-Console.WriteLine(string.Join(' ', figures.Select(f => $"{f.Key}={f.Value}")));
-return lost == 0 ? 0 : 1;
+// ---- (f) change capture lag: its own small account, changed while the capture runs ----
+lost += await ChangeLagScenario.RunAsync(native, Secret, smoke, Row, Check, figures);
+return Finish();
+
+int Finish()
+{
+    figures.Add(("lost", lost.ToString(CultureInfo.InvariantCulture)));
+    figures.Add(("bench_seconds", F0(total.Elapsed.TotalSeconds)));
+    PrintTable();
+    Console.WriteLine(string.Join(' ', figures.Select(f => $"{f.Key}={f.Value}")));
+    return lost == 0 ? 0 : 1;
+}
 
 SimulatorOptions Options(int objects)
 {
