@@ -257,7 +257,9 @@ internal sealed class TranscriptReader(IReadOnlyList<string> streams)
         {
             _state = MergePatch(_state, checkpoint["state"]!["updated"]);
             Checkpoints++;
-            AllBackfilled = streams.All(s => _state?["bindingStateV1"]?[s]?["pending"] is JsonObject { Count: 0 });
+            // State is binding → account → cursors: a binding is backfilled once every account has nothing pending.
+            AllBackfilled = streams.All(s => _state?["bindingStateV1"]?[s]?["accounts"] is JsonObject { Count: > 0 } accounts
+                && accounts.All(a => a.Value?["pending"] is JsonObject { Count: 0 }));
         }
         else if (message["opened"] is null)
         {
