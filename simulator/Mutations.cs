@@ -14,7 +14,7 @@ namespace SourceStripe.Simulator;
 /// Checkout session line items change silently (Stripe has no event for them). Events carry the object after the
 /// change; deletion events its last state. Each event becomes visible to lists after its visibility delay.
 /// </summary>
-internal sealed class Mutations(SimulatorAccount account, SimulatorOptions options) : IReferenceSource
+internal sealed partial class Mutations(SimulatorAccount account, SimulatorOptions options) : IReferenceSource
 {
     private enum Change
     {
@@ -314,45 +314,4 @@ internal sealed class Mutations(SimulatorAccount account, SimulatorOptions optio
     private static Resource Descriptor(string stream) =>
         stream == "events" ? throw new ArgumentException("Events are emitted by mutations; they cannot be changed directly.", nameof(stream))
         : Resources.Find(stream) ?? throw new ArgumentException($"Unknown resource '{stream}'.", nameof(stream));
-
-    public string? Pick(string stream, long notAfter, ref Rng rng)
-    {
-        var items = account.Table(stream).Store().Items;
-        if (items.Count == 0)
-        {
-            return null;
-        }
-        var first = account.Table(stream).Store().FirstAtOrBefore(notAfter);
-        var eligible = items.Count - first;
-        return eligible > 0 ? items[first + rng.Next(eligible)].Id : items[rng.Next(items.Count)].Id;
-    }
-
-    public Fixed Field(string stream, string id, string field)
-    {
-        if (account.Table(stream).Find(id) is not { } found)
-        {
-            return Fixed.Null;
-        }
-        if (field == "$json")
-        {
-            return Fixed.Json(found.Json);
-        }
-        using var document = JsonDocument.Parse(found.Utf8);
-        var value = document.RootElement;
-        foreach (var name in field.Split('.'))
-        {
-            if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(name, out value))
-            {
-                return Fixed.Null;
-            }
-        }
-        return value.ValueKind switch
-        {
-            JsonValueKind.String => Fixed.Of(value.GetString()),
-            JsonValueKind.Number when value.TryGetInt64(out var n) => Fixed.Of(n),
-            JsonValueKind.True or JsonValueKind.False => Fixed.Of(value.GetBoolean()),
-            JsonValueKind.Object when value.TryGetProperty("id", out var inner) => Fixed.Of(inner.GetString()),
-            _ => Fixed.Null,
-        };
-    }
 }

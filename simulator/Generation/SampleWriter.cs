@@ -17,14 +17,17 @@ internal static class SampleWriter
 
     public static void Write(JsonElement sample, ObjectContext ctx, Utf8JsonWriter w)
     {
-        var state = new State(ctx, ctx.Created - Samples.TimeOf(sample));
+        var state = new State(ctx, ctx.Created - Samples.TimeOf(sample), sample.GetProperty("id").GetString()!);
         WriteObject(sample, state, w, "", null);
     }
 
-    private sealed class State(ObjectContext ctx, long shift)
+    private sealed class State(ObjectContext ctx, long shift, string sampleId)
     {
         public ObjectContext Ctx { get; } = ctx;
         public long Shift { get; } = shift;
+
+        /// <summary>Where the sample names itself (a sub-list's <c>url</c>), the copy names itself.</summary>
+        public string SampleId { get; } = sampleId;
     }
 
     /// <summary>An object of the sample at <c>path</c> (dotted from the root, "" for the root; null inside arrays and
@@ -81,7 +84,8 @@ internal static class SampleWriter
                 WriteObject(EmptyObject, s, w, below, name);
                 return;
             case JsonValueKind.String:
-                w.WriteStringValue(Text(name, value.GetString()!, ctx, holder));
+                var text = Text(name, value.GetString()!, ctx, holder);
+                w.WriteStringValue(text.Contains(s.SampleId, StringComparison.Ordinal) ? text.Replace(s.SampleId, ctx.Id, StringComparison.Ordinal) : text);
                 return;
             case JsonValueKind.Number when value.TryGetInt64(out var n) && n is > EarliestTime and < LatestTime && !name.Contains("amount", StringComparison.Ordinal):
                 w.WriteNumberValue(n + s.Shift);
