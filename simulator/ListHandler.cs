@@ -82,7 +82,7 @@ internal sealed class ListHandler(SimulatorAccount account)
         {
             var table = account.Table(resource.Name);
             found = table.Find(id);
-            deleted = found is null && table.IsDeleted(id) && resource.DeletedStub;
+            deleted = found is null && table.IsDeleted(id) && resource.RetrievesDeleted;
             if (found is not null && resource.Name == "events" && (found.Created < account.RetentionStart || !found.IsVisible(account.Now)))
             {
                 found = null;

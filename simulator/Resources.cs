@@ -37,6 +37,7 @@ public sealed record ResourceEvents(string? Created, string? Updated, string? De
 /// <param name="Statuses">The <c>status</c> filter values the list accepts (null: no filter).</param>
 /// <param name="TimeField">The field the list orders by (invoice items: <c>date</c>).</param>
 /// <param name="EmbeddedIn">The parent's field that embeds the first page of this child list.</param>
+/// <param name="RetrievesDeleted">Whether Stripe still retrieves a deleted object, as <c>{"id","object","deleted":true}</c>.</param>
 public sealed record Resource(
     string Name,
     string Path,
@@ -49,15 +50,13 @@ public sealed record Resource(
     string? Selector = null,
     string[]? Statuses = null,
     string TimeField = "created",
-    string? EmbeddedIn = null)
+    string? EmbeddedIn = null,
+    bool RetrievesDeleted = false)
 {
     public ParentIn? ParentIn => Parent is null ? null : ParentParam is null ? Simulator.ParentIn.Path : Simulator.ParentIn.Query;
 
     /// <summary>Whether <c>GET {Path}/{id}</c> retrieves one object (lists whose path names no parent).</summary>
     public bool Retrievable => !Path.Contains('{', StringComparison.Ordinal);
-
-    /// <summary>Whether Stripe still retrieves a deleted object, as <c>{"id","object","deleted":true}</c>.</summary>
-    public bool DeletedStub => Events.Deleted is not null && Name != "bank_accounts";
 
     /// <summary>The event a new object with this status announces (charges and checkout sessions say how they ended).</summary>
     public string? CreatedByStatus(string? status) => (Name, status) switch
@@ -101,15 +100,15 @@ public static class Resources
             Statuses: ["open", "complete", "expired"]),
         new("checkout_sessions_line_items", "/v1/checkout/sessions/{session}/line_items", "item", "li_", ResourceEvents.None,
             Parent: "checkout_sessions", Created: false),
-        new("coupons", "/v1/coupons", "coupon", "", Crud("coupon")),
+        new("coupons", "/v1/coupons", "coupon", "", Crud("coupon"), RetrievesDeleted: true),
         // Stripe documents `created` on this child list; the connector does not use it.
         new("customer_balance_transactions", "/v1/customers/{customer}/balance_transactions", "customer_balance_transaction", "cbtxn_",
             ResourceEvents.None, Parent: "customers"),
-        new("customers", "/v1/customers", "customer", "cus_", Crud("customer")),
+        new("customers", "/v1/customers", "customer", "cus_", Crud("customer"), RetrievesDeleted: true),
         new("disputes", "/v1/disputes", "dispute", "dp_",
             new("charge.dispute.created", "charge.dispute.updated", null, Map(("won", "charge.dispute.closed"), ("lost", "charge.dispute.closed")))),
         new("events", "/v1/events", "event", "evt_", ResourceEvents.None),
-        new("invoice_items", "/v1/invoiceitems", "invoiceitem", "ii_", Crud("invoiceitem"), TimeField: "date"),
+        new("invoice_items", "/v1/invoiceitems", "invoiceitem", "ii_", Crud("invoiceitem"), TimeField: "date", RetrievesDeleted: true),
         new("invoice_line_items", "/v1/invoices/{invoice}/lines", "line_item", "il_", ResourceEvents.None, Parent: "invoices",
             Created: false, EmbeddedIn: "lines"),
         new("invoices", "/v1/invoices", "invoice", "in_",
@@ -123,8 +122,8 @@ public static class Resources
         new("payouts", "/v1/payouts", "payout", "po_",
             new("payout.created", "payout.updated", null, Map(("canceled", "payout.canceled"), ("failed", "payout.failed"), ("paid", "payout.paid"))),
             Statuses: ["pending", "paid", "failed", "canceled", "in_transit"]),
-        new("plans", "/v1/plans", "plan", "price_", Crud("plan")),
-        new("products", "/v1/products", "product", "prod_", Crud("product")),
+        new("plans", "/v1/plans", "plan", "price_", Crud("plan"), RetrievesDeleted: true),
+        new("products", "/v1/products", "product", "prod_", Crud("product"), RetrievesDeleted: true),
         new("promotion_codes", "/v1/promotion_codes", "promotion_code", "promo_", Crud("promotion_code", delete: false)),
         new("refunds", "/v1/refunds", "refund", "re_", Crud("refund", delete: false)),
         new("subscription_items", "/v1/subscription_items", "subscription_item", "si_", ResourceEvents.None, Parent: "subscriptions",
