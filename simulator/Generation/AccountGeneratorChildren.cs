@@ -17,11 +17,7 @@ internal sealed partial class AccountGenerator
                 break;
             case "checkout_sessions":
                 Children(parentStream, "checkout_sessions_line_items", (_, rng) => rng.Next(1, 3), (p, _) => p.Created);
-                SumInto(parentStream, "checkout_sessions_line_items", "amount_total", (session, total) =>
-                {
-                    session.Set("amount_subtotal", total);
-                    session.Set("amount_total", total);
-                });
+                SumInto(parentStream, "checkout_sessions_line_items", "amount_total", StreamProfiles.SetCheckoutTotals);
                 break;
             case "invoices":
                 Children(parentStream, "invoice_line_items", (i, rng) => Spread(i, _drafts[parentStream].List.Count, ref rng, 25, 10), (p, _) => p.Created);

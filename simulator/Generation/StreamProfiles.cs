@@ -12,6 +12,9 @@ internal static partial class StreamProfiles
 {
     internal const long Day = 86_400;
 
+    private const double EurToUsd = 1.0852;
+    private const string EurToUsdText = "1.0852";
+
     /// <summary>Fixes the values of a new object of <c>ctx.Stream</c>. Values already fixed (by the account
     /// generator, which pairs objects up) are kept.</summary>
     public static void Apply(ObjectContext c, JsonElement sample, IReferenceSource refs, string? parentId)
@@ -124,13 +127,21 @@ internal static partial class StreamProfiles
             CurrencyOf(c, refs, "charges", source);
         }
         var amount = Amount(c);
+        // A charge in euros settles in the account's dollars: the ledger holds the converted amount and the rate.
+        var converted = c.Currency == "eur";
+        if (converted)
+        {
+            amount = (long)Math.Round(amount * EurToUsd);
+            c.Set("amount", amount);
+            c.Currency = "usd";
+        }
+        c.Set("exchange_rate", converted ? Fixed.Json(Json(EurToUsdText)) : Fixed.Null);
         var fee = (long)Math.Round(amount * 0.029) + 30;
         c.Set("fee", fee);
         c.Set("net", amount - fee);
         c.Set("type", "charge");
         c.Set("reporting_category", "charge");
         c.Set("balance_type", "payments");
-        c.Set("exchange_rate", Fixed.Null);
         c.Set("available_on", c.Created + 2 * Day);
         c.Set("status", c.Rng.Chance(0.1) ? "pending" : "available");
         c.Set("fee_details", Fixed.Json(Json(
@@ -272,9 +283,23 @@ internal static partial class StreamProfiles
         c.Set("url", status == "open" ? $"https://checkout.stripe.com/c/pay/{c.Id}" : null);
         c.Set("success_url", "https://example.com/success");
         c.Set("cancel_url", "https://example.com/cancel");
-        var total = Amount(c);
-        Keep(c, "amount_subtotal", total);
-        Keep(c, "amount_total", total);
+        SetCheckoutTotals(c, Amount(c));
+    }
+
+    /// <summary>A session's totals; one in euros shows prices converted from the integration's dollars (Adaptive
+    /// Pricing), whose <c>fx_rate</c> Stripe sends as a decimal string.</summary>
+    internal static void SetCheckoutTotals(ObjectContext c, long total)
+    {
+        c.Set("amount_subtotal", total);
+        c.Set("amount_total", total);
+        if (c.Currency == "eur")
+        {
+            var source = (long)Math.Round(total / EurToUsd);
+            c.Set("currency_conversion.amount_subtotal", source);
+            c.Set("currency_conversion.amount_total", source);
+            c.Set("currency_conversion.fx_rate", EurToUsdText);
+            c.Set("currency_conversion.source_currency", "usd");
+        }
     }
 
     private static void CheckoutLineItem(ObjectContext c, IReferenceSource refs, string session)
