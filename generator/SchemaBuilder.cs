@@ -26,9 +26,9 @@ internal sealed class SchemaBuilder
     {
         var properties = new List<KeyValuePair<string, string>>();
         var required = new List<string> { JsonText.Quote("id") };
-        foreach (var (name, type) in SerializedProperties(model))
+        foreach (var (name, type, decimalString) in SerializedProperties(model))
         {
-            properties.Add(JsonText.Member(name, name == "id" ? """{"type":"string"}""" : PropertySchema(type, name)));
+            properties.Add(JsonText.Member(name, name == "id" ? """{"type":"string"}""" : PropertySchema(type, decimalString)));
         }
         if (parent is not null)
         {
@@ -63,7 +63,7 @@ internal sealed class SchemaBuilder
     }
 
     /// <summary>Properties Stripe.net (de)serializes, by JSON name, derived classes first.</summary>
-    private static IEnumerable<(string Name, ITypeSymbol Type)> SerializedProperties(INamedTypeSymbol type)
+    private static IEnumerable<(string Name, ITypeSymbol Type, bool DecimalString)> SerializedProperties(INamedTypeSymbol type)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var t = type; t is not null && t.SpecialType != SpecialType.System_Object; t = t.BaseType)
@@ -74,7 +74,7 @@ internal sealed class SchemaBuilder
                 {
                     continue;
                 }
-                yield return (name, property.Type);
+                yield return (name, property.Type, IsDecimalString(property, name));
             }
         }
     }
@@ -85,14 +85,24 @@ internal sealed class SchemaBuilder
             .Select(a => a.ConstructorArguments[0].Value as string)
             .FirstOrDefault();
 
+    /// <summary>
+    /// Whether Stripe sends this decimal as a JSON string (OpenAPI <c>format: decimal</c>): every <c>*_decimal</c> field,
+    /// and the few others Stripe.net reads with its <c>DecimalStringConverter</c> (a checkout session's
+    /// <c>currency_conversion.fx_rate</c>), which the name alone would miss.
+    /// </summary>
+    private static bool IsDecimalString(IPropertySymbol property, string jsonName) =>
+        jsonName.EndsWith("_decimal", StringComparison.Ordinal)
+        || property.GetAttributes().Any(a => a.AttributeClass?.Name == "JsonConverterAttribute"
+            && a.ConstructorArguments.Length == 1 && a.ConstructorArguments[0].Value is INamedTypeSymbol { Name: "DecimalStringConverter" });
+
     private static bool IsIgnoredAlways(IPropertySymbol property) =>
         property.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == JsonIgnore
             && !a.NamedArguments.Any(n => n.Key == "Condition" && n.Value.Value is int condition && condition != 0));
 
     /// <summary>A property's schema: its wire type, nullable.</summary>
-    private string PropertySchema(ITypeSymbol type, string jsonName) => ValueSchema(type, jsonName, nullable: true);
+    private string PropertySchema(ITypeSymbol type, bool decimalString) => ValueSchema(type, decimalString, nullable: true);
 
-    private string ValueSchema(ITypeSymbol type, string jsonName, bool nullable)
+    private string ValueSchema(ITypeSymbol type, bool decimalString, bool nullable)
     {
         type = Unwrap(type);
         switch (type.SpecialType)
@@ -107,8 +117,7 @@ internal sealed class SchemaBuilder
             case SpecialType.System_Single or SpecialType.System_Double:
                 return Simple("number", nullable);
             case SpecialType.System_Decimal:
-                // Stripe sends its decimal_string fields (all named *_decimal) as strings, other decimals as numbers.
-                return Simple(jsonName.EndsWith("_decimal", StringComparison.Ordinal) ? "string" : "number", nullable);
+                return Simple(decimalString ? "string" : "number", nullable);
             case SpecialType.System_DateTime:
                 // Stripe.net converts unix seconds to DateTime; the wire carries the integer.
                 return Simple("integer", nullable);
@@ -118,7 +127,7 @@ internal sealed class SchemaBuilder
 
         if (type is IArrayTypeSymbol array)
         {
-            return ArraySchema(array.ElementType, jsonName, nullable);
+            return ArraySchema(array.ElementType, decimalString, nullable);
         }
         if (type is not INamedTypeSymbol named)
         {
@@ -139,7 +148,7 @@ internal sealed class SchemaBuilder
                 JsonText.Member("type", nullable ? """["object","null"]""" : JsonText.Quote("object")),
                 JsonText.Member("properties", JsonText.Object([
                     JsonText.Member("object", Simple("string", nullable: true)),
-                    JsonText.Member("data", ArraySchema(named.TypeArguments[0], jsonName, nullable: true)),
+                    JsonText.Member("data", ArraySchema(named.TypeArguments[0], decimalString, nullable: true)),
                     JsonText.Member("has_more", Simple("boolean", nullable: true)),
                     JsonText.Member("total_count", Simple("integer", nullable: true)),
                     JsonText.Member("url", Simple("string", nullable: true)),
@@ -148,13 +157,13 @@ internal sealed class SchemaBuilder
         }
         if (SymbolEqualityComparer.Default.Equals(definition, _types.List) || SymbolEqualityComparer.Default.Equals(definition, _types.IList))
         {
-            return ArraySchema(named.TypeArguments[0], jsonName, nullable);
+            return ArraySchema(named.TypeArguments[0], decimalString, nullable);
         }
         if (SymbolEqualityComparer.Default.Equals(definition, _types.Dictionary) || SymbolEqualityComparer.Default.Equals(definition, _types.IDictionary))
         {
             return JsonText.Object([
                 JsonText.Member("type", nullable ? """["object","null"]""" : JsonText.Quote("object")),
-                JsonText.Member("additionalProperties", ValueSchema(named.TypeArguments[1], jsonName, nullable: true)),
+                JsonText.Member("additionalProperties", ValueSchema(named.TypeArguments[1], decimalString, nullable: true)),
             ]);
         }
         if (named.TypeKind is TypeKind.Class && !named.IsAbstract && !named.IsGenericType && IsStripeModel(named))
@@ -169,10 +178,10 @@ internal sealed class SchemaBuilder
         return "{}";
     }
 
-    private string ArraySchema(ITypeSymbol element, string jsonName, bool nullable) =>
+    private string ArraySchema(ITypeSymbol element, bool decimalString, bool nullable) =>
         JsonText.Object([
             JsonText.Member("type", nullable ? """["array","null"]""" : JsonText.Quote("array")),
-            JsonText.Member("items", ValueSchema(element, jsonName, nullable: true)),
+            JsonText.Member("items", ValueSchema(element, decimalString, nullable: true)),
         ]);
 
     private string Define(INamedTypeSymbol type)
@@ -184,7 +193,7 @@ internal sealed class SchemaBuilder
         var name = DefName(type);
         _defNames.Add(type, name);
         _defs[name] = "{}";
-        var properties = SerializedProperties(type).Select(p => JsonText.Member(p.Name, PropertySchema(p.Type, p.Name))).ToList();
+        var properties = SerializedProperties(type).Select(p => JsonText.Member(p.Name, PropertySchema(p.Type, p.DecimalString))).ToList();
         // Nullable here rather than at every $ref: a nested object may always be null on the wire.
         _defs[name] = JsonText.Object([
             JsonText.Member("type", """["object","null"]"""),

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using SourceStripe.Simulator;
-using SourceStripe.Streams;
 
 namespace SourceStripe.Bench;
 
@@ -24,7 +23,7 @@ public static class Baseline
             var objects = simulator.Account.Objects(stream);
             for (var i = 0; i < objects.Count || i == 0; i += 100)
             {
-                var url = $"{StreamCatalog.Find(stream)!.Path}?limit=100" + (i == 0 ? "" : "&starting_after=" + objects[i - 1].Id);
+                var url = $"{Resources.Get(stream).Path}?limit=100" + (i == 0 ? "" : "&starting_after=" + objects[i - 1].Id);
                 urls.Add((url, Math.Min(100, objects.Count - i)));
             }
         }
@@ -32,7 +31,7 @@ public static class Baseline
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
         using var http = new HttpClient(handler) { BaseAddress = simulator.BaseUrl, Timeout = TimeSpan.FromMinutes(2) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
-        http.DefaultRequestHeaders.Add("Stripe-Version", StripeApiVersion.Pinned);
+        http.DefaultRequestHeaders.Add("Stripe-Version", SimulatorOptions.DefaultApiVersion);
         http.DefaultRequestHeaders.Add("Stripe-Account", "acct_simulator");
 
         var next = -1;

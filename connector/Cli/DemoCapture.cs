@@ -2,11 +2,12 @@ using System.Globalization;
 using System.Text.Json;
 using SourceStripe.Logging;
 using SourceStripe.Simulator;
+using SourceStripe.Streams;
 
 namespace SourceStripe.Cli;
 
 /// <summary>
-/// <c>capture --demo</c>: the binary serves a simulated Stripe account (the test simulator's core, fixed
+/// <c>capture --demo</c>: the binary serves a simulated Stripe account (the simulator library the tests use, fixed
 /// seed) on 127.0.0.1 and captures it as it would a real one, then checks that every object arrived.
 /// </summary>
 public static class DemoCapture
@@ -17,7 +18,7 @@ public static class DemoCapture
     public static async Task<int> RunAsync(TerminalCapture run, CancellationToken cancellation)
     {
         await using var demo = await DemoAccount.StartAsync(ct: cancellation).ConfigureAwait(false);
-        var expected = demo.ObjectCounts().Where(c => run.Streams.Any(s => s.Name == c.Key)).ToList();
+        var expected = Expected(run.Streams, demo.ObjectCounts());
         Log.Line(string.Create(CultureInfo.InvariantCulture,
             $"Demo: a simulated Stripe account of {expected.Sum(c => c.Value):N0} objects in {expected.Count} streams, served by this binary on {demo.BaseUrl} (no key, no network). Capturing it as Flow would:"));
 
@@ -38,6 +39,27 @@ public static class DemoCapture
         Log.Line(string.Create(CultureInfo.InvariantCulture,
             $"Every one of the account's {expected.Sum(c => c.Value):N0} objects was captured (documents beyond that are later versions from Stripe events)."));
         return 0;
+    }
+
+    /// <summary>
+    /// Per bound stream, the objects the demo account holds: the simulator counts by its own resources, and a
+    /// stream reads the resource whose list endpoint it calls (on an endpoint several resources share, the one its
+    /// fixed <c>object</c> parameter selects).
+    /// </summary>
+    internal static List<KeyValuePair<string, int>> Expected(IEnumerable<StreamDescriptor> streams, IReadOnlyList<(Resource Resource, int Count)> counts) =>
+        [.. streams.Select(stream =>
+        {
+            var selector = stream.Query.FirstOrDefault(q => q.Key == "object").Value;
+            var (_, count) = counts.FirstOrDefault(c => SamePath(c.Resource.Path, stream.Path) && c.Resource.Selector == selector);
+            return new KeyValuePair<string, int>(stream.Name, count);
+        })];
+
+    /// <summary>Whether two list paths name the same endpoint; <c>{…}</c> segments (a parent's id) match each other.</summary>
+    private static bool SamePath(string a, string b)
+    {
+        var x = a.Split('/');
+        var y = b.Split('/');
+        return x.Length == y.Length && x.Zip(y).All(p => p.First == p.Second || (p.First.StartsWith('{') && p.Second.StartsWith('{')));
     }
 
     private static JsonElement Config(DemoServer demo)

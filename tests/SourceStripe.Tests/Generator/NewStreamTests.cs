@@ -36,10 +36,10 @@ public sealed class NewStreamTests(ITestOutputHelper output) : IDisposable
 
     private const string Discover = """{"discover":{"connectorType":"IMAGE","config":{"account_id":"acct_1032D82eZvKYlo2C","client_secret":"sk_test_newstream000","start_date":"2017-01-25T00:00:00Z"}}}""";
 
-    // Everything MSBuild, the SDK resolver and the generator read outside the two projects.
+    // Everything MSBuild, the SDK resolver and the generator read outside the projects the connector builds from.
     private static readonly string[] RootFiles = ["streams.yaml", "Directory.Build.props", "global.json", ".editorconfig"];
 
-    private static readonly string[] ProjectFolders = ["generator", "connector"];
+    private static readonly string[] ProjectFolders = ["generator", "simulator", "connector"];
 
     // A cold build on two cores shared with the rest of the suite takes well under a minute; this only
     // stops a hung build from hanging the suite.

@@ -86,10 +86,11 @@ public sealed class DocumentSchemaTests
         Snapshot.Match(schema, SnapshotNameExtension.Create(stream));
     }
 
-    /// <summary>A fixture as the connector emits it: child documents carry their parent's id.</summary>
+    /// <summary>The simulator's sample object of the stream (<c>simulator/Samples/</c>, written from Stripe's API
+    /// reference) as the connector emits it: child documents carry their parent's id.</summary>
     private static JsonObject Fixture(string stream)
     {
-        var document = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", stream + ".json")))!.AsObject();
+        var document = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Samples", stream + ".json")))!.AsObject();
         if (StreamCatalog.Find(stream)!.Parent is { } parent)
         {
             document[parent.IdField] = parent.Stream switch

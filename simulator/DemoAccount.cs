@@ -1,0 +1,77 @@
+namespace SourceStripe.Simulator;
+
+/// <summary>
+/// The demo's Stripe: a generated account served on 127.0.0.1 from inside the binary, so a demo capture needs no
+/// key and no network. Every run serves the same objects (a fixed seed), placed relative to today.
+/// </summary>
+public static class DemoAccount
+{
+    /// <summary>Objects per top-level stream (children follow their parents): about 6,900 objects in all, enough to
+    /// fill every stream, which a capture of the 22 streams reads in well under a second on loopback (NativeAOT).</summary>
+    public const int DefaultObjectsPerStream = 200;
+
+    public const int Seed = 2017;
+
+    public const string SecretKey = "sk_test_demo_simulator";
+
+    public const string AccountId = "acct_demo_simulator";
+
+    /// <summary>Generates the account (CPU-bound, a fraction of a second; off the caller's thread) and starts serving it.</summary>
+    public static async Task<DemoServer> StartAsync(int objectsPerStream = DefaultObjectsPerStream, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(objectsPerStream);
+        // A range of whole days: the generator spreads objects over the range's length, so a fixed length gives the
+        // same objects every day, their times shifted by whole days (only which of them still have events within
+        // Stripe's 30 days moves with the hour), and a start date at midnight covers them all. It ends a day ago,
+        // beyond every lag the connector keeps behind "now".
+        var today = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero);
+        var from = today.AddDays(-400);
+        var options = new SimulatorOptions
+        {
+            Seed = Seed,
+            ObjectsPerStream = objectsPerStream,
+            CreatedFrom = from,
+            CreatedTo = today.AddDays(-1),
+            SecretKey = SecretKey,
+            AccountId = AccountId,
+        };
+        var api = await Task.Run(() => new SimulatedStripeApi(options), ct).ConfigureAwait(false);
+        return new DemoServer(LoopbackServer.Start(api), from);
+    }
+}
+
+/// <summary>A running demo account: where it is, the config that reads it, and what a capture of it must yield.</summary>
+public sealed class DemoServer : IAsyncDisposable
+{
+    private readonly LoopbackServer _server;
+
+    internal DemoServer(LoopbackServer server, DateTimeOffset startDate)
+    {
+        _server = server;
+        StartDate = startDate;
+    }
+
+    /// <summary>The config's <c>advanced.base_url</c>: http://127.0.0.1:PORT.</summary>
+    public Uri BaseUrl => _server.BaseUrl;
+
+    /// <summary>The config's <c>client_secret</c>.</summary>
+    public string SecretKey => DemoAccount.SecretKey;
+
+    /// <summary>The config's <c>account_id</c>.</summary>
+    public string AccountId => DemoAccount.AccountId;
+
+    /// <summary>The config's <c>start_date</c>: no object is older.</summary>
+    public DateTimeOffset StartDate { get; }
+
+    public SimulatorAccount Account => _server.Api.Account;
+
+    /// <summary>
+    /// Per listed resource, the objects a capture of everything since <see cref="StartDate"/> started now reads.
+    /// Counted at each call, not once: events older than Stripe's 30-day retention drop out of the account as the
+    /// clock moves on.
+    /// </summary>
+    public IReadOnlyList<(Resource Resource, int Count)> ObjectCounts() =>
+        [.. Resources.Listed.Select(r => (r, Account.Count(r.Name)))];
+
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
+}

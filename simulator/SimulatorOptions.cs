@@ -1,0 +1,77 @@
+using System.Collections.Frozen;
+
+namespace SourceStripe.Simulator;
+
+/// <summary>How a simulated account is generated and how the simulator answers.</summary>
+public sealed record SimulatorOptions
+{
+    /// <summary>The same options give byte-identical objects (given fixed <see cref="CreatedFrom"/>/<see cref="CreatedTo"/> or <see cref="Clock"/>).</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Objects of each top-level resource; children derive from their parents.</summary>
+    public int ObjectsPerStream { get; init; } = 20;
+
+    /// <summary>Per top-level resource (by <see cref="Resource.Name"/>), a number of objects that replaces <see cref="ObjectsPerStream"/>:
+    /// e.g. 100,000 charges for a benchmark without 100,000 of everything else.</summary>
+    public IReadOnlyDictionary<string, int>? ObjectCounts { get; init; }
+
+    /// <summary>Start of the creation times; default: now - 400 days.</summary>
+    public DateTimeOffset CreatedFrom { get; init; }
+
+    /// <summary>End (exclusive) of the creation times; default: now - 1 hour.</summary>
+    public DateTimeOffset CreatedTo { get; init; }
+
+    /// <summary>0 = creation times uniform over the range; 0.8 = 80% of objects in the last 30 days of the range.</summary>
+    public double RecentSkew { get; init; }
+
+    public string SecretKey { get; init; } = "sk_test_simulator";
+
+    public string AccountId { get; init; } = "acct_simulator";
+
+    /// <summary>The API version answers and events are rendered in when a request names none: the version the
+    /// samples (<c>Samples/*.json</c>) were written in.</summary>
+    public string ApiVersion { get; init; } = DefaultApiVersion;
+
+    public const string DefaultApiVersion = "2026-10-28.endive";
+
+    /// <summary>A restricted key: these resources' list endpoints (and their children's) answer 403.</summary>
+    public IReadOnlySet<string> ForbiddenStreams { get; init; } = FrozenSet<string>.Empty;
+
+    /// <summary>"Now" for the simulator (tests move time); default: the system clock.</summary>
+    public Func<DateTimeOffset>? Clock { get; init; }
+
+    /// <summary>
+    /// Eventual consistency of <c>/v1/events</c>: an event a mutation emits keeps the mutation's <c>created</c> but
+    /// lists (and cursors) see it only once the clock reaches <c>created + d</c>, d a deterministic pseudo-random delay
+    /// in [0, EventVisibilityDelay) drawn from the seed and the event id. Default zero: visible at once.
+    /// </summary>
+    public TimeSpan EventVisibilityDelay { get; init; }
+
+    /// <summary>
+    /// Stripe-like response latency: the median delay added to every answer (after routing, before the body is
+    /// written). Each request's delay is lognormal around it with <see cref="LatencySigma"/>, drawn from the seed and
+    /// the request's sequence number, so a run is reproducible. Default zero: answers at once.
+    /// </summary>
+    public TimeSpan Latency { get; init; }
+
+    /// <summary>The lognormal sigma of <see cref="Latency"/>'s tail: 0.5 puts p99 at about 3.2 × the median.</summary>
+    public double LatencySigma { get; init; } = 0.5;
+
+    internal int CountOf(string stream) => ObjectCounts is not null && ObjectCounts.TryGetValue(stream, out var n) ? n : ObjectsPerStream;
+
+    internal Func<DateTimeOffset> ClockOrSystem => Clock ?? (() => DateTimeOffset.UtcNow);
+
+    internal (long From, long To) CreatedRange(DateTimeOffset now)
+    {
+        var from = CreatedFrom == default ? now.AddDays(-400) : CreatedFrom;
+        var to = CreatedTo == default ? now.AddHours(-1) : CreatedTo;
+        if (to <= from)
+        {
+            throw new ArgumentException($"CreatedTo ({to:O}) must be after CreatedFrom ({from:O}).");
+        }
+        return (from.ToUnixTimeSeconds(), to.ToUnixTimeSeconds());
+    }
+
+    /// <summary>When set, the simulator serves HTTPS with this certificate (a test CA's, for TLS tests).</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; init; }
+}
