@@ -20,7 +20,8 @@ public sealed class StripeClient : IDisposable
     private const int MaxBodyBytes = 64 * 1024 * 1024;
 
     private readonly HttpClient _http;
-    private readonly ResiliencePipeline _pipeline;
+    private readonly ResiliencePipeline _retry;
+    private readonly ResiliencePipeline _attempt;
     private readonly TimeSpan _retryBudget;
     private readonly Uri _baseUrl;
     private readonly string _prefix;
@@ -37,7 +38,8 @@ public sealed class StripeClient : IDisposable
             Timeout = Timeout.InfiniteTimeSpan,
         };
         Limiter = new AdaptiveRateLimiter(config.Advanced.RequestsPerSecond(config.ClientSecret), clock);
-        _pipeline = BuildPipeline(config.Advanced);
+        _retry = BuildRetry();
+        _attempt = new ResiliencePipelineBuilder().AddTimeout(config.Advanced.AttemptTimeout).Build();
         _retryBudget = config.Advanced.RequestTimeout;
         var headers = _http.DefaultRequestHeaders;
         headers.TryAddWithoutValidation("Authorization", config.ClientSecret.AuthorizationHeaderValue);
@@ -91,12 +93,31 @@ public sealed class StripeClient : IDisposable
         }
     }
 
-    /// <summary>GETs <paramref name="pathAndQuery"/> and buffers the body: for small answers only.</summary>
-    public async Task<StripeResponse> GetAsync(string pathAndQuery, CancellationToken cancellation)
+    private const int ProbeConnectAttempts = 3;
+
+    /// <summary>
+    /// Validate's check of one endpoint: the same limiter, retries and timeouts as a capture's request, so
+    /// a 429 or a 5xx is retried and a silent server ends in <see cref="StripeUnavailableException"/>; an
+    /// answer that retrying cannot change (401, 403, 404, ...) is returned for the caller to explain. A
+    /// server that gives no answer at all (refused, reset, name or TLS failure) is tried only
+    /// <see cref="ProbeConnectAttempts"/> times: at validate, a person waiting on it, that is the URL, the
+    /// network or a proxy far more often than a passing blip, and max_retry_seconds of retries would only
+    /// delay saying so (<see cref="StripeUnreachableException"/>).
+    /// </summary>
+    public async Task<StripeResponse> ProbeAsync(string pathAndQuery, CancellationToken cancellation)
     {
-        using var response = await _http.GetAsync(new Uri(_prefix + pathAndQuery), HttpCompletionOption.ResponseContentRead, cancellation).ConfigureAwait(false);
-        var body = await response.Content.ReadAsByteArrayAsync(cancellation).ConfigureAwait(false);
-        return new StripeResponse(response.StatusCode, body);
+        try
+        {
+            return await SendAsync(pathAndQuery, static (buffer, _) =>
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                return new StripeResponse(HttpStatusCode.OK, null);
+            }, cancellation, ProbeConnectAttempts).ConfigureAwait(false);
+        }
+        catch (StripeApiException answer) when (!answer.IsTransient)
+        {
+            return new StripeResponse(answer.Status, answer.Error);
+        }
     }
 
     /// <summary>
@@ -113,24 +134,28 @@ public sealed class StripeClient : IDisposable
 
     /// <summary>
     /// One request through the retry pipeline; the body is parsed inside each attempt so a truncated or
-    /// malformed answer is retried like any transient failure, and never half-used.
+    /// malformed answer is retried like any transient failure, and never half-used. Each attempt first
+    /// waits for the limiter, outside both its own timeout and the request's budget (<see cref="RequestBudget"/>).
     /// </summary>
-    private async Task<T> SendAsync<T>(string pathAndQuery, Func<byte[], int, T> parse, CancellationToken cancellation)
+    private async Task<T> SendAsync<T>(string pathAndQuery, Func<byte[], int, T> parse, CancellationToken cancellation, int connectAttempts = int.MaxValue)
     {
+        using var budget = new RequestBudget(_retryBudget, cancellation);
         Exception? lastFailure = null;
+        var unanswered = 0;
         try
         {
-            return await _pipeline.ExecuteAsync(async token =>
+            return await _retry.ExecuteAsync(async token =>
             {
+                await budget.AcquireAsync(Limiter).ConfigureAwait(false);
                 try
                 {
-                    using (await Limiter.AcquireAsync(1, token).ConfigureAwait(false))
+                    return await _attempt.ExecuteAsync(async attempt =>
                     {
-                    }
-                    var (buffer, length) = await GetBodyAsync(pathAndQuery, token).ConfigureAwait(false);
-                    return parse(buffer, length);
+                        var (buffer, length) = await GetBodyAsync(pathAndQuery, attempt).ConfigureAwait(false);
+                        return parse(buffer, length);
+                    }, token).ConfigureAwait(false);
                 }
-                catch (Exception e) when (!cancellation.IsCancellationRequested)
+                catch (Exception e) when (!token.IsCancellationRequested)
                 {
                     // lock_timeout is contention on one object, not the account's rate.
                     if (e is StripeApiException { Status: HttpStatusCode.TooManyRequests } throttled && throttled.Error?.Code != "lock_timeout")
@@ -138,11 +163,16 @@ public sealed class StripeClient : IDisposable
                         Limiter.OnThrottled();
                     }
                     lastFailure = e;
+                    // HttpClient throws HttpRequestException only when no response came at all.
+                    if (e is HttpRequestException && ++unanswered >= connectAttempts)
+                    {
+                        throw new StripeUnreachableException(e);
+                    }
                     throw;
                 }
-            }, cancellation).ConfigureAwait(false);
+            }, budget.Token).ConfigureAwait(false);
         }
-        catch (TimeoutRejectedException) when (!cancellation.IsCancellationRequested)
+        catch (OperationCanceledException) when (budget.Spent)
         {
             throw new StripeUnavailableException(pathAndQuery, _retryBudget, lastFailure);
         }
@@ -208,8 +238,8 @@ public sealed class StripeClient : IDisposable
         response.Headers.RetryAfter?.Delta
         ?? (response.Headers.RetryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
 
-    private static ResiliencePipeline BuildPipeline(AdvancedConfig advanced) => new ResiliencePipelineBuilder()
-        .AddTimeout(advanced.RequestTimeout)
+    /// <summary>Retries without end: the request's <see cref="RequestBudget"/> stops them.</summary>
+    private static ResiliencePipeline BuildRetry() => new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome.Exception)),
@@ -226,7 +256,6 @@ public sealed class StripeClient : IDisposable
                 return ValueTask.CompletedTask;
             },
         })
-        .AddTimeout(advanced.AttemptTimeout)
         .Build();
 
     private static bool IsTransient(Exception? exception) => exception switch
@@ -243,9 +272,8 @@ public sealed class StripeClient : IDisposable
     }
 }
 
-public sealed record StripeResponse(HttpStatusCode Status, byte[] Body)
+/// <summary>A probe's answer: its status and, for an error, Stripe's error object (null when the body is not one).</summary>
+public sealed record StripeResponse(HttpStatusCode Status, StripeError? Error)
 {
     public bool IsSuccess => (int)Status is >= 200 and < 300;
-
-    public StripeError? Error => IsSuccess ? null : StripeError.Parse(Body);
 }

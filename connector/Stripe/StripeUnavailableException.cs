@@ -23,3 +23,8 @@ public sealed class StripeUnavailableException(string path, TimeSpan budget, Exc
         return text;
     }
 }
+
+/// <summary>A request that could not reach a server at all: the name did not resolve, nothing accepted the
+/// connection, TLS failed or the proxy refused the tunnel.</summary>
+public sealed class StripeUnreachableException(Exception failure)
+    : Exception(StripeUnavailableException.WithInner(failure), failure);

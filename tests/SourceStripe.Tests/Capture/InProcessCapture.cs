@@ -48,7 +48,7 @@ public sealed class InProcessCapture : IAsyncDisposable
 
     public async Task WaitUntilAsync(Func<CaptureTranscript, bool> condition, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(3));
         while (!condition(Transcript))
         {
             if (Exit.IsCompleted)
@@ -64,7 +64,7 @@ public sealed class InProcessCapture : IAsyncDisposable
     public async Task<int> StopAsync()
     {
         await _stdin.Writer.CompleteAsync();
-        return await Exit.WaitAsync(TimeSpan.FromSeconds(30));
+        return await Exit.WaitAsync(TimeSpan.FromMinutes(2));
     }
 
     public async ValueTask DisposeAsync()
@@ -73,7 +73,7 @@ public sealed class InProcessCapture : IAsyncDisposable
         await _abort.CancelAsync();
         try
         {
-            await Exit.WaitAsync(TimeSpan.FromSeconds(10));
+            await Exit.WaitAsync(TimeSpan.FromMinutes(1));
         }
         catch (Exception) when (Exit.IsFaulted || Exit.IsCanceled)
         {

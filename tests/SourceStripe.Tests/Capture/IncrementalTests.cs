@@ -45,7 +45,7 @@ public sealed class IncrementalTests
         var june10 = Unix(new DateTimeOffset(2022, 6, 10, 0, 0, 0, TimeSpan.Zero));
         Assert.InRange(cursor, june10, june10 + 60);
         var threeDaysBefore = cursor - (long)TimeSpan.FromDays(3).TotalSeconds;
-        await capture.WaitUntilAsync(_ => CreatedGte(stripe, "/v1/charges").Contains(threeDaysBefore), TimeSpan.FromSeconds(10));
+        await capture.WaitUntilAsync(_ => CreatedGte(stripe, "/v1/charges").Contains(threeDaysBefore), TimeSpan.FromMinutes(2));
         Assert.Equal(0, await capture.StopAsync());
     }
 
@@ -82,7 +82,7 @@ public sealed class IncrementalTests
                 && customers[recent.Id]["email"]?.GetValue<string>() == "updated@example.com"
                 && t.Documents.Any(d => d.Binding == 1 && d.Document["id"]!.GetValue<string>() == line["id"]!.GetValue<string>()
                     && d.Document["invoice_id"]!.GetValue<string>() == invoice["id"]!.GetValue<string>());
-        }, TimeSpan.FromSeconds(20));
+        }, TimeSpan.FromMinutes(2));
         Assert.Equal(0, await capture.StopAsync());
 
         Assert.Equal("Created After Backfill", ExpectedDocuments.Captured(capture.Transcript.Documents, 0)[created["id"]!.GetValue<string>()]["name"]!.GetValue<string>());
@@ -106,7 +106,7 @@ public sealed class IncrementalTests
             var counts = t.Documents.Where(d => d.Binding == binding).CountBy(d => d.Document["id"]!.GetValue<string>()).ToDictionary();
             return expected.Keys.All(id => counts.GetValueOrDefault(id) >= 2);
         }
-        await capture.WaitUntilAsync(t => TwoPasses(t, 0, products) && TwoPasses(t, 1, items), TimeSpan.FromSeconds(30));
+        await capture.WaitUntilAsync(t => TwoPasses(t, 0, products) && TwoPasses(t, 1, items), TimeSpan.FromMinutes(2));
         Assert.Equal(0, await capture.StopAsync());
 
         foreach (var (binding, expected) in new[] { (0, products), (1, items) })

@@ -52,11 +52,60 @@ public sealed class RateLimitTests
     }
 
     /// <summary>
-    /// Stripe enforcing 40 requests/s while the connector is told 40/s: it paces itself under the limit,
-    /// so 429s stay rare, and still uses most of it.
+    /// Stripe enforcing 40 requests/s over a sliding second while the limiter is told 40/s: it paces itself
+    /// under the limit, so 429s stay rare, and still uses most of it. On a stepped clock, with eager callers
+    /// every millisecond and each request reaching Stripe 0-20 ms after it leaves, so the result does not
+    /// depend on how the machine running the test schedules threads.
     /// </summary>
     [Fact]
-    public async Task A_capture_at_the_accounts_limit_meets_few_429s()
+    public void Paced_by_the_limiter_requests_at_the_accounts_limit_meet_few_429s_and_use_most_of_it()
+    {
+        var time = new SteppedClock();
+        using var limiter = new AdaptiveRateLimiter(40, time);
+        var jitter = new Random(8);
+        var arrivals = new PriorityQueue<int, int>();
+        var accepted = new Queue<int>();
+        var (sent, throttled) = (0, 0);
+        for (var ms = 0; ms < 30_000; ms++)
+        {
+            while (limiter.AttemptAcquire().IsAcquired)
+            {
+                sent++;
+                var at = ms + jitter.Next(0, 21);
+                arrivals.Enqueue(at, at);
+            }
+            // Stripe's side: a request over 40 in the last second is answered 429, as the simulator does.
+            while (arrivals.TryPeek(out var at, out _) && at <= ms)
+            {
+                arrivals.Dequeue();
+                while (accepted.Count > 0 && at - accepted.Peek() >= 1000)
+                {
+                    accepted.Dequeue();
+                }
+                if (accepted.Count >= 40)
+                {
+                    throttled++;
+                    limiter.OnThrottled();
+                }
+                else
+                {
+                    accepted.Enqueue(at);
+                }
+            }
+            time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+        Assert.True(throttled <= sent / 100 + 1, $"{throttled} of {sent} requests were throttled");
+        Assert.True(sent / 30.0 > 40 * 0.5, $"{sent / 30.0:0.0} requests/s against a limit of 40");
+    }
+
+    /// <summary>
+    /// The same through the whole capture against the simulator's 40/s: every document arrives, and the
+    /// capture's requests are paced by the limiter (429s a small share, where unpaced requests at the
+    /// simulator's speed would meet mostly 429s). The exact share and the rate used are asserted on the
+    /// stepped clock above: here they would depend on how a loaded machine bunches requests in flight.
+    /// </summary>
+    [Fact]
+    public async Task A_capture_at_the_accounts_limit_captures_everything_paced_by_the_limiter()
     {
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { Seed = 8, ObjectsPerStream = 500 });
         stripe.RateLimitPerSecond = 40;
@@ -64,15 +113,13 @@ public sealed class RateLimitTests
             [new("charges"), new("customers"), new("invoices"), new("refunds"), new("payment_intents"), new("invoice_line_items")],
             advanced: new System.Text.Json.Nodes.JsonObject { ["max_requests_per_second"] = 40 });
         await using var capture = await InProcessCapture.StartAsync(open);
-        await capture.WaitUntilAsync(t => new[] { "charges", "customers", "invoices", "refunds", "payment_intents", "invoice_line_items" }.All(s => t.PendingRanges(s) == 0), TimeSpan.FromMinutes(2));
+        await capture.WaitUntilAsync(t => new[] { "charges", "customers", "invoices", "refunds", "payment_intents", "invoice_line_items" }.All(s => t.PendingRanges(s) == 0), TimeSpan.FromMinutes(5));
         Assert.Equal(0, await capture.StopAsync());
 
         var requests = stripe.Requests;
         var throttled = requests.Count(r => r.Status == 429);
         Assert.True(requests.Count > 40, $"only {requests.Count} requests: the test proves nothing");
-        Assert.True(throttled <= requests.Count / 100 + 1, $"{throttled} of {requests.Count} requests were throttled");
-        var seconds = (requests[^1].At - requests[0].At).TotalSeconds;
-        Assert.True(requests.Count / seconds > 40 * 0.5, $"{requests.Count / seconds:0.0} requests/s against a limit of 40");
+        Assert.True(throttled <= requests.Count / 10, $"{throttled} of {requests.Count} requests were throttled");
         ExpectedDocuments.AssertSame(ExpectedDocuments.For(stripe, "charges"), ExpectedDocuments.Captured(capture.Transcript.Documents, 0), "charges");
     }
 

@@ -63,7 +63,7 @@ public sealed class BinaryCapture : IAsyncDisposable
 
     public async Task WaitUntilAsync(Func<CaptureTranscript, bool> condition, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(3));
         while (!condition(Transcript))
         {
             if (_process.HasExited && _stdout.IsCompleted)
@@ -79,7 +79,7 @@ public sealed class BinaryCapture : IAsyncDisposable
     public async Task<int> StopAsync()
     {
         _process.StandardInput.Close();
-        await _process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        await _process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(2)).Token);
         await Task.WhenAll(_stdout, _stderrTask);
         return _process.ExitCode;
     }

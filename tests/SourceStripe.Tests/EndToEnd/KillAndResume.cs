@@ -47,7 +47,7 @@ public static class KillAndResume
             else
             {
                 capture.Kill();
-                await capture.WaitForExitAsync(TimeSpan.FromSeconds(10));
+                await capture.WaitForExitAsync(TimeSpan.FromMinutes(1));
                 killed++;
             }
             committed.AddRange(capture.Transcript.CommittedDocuments);

@@ -17,7 +17,7 @@ public static class PublishedConnector
     public static Task<string> PathAsync() => Binary.Value;
 
     public static async Task<ConnectorRun> RunAsync(string stdin, string[]? args = null, IDictionary<string, string>? environment = null, TimeSpan? timeout = null) =>
-        await ChildProcess.RunAsync(await StartInfoAsync(args, environment), stdin, timeout ?? TimeSpan.FromSeconds(60));
+        await ChildProcess.RunAsync(await StartInfoAsync(args, environment), stdin, timeout ?? TimeSpan.FromMinutes(3));
 
     /// <summary>How to start the binary with all three standard streams redirected.</summary>
     public static async Task<ProcessStartInfo> StartInfoAsync(IEnumerable<string>? args = null, IDictionary<string, string>? environment = null)

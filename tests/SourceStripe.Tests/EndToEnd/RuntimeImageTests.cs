@@ -101,7 +101,7 @@ public sealed class RuntimeImageTests : IAsyncLifetime
         });
         await process.StandardInput.WriteLineAsync(open);
         await process.StandardInput.FlushAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddMinutes(3);
         while (!(transcript.PendingRanges("coupons") == 0 && transcript.PendingRanges("customers") == 0))
         {
             if (process.HasExited)
@@ -141,7 +141,7 @@ public sealed class RuntimeImageTests : IAsyncLifetime
         var stderr = process.StandardError.ReadToEndAsync();
         await process.StandardInput.WriteAsync(stdin);
         process.StandardInput.Close();
-        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(2)).Token);
         return (process.ExitCode, await stdout, await stderr);
     }
 

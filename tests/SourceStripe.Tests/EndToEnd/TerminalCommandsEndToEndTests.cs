@@ -39,7 +39,7 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
         return path;
     }
 
-    private static Task<ConnectorRun> RunAsync(params string[] args) => PublishedConnector.RunAsync("", args, timeout: TimeSpan.FromSeconds(120));
+    private static Task<ConnectorRun> RunAsync(params string[] args) => PublishedConnector.RunAsync("", args, timeout: TimeSpan.FromMinutes(5));
 
     /// <summary>The documents of one stream in an --output file, last version of each id.</summary>
     private static Dictionary<string, JsonObject> Output(string path, string stream) =>
@@ -115,6 +115,23 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
         }
     }
 
+    /// <summary>The complete lines of a file another process may be writing.</summary>
+    private static int Lines(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return 0;
+        }
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var count = 0;
+        var buffer = new byte[64 * 1024];
+        for (int read; (read = file.Read(buffer)) > 0;)
+        {
+            count += buffer.AsSpan(0, read).Count((byte)'\n');
+        }
+        return count;
+    }
+
     [Fact]
     public async Task A_capture_killed_at_any_point_and_run_again_with_its_state_file_loses_no_document()
     {
@@ -128,7 +145,14 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
             process.StandardInput.Close();
             _ = process.StandardOutput.ReadToEndAsync();
             _ = process.StandardError.ReadToEndAsync();
-            await Task.Delay(random.Next(200, 900));
+            // Killed once this run has written documents past a random count (or has finished): a point in
+            // the capture, not a point in time, which a loaded machine would reach before anything happened.
+            var target = Lines(PathOf("out.jsonl")) + random.Next(1, 2000);
+            var deadline = DateTime.UtcNow.AddMinutes(3);
+            while (Lines(PathOf("out.jsonl")) < target && !process.HasExited && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+            }
             process.Kill();
             await process.WaitForExitAsync();
         }
@@ -166,7 +190,10 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
     [Fact]
     public async Task Ctrl_c_saves_the_state_prints_the_summary_and_exits_130_and_follow_exits_0()
     {
-        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { Seed = 33, ObjectsPerStream = 300, Latency = TimeSpan.FromMilliseconds(40) });
+        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { Seed = 33, ObjectsPerStream = 100 });
+        // Every request for charges is held an hour, its retries too (for longer than the default 600 s of
+        // max_retry_seconds): the capture cannot finish before the signal, however slow or fast the machine.
+        stripe.InjectFault(Fault.Slow(TimeSpan.FromHours(1), times: int.MaxValue) with { PathPrefix = "/v1/charges" });
         var flowYaml = FlowYaml(stripe.BaseUrl);
         foreach (var follow in new[] { false, true })
         {
@@ -175,17 +202,20 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
             using var process = Process.Start(await PublishedConnector.StartInfoAsync(args))!;
             process.StandardInput.Close();
             var stderr = process.StandardError.ReadToEndAsync();
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (!File.Exists(statePath) && DateTime.UtcNow < deadline)
+            // The signal goes once the capture has saved state, so there is state to save again; the deadline
+            // only guards against a hang.
+            var deadline = DateTime.UtcNow.AddMinutes(3);
+            while (!File.Exists(statePath) && !process.HasExited && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(50);
             }
-            Assert.True(File.Exists(statePath), "no state file within 30 s");
+            Assert.True(File.Exists(statePath), $"no state file within 3 minutes (exited: {process.HasExited})");
             using (var interrupt = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
                 await interrupt.WaitForExitAsync();
             }
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            // Only a guard against a hang: the held request must not keep the capture from stopping.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
             await process.WaitForExitAsync(timeout.Token);
             var log = await stderr;
             Assert.True(process.ExitCode == (follow ? 0 : 130), $"exit {process.ExitCode}: {log}");

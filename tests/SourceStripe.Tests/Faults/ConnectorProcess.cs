@@ -43,7 +43,7 @@ internal sealed class ConnectorProcess : IAsyncDisposable
     {
         await using var connector = await StartAsync(stdin, args, environment);
         connector.CloseStdin();
-        var exit = await connector.WaitForExitAsync(timeout ?? TimeSpan.FromSeconds(60));
+        var exit = await connector.WaitForExitAsync(timeout ?? TimeSpan.FromMinutes(3));
         return new ConnectorRun(exit, connector.StdoutBytes, connector.Stderr);
     }
 
@@ -66,7 +66,7 @@ internal sealed class ConnectorProcess : IAsyncDisposable
     /// <summary>Waits until stdout satisfies <paramref name="condition"/>; fails if the process ends first.</summary>
     public async Task WaitForStdoutAsync(Func<string, bool> condition, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(3));
         while (!condition(Stdout))
         {
             if (_process.HasExited && _readOut.IsCompleted)

@@ -51,7 +51,7 @@ public sealed class FaultToleranceTests
         await using var capture = await BinaryCapture.StartAsync(open);
         await capture.WaitUntilAsync(t => t.Checkpoints >= 3);
         stripe.RevokeKey();
-        await capture.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        await capture.WaitForExitAsync(TimeSpan.FromMinutes(2));
 
         var lastLog = capture.Stderr.Trim().Split('\n')[^1];
         Assert.Contains("Stripe rejected the secret key (401)", JsonNode.Parse(lastLog)!["msg"]!.GetValue<string>());
@@ -125,7 +125,7 @@ public sealed class FaultToleranceTests
         await using var capture = await InProcessCapture.StartAsync(open, ahead, listLag: TimeSpan.FromSeconds(2));
         await capture.WaitUntilAsync(t => t.PendingRanges("coupons") == 0);
         var created = stripe.Create("coupons", c => c["name"] = "After the backfill")["id"]!.GetValue<string>();
-        await capture.WaitUntilAsync(t => t.Documents.Any(d => d.Document["id"]!.GetValue<string>() == created), TimeSpan.FromSeconds(20));
+        await capture.WaitUntilAsync(t => t.Documents.Any(d => d.Document["id"]!.GetValue<string>() == created), TimeSpan.FromMinutes(2));
         Assert.Equal(0, await capture.StopAsync());
     }
 
@@ -133,7 +133,7 @@ public sealed class FaultToleranceTests
     {
         var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", Start, bindings, advanced: advanced);
         await using var capture = await BinaryCapture.StartAsync(open);
-        await capture.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        await capture.WaitForExitAsync(TimeSpan.FromMinutes(3));
         var last = JsonNode.Parse(capture.Stderr.Trim().Split('\n')[^1])!;
         Assert.Equal("error", last["level"]!.GetValue<string>());
         return (await ExitCodeAsync(capture), last["msg"]!.GetValue<string>());

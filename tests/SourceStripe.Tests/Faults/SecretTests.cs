@@ -153,7 +153,7 @@ public sealed class SecretTests
             Open(Endpoint(Secret, stripe.BaseUrl), new JsonObject(), Resource("charges"), Resource("customers"), Resource("invoice_line_items", "full_refresh")), args);
         await connector.WaitForStdoutAsync(s => s.Contains("\"captured\"") && s.Contains("\"checkpoint\""));
         connector.CloseStdin();
-        var exit = await connector.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var exit = await connector.WaitForExitAsync(TimeSpan.FromMinutes(2));
         Assert.True(exit == 0, connector.Stderr);
         Assert.All(stripe.Requests, r => Assert.Equal("Bearer " + Secret, r.Headers["Authorization"]));
         return new Outcome(exit, connector.StdoutBytes, connector.StderrBytes);
@@ -166,7 +166,7 @@ public sealed class SecretTests
             Open(Endpoint(Secret, stripe.BaseUrl), new JsonObject(), Resource("charges", interval: "PT1S"), Resource("customers", interval: "PT1S")), args);
         await connector.WaitForStdoutAsync(s => s.Contains("\"checkpoint\""));
         stripe.RevokeKey();
-        var exit = await connector.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var exit = await connector.WaitForExitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(1, exit);
         Assert.Contains("Stripe rejected the secret key (401)", StreamChecks.AssertFinalError(connector.Stderr));
         return new Outcome(exit, connector.StdoutBytes, connector.StderrBytes);
@@ -182,7 +182,7 @@ public sealed class SecretTests
         });
         await using var connector = await ConnectorProcess.StartAsync(
             Open(Endpoint(Restricted, stripe.BaseUrl), new JsonObject(), Resource("charges"), Resource("payouts")), args);
-        var exit = await connector.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var exit = await connector.WaitForExitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(1, exit);
         Assert.Contains("lacks read access to payouts", StreamChecks.AssertFinalError(connector.Stderr));
         return new Outcome(exit, connector.StdoutBytes, connector.StderrBytes);

@@ -103,7 +103,7 @@ public sealed class StdoutDisciplineTests
             Open(Endpoint(baseUrl: stripe.BaseUrl), new JsonObject(), Resource("charges"), Resource("invoices"), Resource("invoice_line_items", "full_refresh"), Resource("events")));
         await connector.WaitForStdoutAsync(s => s.Contains("\"captured\"") && s.Contains("\"checkpoint\""));
         connector.CloseStdin();
-        var exit = await connector.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var exit = await connector.WaitForExitAsync(TimeSpan.FromMinutes(2));
         Assert.True(exit == 0, connector.Stderr);
         return new Output(exit, connector.StdoutBytes, connector.Stderr);
     }
@@ -115,7 +115,7 @@ public sealed class StdoutDisciplineTests
             Open(Endpoint(baseUrl: stripe.BaseUrl), new JsonObject(), Resource("charges", interval: "PT1S"), Resource("customers", interval: "PT1S")));
         await connector.WaitForStdoutAsync(s => s.Contains("\"checkpoint\""));
         stripe.RevokeKey();
-        var exit = await connector.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var exit = await connector.WaitForExitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(1, exit);
         Assert.Contains("Stripe rejected the secret key (401)", StreamChecks.AssertFinalError(connector.Stderr));
         return new Output(exit, connector.StdoutBytes, connector.Stderr);
@@ -127,7 +127,7 @@ public sealed class StdoutDisciplineTests
         await using var connector = await ConnectorProcess.StartAsync(
             Open(Endpoint(baseUrl: server.BaseUrl, edit: c => c["advanced"]!["max_retry_seconds"] = 2), new JsonObject(), Resource("charges")));
         // stdin stays open: the capture must end on its own, with an error.
-        var exit = await connector.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var exit = await connector.WaitForExitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(1, exit);
         Assert.True(server.Requests > 1, "the connector did not retry");
         var message = StreamChecks.AssertFinalError(connector.Stderr);
@@ -146,7 +146,7 @@ public sealed class StdoutDisciplineTests
         // Mid-way: as soon as documents flow, while other bindings are still writing.
         await connector.WaitForStdoutAsync(s => s.Contains("\"captured\""));
         connector.Kill();
-        await connector.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        await connector.WaitForExitAsync(TimeSpan.FromMinutes(2));
         Assert.Contains("\"opened\"", connector.Stdout);
         return new Output(null, connector.StdoutBytes, connector.Stderr, Killed: true);
     }

@@ -17,7 +17,7 @@ public sealed class DemoCaptureTests(ITestOutputHelper output)
         var generated = clock.Elapsed;
         var advanced = new System.Text.Json.Nodes.JsonObject { ["max_requests_per_second"] = 10_000 };
         var open = OpenRequests.Open(demo.BaseUrl, demo.SecretKey, demo.StartDate, OpenRequests.AllStreams(), account: demo.AccountId, advanced: advanced);
-        var transcript = await InProcessCapture.BackfillEveryStreamAsync(open, TimeSpan.FromMinutes(1));
+        var transcript = await InProcessCapture.BackfillEveryStreamAsync(open, TimeSpan.FromMinutes(5));
         output.WriteLine($"generated in {generated.TotalSeconds:F1} s, captured {transcript.Documents.Count} documents in {(clock.Elapsed - generated).TotalSeconds:F1} s");
         var expected = SourceStripe.Cli.DemoCapture.Expected(StreamCatalog.All, demo.ObjectCounts());
         foreach (var (stream, count) in expected)
