@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace SourceStripe.Bench;
+
+/// <summary>Reads stdout lines as the Flow runtime does: documents by binding, checkpoints merged into the state.</summary>
+internal sealed class TranscriptReader(IReadOnlyList<string> streams)
+{
+    private static readonly byte[] CapturedPrefix = "{\"captured\":{\"binding\":"u8.ToArray();
+    private static readonly byte[] DocIdPrefix = ",\"doc\":{\"id\":\""u8.ToArray();
+    private readonly HashSet<string>[] _ids = [.. streams.Select(_ => new HashSet<string>(StringComparer.Ordinal))];
+    private JsonNode? _state = new JsonObject();
+
+    public long Documents { get; private set; }
+
+    public long DocumentBytes { get; private set; }
+
+    public long Checkpoints { get; private set; }
+
+    public bool AllBackfilled { get; private set; }
+
+    public IReadOnlyDictionary<string, HashSet<string>> Ids => streams.Select((s, i) => (s, i)).ToDictionary(p => p.s, p => _ids[p.i]);
+
+    public void Add(ReadOnlySpan<byte> line)
+    {
+        if (line.StartsWith(CapturedPrefix))
+        {
+            var rest = line[CapturedPrefix.Length..];
+            var digits = rest.IndexOfAnyExceptInRange((byte)'0', (byte)'9');
+            var binding = int.Parse(rest[..digits], CultureInfo.InvariantCulture);
+            rest = rest[digits..];
+            string id;
+            if (rest.StartsWith(DocIdPrefix))
+            {
+                rest = rest[DocIdPrefix.Length..];
+                id = Encoding.UTF8.GetString(rest[..rest.IndexOf((byte)'"')]);
+            }
+            else
+            {
+                id = JsonNode.Parse(line)!["captured"]!["doc"]!["id"]!.GetValue<string>();
+            }
+            _ids[binding].Add(id);
+            Documents++;
+            DocumentBytes += line.Length + 1;
+            return;
+        }
+        var message = JsonNode.Parse(line)!.AsObject();
+        if (message["checkpoint"] is { } checkpoint)
+        {
+            _state = MergePatch(_state, checkpoint["state"]!["updated"]);
+            Checkpoints++;
+            // State is binding → account → cursors: a binding is backfilled once every account has nothing pending.
+            AllBackfilled = streams.All(s => _state?["bindingStateV1"]?[s]?["accounts"] is JsonObject { Count: > 0 } accounts
+                && accounts.All(a => a.Value?["pending"] is JsonObject { Count: 0 }));
+        }
+        else if (message["opened"] is null)
+        {
+            throw new InvalidOperationException("unexpected stdout line: " + Encoding.UTF8.GetString(line));
+        }
+    }
+
+    /// <summary>RFC 7396 JSON merge patch, as the Flow runtime applies checkpoints.</summary>
+    private static JsonNode? MergePatch(JsonNode? target, JsonNode? patch)
+    {
+        if (patch is not JsonObject patchObject)
+        {
+            return patch?.DeepClone();
+        }
+        var result = target as JsonObject ?? [];
+        foreach (var (name, value) in patchObject.ToList())
+        {
+            if (value is null)
+            {
+                result.Remove(name);
+            }
+            else
+            {
+                result[name] = MergePatch(result[name], value);
+            }
+        }
+        return result;
+    }
+}
