@@ -20,10 +20,11 @@ public sealed class AccountBinding
     /// <summary>Ranges with a unit queued or running: each range is read by one unit at a time.</summary>
     private readonly HashSet<string> _active = [];
     /// <summary>
-    /// Ranges whose last page said more follow and that have not been split since: only these are split, so
-    /// a small stream costs no more requests than its pages, and a large one doubles its slices page by page.
+    /// Ranges whose last page said more follow and that have not been split since, with the created time
+    /// that page reached: only these are split, below that time, so a small stream costs no more requests
+    /// than its pages and a large one doubles its slices page by page.
     /// </summary>
-    private readonly HashSet<string> _large = [];
+    private readonly Dictionary<string, long> _large = [];
     private AccountState _state;
     /// <summary>The state was read in the shape of before per-account state: the next checkpoint deletes the old members.</summary>
     private bool _clearUnkeyed;
@@ -185,12 +186,16 @@ public sealed class AccountBinding
         }
     }
 
-    /// <summary>Marks a range as holding more than a page, so that idle capacity may split it.</summary>
-    public void MarkLarge(string key)
+    /// <summary>
+    /// Marks a range as holding more than the page just read, which reached <paramref name="reached"/>, so
+    /// that idle capacity may split what lies below it while the page is still being processed (a page of
+    /// parents can take many requests for their children).
+    /// </summary>
+    public void MarkLarge(string key, long reached)
     {
         lock (_lock)
         {
-            _large.Add(key);
+            _large[key] = reached;
         }
     }
 

@@ -94,6 +94,11 @@ public sealed class RangePageUnit(AccountBinding owner, string key) : WorkUnit
 
         using (page)
         {
+            var more = page.HasMore && page.Items.Count > 0;
+            if (more)
+            {
+                owner.MarkLarge(key, page.Items[^1].Created);
+            }
             var binding = owner.Binding.Index;
             if (owner.Stream.Parent is null)
             {
@@ -112,7 +117,6 @@ public sealed class RangePageUnit(AccountBinding owner, string key) : WorkUnit
                 }
             }
 
-            var more = page.HasMore && page.Items.Count > 0;
             var last = page.Items.Count > 0 ? page.Items[^1] : default;
             await owner.CommitAsync(_batch, state =>
             {
@@ -131,10 +135,6 @@ public sealed class RangePageUnit(AccountBinding owner, string key) : WorkUnit
                     AccountBinding.Finish(state, key);
                 }
             }, stop).ConfigureAwait(false);
-            if (more)
-            {
-                owner.MarkLarge(key);
-            }
             return more;
         }
     }

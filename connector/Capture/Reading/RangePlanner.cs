@@ -69,15 +69,16 @@ public static class RangePlanner
     }
 
     /// <summary>
-    /// Splits the range among <paramref name="candidates"/> with the most time left to read: it keeps its
-    /// newer half and its position (it is read newest first), the older half becomes a new range, whose
-    /// key is returned with the split one's; null when no range is worth splitting.
+    /// Splits the range among <paramref name="candidates"/> (with the created time each has been read down
+    /// to) with the most time left to read: it keeps its newer half and its position (it is read newest
+    /// first), the older half becomes a new range, whose key is returned with the split one's; null when no
+    /// range is worth splitting.
     /// </summary>
-    public static (string Split, string Created)? Split(AccountState state, IReadOnlySet<string> candidates)
+    public static (string Split, string Created)? Split(AccountState state, IReadOnlyDictionary<string, long> candidates)
     {
         var largest = state.Pending
-            .Where(p => p.Value is not null && candidates.Contains(p.Key))
-            .Select(p => (p.Key, Range: p.Value!, Left: (p.Value!.AfterCreated ?? p.Value.Lt) - p.Value.Gte))
+            .Where(p => p.Value is not null && candidates.ContainsKey(p.Key))
+            .Select(p => (p.Key, Range: p.Value!, Left: Math.Min(candidates[p.Key], p.Value!.AfterCreated ?? p.Value.Lt) - p.Value.Gte))
             .Where(p => p.Left >= 2 * MinSliceSeconds)
             .OrderByDescending(p => p.Left)
             .FirstOrDefault();
