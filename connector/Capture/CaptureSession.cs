@@ -100,9 +100,11 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
             // The writer stopped (stdout is gone): its own error says so.
         }
         writer.Complete();
-        failure ??= await writing.ConfigureAwait(false);
+        // Both are awaited whatever failed first: the process must not exit while the writer is mid-line.
+        var writeFailure = await writing.ConfigureAwait(false);
         await stop.CancelAsync().ConfigureAwait(false);
-        failure ??= await watching.ConfigureAwait(false);
+        var stdinFailure = await watching.ConfigureAwait(false);
+        failure ??= writeFailure ?? stdinFailure;
         Log.Info("Capture stopped", ("documents", writer.Documents), ("checkpoints", writer.Checkpoints));
 
         if (failure is not null)

@@ -198,7 +198,7 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
         foreach (var follow in new[] { false, true })
         {
             var statePath = PathOf($"state-{follow}.json");
-            string[] args = ["capture", "--config", flowYaml, "--state", statePath, "--output", PathOf($"out-{follow}.jsonl"), .. follow ? new[] { "--follow" } : []];
+            string[] args = ["capture", "--config", flowYaml, "--state", statePath, "--output", PathOf($"out-{follow}.jsonl"), "--log.level", "debug", .. follow ? new[] { "--follow" } : []];
             using var process = Process.Start(await PublishedConnector.StartInfoAsync(args))!;
             process.StandardInput.Close();
             var stderr = process.StandardError.ReadToEndAsync();
@@ -216,7 +216,15 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
             }
             // Only a guard against a hang: the held request must not keep the capture from stopping.
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            await process.WaitForExitAsync(timeout.Token);
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill();
+                Assert.Fail($"still running 2 minutes after SIGINT (--follow: {follow}); its stderr:\n{await stderr}");
+            }
             var log = await stderr;
             Assert.True(process.ExitCode == (follow ? 0 : 130), $"exit {process.ExitCode}: {log}");
             Assert.Contains($"State saved to {statePath}", log);
