@@ -198,8 +198,14 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
         foreach (var follow in new[] { false, true })
         {
             var statePath = PathOf($"state-{follow}.json");
-            string[] args = ["capture", "--config", flowYaml, "--state", statePath, "--output", PathOf($"out-{follow}.jsonl"), "--log.level", "debug", .. follow ? new[] { "--follow" } : []];
-            using var process = Process.Start(await PublishedConnector.StartInfoAsync(args))!;
+            string[] args = ["capture", "--config", flowYaml, "--state", statePath, "--output", PathOf($"out-{follow}.jsonl"), .. follow ? new[] { "--follow" } : []];
+            // A shell runs background jobs with SIGINT ignored, and the runtime keeps a signal ignored that it
+            // inherits as such: restore the default so the signal reaches the connector however CI starts us.
+            var start = await PublishedConnector.StartInfoAsync(args);
+            start.ArgumentList.Insert(0, start.FileName);
+            start.ArgumentList.Insert(0, "--default-signal=INT");
+            start.FileName = "env";
+            using var process = Process.Start(start)!;
             process.StandardInput.Close();
             var stderr = process.StandardError.ReadToEndAsync();
             // The signal goes once the capture has saved state, so there is state to save again; the deadline
