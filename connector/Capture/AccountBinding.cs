@@ -56,12 +56,6 @@ public sealed class AccountBinding
     /// <summary>Incremental bindings take changes from events: their own, or their parent's for child streams.</summary>
     public bool ListensToEvents => Binding.Mode == SyncMode.Incremental && Stream.ChangesFromEvents;
 
-    /// <summary>Whether the binding has read everything it planned and, in a one-shot capture, planned its one range.</summary>
-    public bool CaughtUp
-    {
-        get { lock (_lock) { return _planned && _active.Count == 0 && _state.Pending.Count == 0; } }
-    }
-
     /// <summary>Where this binding's events stand once its backfill is done; null before, and for bindings without events.</summary>
     public long? EventsCursor
     {

@@ -11,8 +11,6 @@ public sealed class ByteBudget(long limit)
     private readonly Queue<(long Bytes, TaskCompletionSource Ready)> _waiters = [];
     private long _inFlight;
 
-    public long Limit => limit;
-
     public long InFlight
     {
         get { lock (_gate) { return _inFlight; } }

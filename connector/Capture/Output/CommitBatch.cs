@@ -7,8 +7,6 @@ public sealed class CommitBatch
 
     public int Documents { get; private set; }
 
-    public int Bytes => _lines?.WrittenCount ?? 0;
-
     public void Add(int binding, ReadOnlySpan<byte> document, ReadOnlySpan<byte> added)
     {
         _lines ??= new PooledBufferWriter(Math.Max(16 * 1024, document.Length * 2));

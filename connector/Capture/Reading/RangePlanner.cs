@@ -93,7 +93,4 @@ public static class RangePlanner
         range.Gte = middle;
         return (largest.Key, created);
     }
-
-    /// <summary>Seconds of <c>created</c> time a range still has to read.</summary>
-    public static long Left(RangeState range) => Math.Max(0, (range.AfterCreated ?? range.Lt) - range.Gte);
 }
