@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace SourceStripe.Stripe;
 
 /// <summary>A retrieved Stripe object in a pooled buffer, with whether Stripe reports it deleted.</summary>
@@ -22,26 +20,26 @@ public sealed class FetchedObject : IDisposable
 
     public static FetchedObject Parse(byte[] buffer, int length) => PooledJson.ParseOrReturn(buffer, "a retrieved object", () =>
         {
-            var reader = new Utf8JsonReader(buffer.AsSpan(0, length), isFinalBlock: true, state: default);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            var scanner = new JsonScanner(buffer.AsSpan(0, length), "a retrieved object");
+            if (scanner.Peek() != (byte)'{')
             {
                 throw new StripeResponseException("a retrieved object is not a JSON object");
             }
+            scanner.Expect((byte)'{');
             var deleted = false;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            var started = false;
+            while (scanner.NextMember(ref started, out var name))
             {
-                var isDeleted = reader.ValueTextEquals("deleted"u8);
-                reader.Read();
-                if (isDeleted)
+                if (name.SequenceEqual("deleted"u8))
                 {
-                    deleted = reader.TokenType == JsonTokenType.True;
+                    deleted = scanner.ReadBoolean() == true;
                 }
-                reader.Skip();
+                else
+                {
+                    scanner.SkipValue();
+                }
             }
-            if (reader.TokenType != JsonTokenType.EndObject)
-            {
-                throw new StripeResponseException("a retrieved object ended early");
-            }
+            scanner.ExpectEnd();
             return new FetchedObject(buffer, length, deleted);
         });
 

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace SourceStripe.Stripe;
 
 /// <summary>An object of a list page: where its raw JSON lies in the page, and the fields capture needs.</summary>
@@ -9,8 +7,8 @@ public readonly record struct PageItem(int Start, int Length, string Id, long Cr
 public sealed record EmbeddedList(IReadOnlyList<PageItem> Items, bool HasMore);
 
 /// <summary>
-/// One response of a Stripe list endpoint, held in a pooled buffer. Objects are located with
-/// <see cref="Utf8JsonReader"/> and handed on as raw bytes: nothing is deserialized into a model.
+/// One response of a Stripe list endpoint, held in a pooled buffer. Objects are located in one pass
+/// (<see cref="JsonScanner"/>) and handed on as raw bytes: nothing is deserialized into a model.
 /// </summary>
 public sealed class ListPage : IDisposable
 {
@@ -35,15 +33,16 @@ public sealed class ListPage : IDisposable
 
     /// <summary>
     /// Parses a page whose body fills <paramref name="buffer"/>[..<paramref name="length"/>] (rented from
-    /// the shared pool; the page returns it on dispose). <paramref name="cursorField"/> is read as unix
-    /// seconds; <paramref name="embeddedField"/>, when given, is read as a nested list.
+    /// the shared pool; the page returns it on dispose), in one pass (<see cref="JsonScanner"/>).
+    /// <paramref name="cursorField"/> is read as unix seconds; <paramref name="embeddedField"/>, when
+    /// given, is read as a nested list.
     /// </summary>
     public static ListPage Parse(byte[] buffer, int length, string? cursorField, string? embeddedField) =>
         PooledJson.ParseOrReturn(buffer, "the list response", () =>
         {
-            var reader = new Utf8JsonReader(buffer.AsSpan(0, length), isFinalBlock: true, state: default);
-            Expect(ref reader, JsonTokenType.StartObject);
-            var (items, hasMore, sawData) = ReadList(ref reader, cursorField, embeddedField);
+            var scanner = new JsonScanner(buffer.AsSpan(0, length), "the list response");
+            var (items, hasMore, sawData) = ReadList(ref scanner, Encode(cursorField), Encode(embeddedField), PageCapacity);
+            scanner.ExpectEnd();
             if (!sawData)
             {
                 throw new StripeResponseException("the list response has no data array");
@@ -51,95 +50,76 @@ public sealed class ListPage : IDisposable
             return new ListPage(buffer, length, items, hasMore);
         });
 
-    private static PageItem ReadItem(ref Utf8JsonReader reader, string? cursorField, string? embeddedField)
-    {
-        var start = (int)reader.TokenStartIndex;
-        string? id = null;
-        long created = 0;
-        EmbeddedList? embedded = null;
-        while (Read(ref reader) && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("id"u8))
-            {
-                Read(ref reader);
-                id = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-            }
-            else if (cursorField is not null && reader.ValueTextEquals(cursorField))
-            {
-                Read(ref reader);
-                if (reader.TokenType == JsonTokenType.Number)
-                {
-                    created = reader.GetInt64();
-                }
-            }
-            else if (embeddedField is not null && reader.ValueTextEquals(embeddedField))
-            {
-                Read(ref reader);
-                if (reader.TokenType == JsonTokenType.StartObject)
-                {
-                    var (children, more, _) = ReadList(ref reader, null, null);
-                    embedded = new EmbeddedList(children, more);
-                }
-                else
-                {
-                    reader.Skip();
-                }
-            }
-            else
-            {
-                Read(ref reader);
-                reader.Skip();
-            }
-        }
-        if (reader.TokenType != JsonTokenType.EndObject)
-        {
-            throw new StripeResponseException("a listed object is not a JSON object");
-        }
-        var length = (int)reader.BytesConsumed - start;
-        return new PageItem(start, length, id ?? throw new StripeResponseException("a listed object has no string id"), created, embedded);
-    }
+    private static byte[]? Encode(string? name) => name is null ? null : System.Text.Encoding.UTF8.GetBytes(name);
 
-    /// <summary>Reads the members of a list object (the reader is on its StartObject) up to its EndObject.</summary>
-    private static (List<PageItem> Items, bool HasMore, bool SawData) ReadList(ref Utf8JsonReader reader, string? cursorField, string? embeddedField)
+    /// <summary>Reads a list object (the scanner is before its '{') up to and including its '}'.</summary>
+    private static (List<PageItem> Items, bool HasMore, bool SawData) ReadList(ref JsonScanner scanner, byte[]? cursorField, byte[]? embeddedField, int capacity)
     {
-        var items = new List<PageItem>();
+        var items = new List<PageItem>(capacity);
         var hasMore = false;
         var sawData = false;
-        while (Read(ref reader) && reader.TokenType == JsonTokenType.PropertyName)
+        scanner.Expect((byte)'{');
+        var started = false;
+        while (scanner.NextMember(ref started, out var name))
         {
-            if (reader.ValueTextEquals("data"u8))
+            if (name.SequenceEqual("data"u8))
             {
                 sawData = true;
-                Expect(ref reader, JsonTokenType.StartArray);
-                while (Read(ref reader) && reader.TokenType == JsonTokenType.StartObject)
+                scanner.Expect((byte)'[');
+                var more = false;
+                while (scanner.NextElement(ref more))
                 {
-                    items.Add(ReadItem(ref reader, cursorField, embeddedField));
+                    items.Add(ReadItem(ref scanner, cursorField, embeddedField));
                 }
             }
-            else if (reader.ValueTextEquals("has_more"u8))
+            else if (name.SequenceEqual("has_more"u8))
             {
-                Read(ref reader);
-                hasMore = reader.TokenType == JsonTokenType.True;
+                hasMore = scanner.ReadBoolean() == true;
             }
             else
             {
-                Read(ref reader);
-                reader.Skip();
+                scanner.SkipValue();
             }
         }
         return (items, hasMore, sawData);
     }
 
-    private static bool Read(ref Utf8JsonReader reader) =>
-        reader.Read() ? true : throw new StripeResponseException("the list response ended early");
+    /// <summary>Stripe's largest page, and the first page of children a parent embeds.</summary>
+    private const int PageCapacity = 100, EmbeddedCapacity = 10;
 
-    private static void Expect(ref Utf8JsonReader reader, JsonTokenType type)
+    private static PageItem ReadItem(ref JsonScanner scanner, byte[]? cursorField, byte[]? embeddedField)
     {
-        Read(ref reader);
-        if (reader.TokenType != type)
+        if (scanner.Peek() != (byte)'{')
         {
-            throw new StripeResponseException($"expected {type} in the list response, found {reader.TokenType}");
+            throw new StripeResponseException("a listed object is not a JSON object");
         }
+        var start = scanner.Position;
+        scanner.Expect((byte)'{');
+        string? id = null;
+        long created = 0;
+        EmbeddedList? embedded = null;
+        var started = false;
+        while (scanner.NextMember(ref started, out var name))
+        {
+            if (name.SequenceEqual("id"u8))
+            {
+                id = scanner.ReadString();
+            }
+            else if (cursorField is not null && name.SequenceEqual(cursorField))
+            {
+                created = scanner.ReadInt64() ?? 0;
+            }
+            else if (embeddedField is not null && name.SequenceEqual(embeddedField) && scanner.Peek() == (byte)'{')
+            {
+                var (children, more, _) = ReadList(ref scanner, null, null, EmbeddedCapacity);
+                embedded = new EmbeddedList(children, more);
+            }
+            else
+            {
+                scanner.SkipValue();
+            }
+        }
+        return new PageItem(start, scanner.Position - start, id ?? throw new StripeResponseException("a listed object has no string id"), created, embedded);
     }
 
     public void Dispose() => PooledJson.Return(ref _buffer);

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace SourceStripe.Stripe;
 
 /// <summary>
@@ -21,54 +19,49 @@ public sealed record StripeEvent(
     /// <summary>Reads an event; <paramref name="fields"/> names string fields of <c>data.object</c> to keep.</summary>
     public static StripeEvent Parse(ReadOnlySpan<byte> json, IReadOnlyCollection<string> fields)
     {
-        var reader = new Utf8JsonReader(json, isFinalBlock: true, state: default);
+        var scanner = new JsonScanner(json, "an event");
         string? id = null, type = null, apiVersion = null;
         long created = 0;
-        (int Start, int Length, string? Id, string? Kind, Dictionary<string, string> Fields)? data = null;
-        Read(ref reader);
-        while (Read(ref reader) && reader.TokenType == JsonTokenType.PropertyName)
+        DataObject? data = null;
+        scanner.Expect((byte)'{');
+        var started = false;
+        while (scanner.NextMember(ref started, out var name))
         {
-            if (reader.ValueTextEquals("id"u8))
+            if (name.SequenceEqual("id"u8))
             {
-                Read(ref reader);
-                id = reader.GetString();
+                id = scanner.ReadString();
             }
-            else if (reader.ValueTextEquals("type"u8))
+            else if (name.SequenceEqual("type"u8))
             {
-                Read(ref reader);
-                type = reader.GetString();
+                type = scanner.ReadString();
             }
-            else if (reader.ValueTextEquals("created"u8))
+            else if (name.SequenceEqual("created"u8))
             {
-                Read(ref reader);
-                created = reader.GetInt64();
+                created = scanner.ReadInt64() ?? 0;
             }
-            else if (reader.ValueTextEquals("api_version"u8))
+            else if (name.SequenceEqual("api_version"u8))
             {
-                Read(ref reader);
-                apiVersion = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                apiVersion = scanner.ReadString();
             }
-            else if (reader.ValueTextEquals("data"u8))
+            else if (name.SequenceEqual("data"u8) && scanner.Peek() == (byte)'{')
             {
-                Read(ref reader);
-                while (Read(ref reader) && reader.TokenType == JsonTokenType.PropertyName)
+                scanner.Expect((byte)'{');
+                var inData = false;
+                while (scanner.NextMember(ref inData, out var member))
                 {
-                    if (reader.ValueTextEquals("object"u8))
+                    if (member.SequenceEqual("object"u8))
                     {
-                        Read(ref reader);
-                        data = ReadObject(ref reader, fields);
+                        data = ReadObject(ref scanner, fields);
                     }
                     else
                     {
-                        Read(ref reader);
-                        reader.Skip();
+                        scanner.SkipValue();
                     }
                 }
             }
             else
             {
-                Read(ref reader);
-                reader.Skip();
+                scanner.SkipValue();
             }
         }
         if (id is null || type is null || data is not { Id: not null } d)
@@ -78,43 +71,59 @@ public sealed record StripeEvent(
         return new StripeEvent(id, type, created, apiVersion, d.Start, d.Length, d.Id, d.Kind, d.Fields);
     }
 
-    private static (int, int, string?, string?, Dictionary<string, string>) ReadObject(ref Utf8JsonReader reader, IReadOnlyCollection<string> fields)
+    private sealed record DataObject(int Start, int Length, string? Id, string? Kind, Dictionary<string, string> Fields);
+
+    private static DataObject ReadObject(ref JsonScanner scanner, IReadOnlyCollection<string> fields)
     {
-        if (reader.TokenType != JsonTokenType.StartObject)
+        if (scanner.Peek() != (byte)'{')
         {
             throw new StripeResponseException("an event's data.object is not an object");
         }
-        var start = (int)reader.TokenStartIndex;
+        var start = scanner.Position;
+        scanner.Expect((byte)'{');
         string? id = null, kind = null;
         var kept = new Dictionary<string, string>();
-        while (Read(ref reader) && reader.TokenType == JsonTokenType.PropertyName)
+        var started = false;
+        while (scanner.NextMember(ref started, out var name))
         {
-            var name = reader.GetString()!;
-            Read(ref reader);
-            if (reader.TokenType == JsonTokenType.String && (name is "id" or "object" || fields.Contains(name)))
+            var isId = name.SequenceEqual("id"u8);
+            var isKind = !isId && name.SequenceEqual("object"u8);
+            var field = Kept(name, fields);
+            if (!isId && !isKind && field is null)
             {
-                var value = reader.GetString()!;
-                if (name == "id")
-                {
-                    id = value;
-                }
-                else if (name == "object")
-                {
-                    kind = value;
-                }
-                if (fields.Contains(name))
-                {
-                    kept[name] = value;
-                }
+                scanner.SkipValue();
+                continue;
             }
-            else
+            if (scanner.ReadString() is not { } value)
             {
-                reader.Skip();
+                continue;
+            }
+            if (isId)
+            {
+                id = value;
+            }
+            else if (isKind)
+            {
+                kind = value;
+            }
+            if (field is not null)
+            {
+                kept[field] = value;
             }
         }
-        return (start, (int)reader.BytesConsumed - start, id, kind, kept);
+        return new DataObject(start, scanner.Position - start, id, kind, kept);
     }
 
-    private static bool Read(ref Utf8JsonReader reader) =>
-        reader.Read() ? true : throw new StripeResponseException("an event ended early");
+    /// <summary>The kept field <paramref name="name"/> is, if any (field names are ASCII).</summary>
+    private static string? Kept(ReadOnlySpan<byte> name, IReadOnlyCollection<string> fields)
+    {
+        foreach (var field in fields)
+        {
+            if (System.Text.Ascii.Equals(name, field))
+            {
+                return field;
+            }
+        }
+        return null;
+    }
 }

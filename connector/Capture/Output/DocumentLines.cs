@@ -6,15 +6,12 @@ using System.Text.Json;
 namespace SourceStripe.Capture;
 
 /// <summary>
-/// Writes <c>captured</c> lines straight from Stripe's bytes: the object is copied with insignificant
-/// whitespace removed (Stripe pretty-prints; a protocol message is one line) and the connector's own
-/// fields spliced in before its closing brace. Values are never decoded or re-encoded.
+/// Writes <c>captured</c> lines straight from Stripe's bytes: the object is copied once, its line breaks
+/// made spaces (Stripe pretty-prints; a protocol message is one line), and the connector's own fields
+/// spliced in before its closing brace. Values are never decoded or re-encoded.
 /// </summary>
 public static class DocumentLines
 {
-    private static readonly SearchValues<byte> OutsideString = SearchValues.Create(" \t\r\n\""u8);
-    private static readonly SearchValues<byte> InsideString = SearchValues.Create("\"\\"u8);
-
     /// <summary>Appends <c>{"captured":{"binding":N,"doc":…}}</c> and a newline.</summary>
     public static void WriteCaptured(IBufferWriter<byte> output, int binding, ReadOnlySpan<byte> document, ReadOnlySpan<byte> addedMembers)
     {
@@ -28,8 +25,10 @@ public static class DocumentLines
     }
 
     /// <summary>
-    /// Copies a JSON object without whitespace between tokens, adding <paramref name="addedMembers"/>
-    /// (already-encoded <c>"name":value</c> pairs, comma separated) as its last members.
+    /// Copies a JSON object as Stripe sent it, its line breaks turned into spaces (JSON allows them only
+    /// as whitespace between tokens, so the line stays valid JSON and means the same), and adds
+    /// <paramref name="addedMembers"/> (already-encoded <c>"name":value</c> pairs, comma separated) as its
+    /// last members. One copy and two vectorized replaces: no byte-by-byte re-minifying.
     /// </summary>
     public static void WriteDocument(IBufferWriter<byte> output, ReadOnlySpan<byte> document, ReadOnlySpan<byte> addedMembers)
     {
@@ -38,12 +37,16 @@ public static class DocumentLines
         {
             throw new FormatException("a document is not a JSON object");
         }
-        Minify(output, document[..close]);
+        var body = document[..close];
+        var copy = output.GetSpan(body.Length)[..body.Length];
+        body.CopyTo(copy);
+        copy.Replace((byte)'\n', (byte)' ');
+        copy.Replace((byte)'\r', (byte)' ');
+        output.Advance(body.Length);
         if (!addedMembers.IsEmpty)
         {
             var open = document.IndexOf((byte)'{');
-            var empty = document[(open + 1)..close].Trim(" \t\r\n"u8).IsEmpty;
-            if (!empty)
+            if (!body[(open + 1)..].Trim(" \t\r\n"u8).IsEmpty)
             {
                 Write(output, ","u8);
             }
@@ -63,45 +66,6 @@ public static class DocumentLines
             json.WriteEndObject();
         }
         return buffer.WrittenSpan[1..^1].ToArray();
-    }
-
-    private static void Minify(IBufferWriter<byte> output, ReadOnlySpan<byte> json)
-    {
-        while (!json.IsEmpty)
-        {
-            var next = json.IndexOfAny(OutsideString);
-            if (next < 0)
-            {
-                Write(output, json);
-                return;
-            }
-            Write(output, json[..next]);
-            if (json[next] != (byte)'"')
-            {
-                json = json[(next + 1)..];
-                continue;
-            }
-            // A string: copy it whole, quotes and escapes included.
-            var end = next + 1;
-            while (true)
-            {
-                var special = json[end..].IndexOfAny(InsideString);
-                if (special < 0)
-                {
-                    throw new FormatException("a document has an unterminated string");
-                }
-                end += special;
-                if (json[end] == (byte)'\\')
-                {
-                    end += 2;
-                    continue;
-                }
-                end++;
-                break;
-            }
-            Write(output, json[next..end]);
-            json = json[end..];
-        }
     }
 
     private static void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
