@@ -18,4 +18,7 @@ public sealed record CaptureContext(EndpointConfig Config, StripeClient Client, 
 
     /// <summary>See <see cref="CaptureSession.StopWhenCaughtUp"/>.</summary>
     public bool StopWhenCaughtUp { get; init; }
+
+    /// <summary>A batch whose lines are held in the client's buffers, so they count against the bytes in flight.</summary>
+    public CommitBatch NewBatch() => new(Client.Buffers);
 }

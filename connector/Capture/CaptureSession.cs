@@ -41,7 +41,8 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
         writer.Opened();
         using var client = clientFactory(config);
         await client.CalibrateClockAsync(cancellation).ConfigureAwait(false);
-        var scheduler = new WorkScheduler(client.ServerClock);
+        var scheduler = new WorkScheduler(client.ServerClock) { HasRoom = () => client.Buffers.HasRoom };
+        client.Buffers.RoomFreed += scheduler.Wake;
         var context = new CaptureContext(config, client, writer, client.ServerClock, scheduler) { ListLag = ListLag, StopWhenCaughtUp = StopWhenCaughtUp };
         var accounts = bindings.Select(b => new AccountBinding(context, b, config.AccountId, Stored(writer, b, state))).ToList();
         var events = new EventsReader(context, new EventRoutes(accounts));
@@ -92,7 +93,7 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
         {
             foreach (var account in accounts)
             {
-                await account.CommitAsync(new CommitBatch(), null, CancellationToken.None).ConfigureAwait(false);
+                await account.CommitAsync(context.NewBatch(), null, CancellationToken.None).ConfigureAwait(false);
             }
         }
         catch (InvalidOperationException)

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace SourceStripe.Stripe;
 
 /// <summary>A retrieved Stripe object in a pooled buffer, with whether Stripe reports it deleted.</summary>
@@ -5,10 +7,12 @@ public sealed class FetchedObject : IDisposable
 {
     private byte[] _buffer;
     private readonly int _length;
+    private readonly ArrayPool<byte> _pool;
 
-    private FetchedObject(byte[] buffer, int length, bool deleted)
+    private FetchedObject(byte[] buffer, int length, ArrayPool<byte> pool, bool deleted)
     {
         _buffer = buffer;
+        _pool = pool;
         _length = length;
         Deleted = deleted;
     }
@@ -18,7 +22,7 @@ public sealed class FetchedObject : IDisposable
     /// <summary>Stripe answers a retrieve of some deleted objects with <c>{"id":…,"deleted":true}</c>.</summary>
     public bool Deleted { get; }
 
-    public static FetchedObject Parse(byte[] buffer, int length) => PooledJson.ParseOrReturn(buffer, "a retrieved object", () =>
+    public static FetchedObject Parse(byte[] buffer, int length, ArrayPool<byte> pool) => PooledJson.ParseOrReturn(buffer, pool, () =>
         {
             var scanner = new JsonScanner(buffer.AsSpan(0, length), "a retrieved object");
             if (scanner.Peek() != (byte)'{')
@@ -40,8 +44,8 @@ public sealed class FetchedObject : IDisposable
                 }
             }
             scanner.ExpectEnd();
-            return new FetchedObject(buffer, length, deleted);
+            return new FetchedObject(buffer, length, pool, deleted);
         });
 
-    public void Dispose() => PooledJson.Return(ref _buffer);
+    public void Dispose() => PooledJson.Return(ref _buffer, _pool);
 }

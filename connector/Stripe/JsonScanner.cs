@@ -113,9 +113,20 @@ public ref struct JsonScanner(ReadOnlySpan<byte> json, string what)
         }
         // Escapes are rare in the fields read here: let the framework decode them.
         var quoted = _json[(_position - raw.Length - 2).._position];
-        var reader = new Utf8JsonReader(quoted);
-        reader.Read();
-        return reader.GetString();
+        try
+        {
+            var reader = new Utf8JsonReader(quoted);
+            reader.Read();
+            return reader.GetString();
+        }
+        catch (JsonException e)
+        {
+            throw Malformed($"a string that does not decode ({e.Message})");
+        }
+        catch (InvalidOperationException e)
+        {
+            throw Malformed($"a string that does not decode ({e.Message})");
+        }
     }
 
     /// <summary>Reads an integer value; any other value is skipped and gives null.</summary>

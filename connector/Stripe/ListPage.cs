@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace SourceStripe.Stripe;
 
 /// <summary>An object of a list page: where its raw JSON lies in the page, and the fields capture needs.</summary>
@@ -14,10 +16,12 @@ public sealed class ListPage : IDisposable
 {
     private byte[] _buffer;
     private readonly int _length;
+    private readonly ArrayPool<byte> _pool;
 
-    private ListPage(byte[] buffer, int length, List<PageItem> items, bool hasMore)
+    private ListPage(byte[] buffer, int length, ArrayPool<byte> pool, List<PageItem> items, bool hasMore)
     {
         _buffer = buffer;
+        _pool = pool;
         _length = length;
         Items = items;
         HasMore = hasMore;
@@ -33,12 +37,12 @@ public sealed class ListPage : IDisposable
 
     /// <summary>
     /// Parses a page whose body fills <paramref name="buffer"/>[..<paramref name="length"/>] (rented from
-    /// the shared pool; the page returns it on dispose), in one pass (<see cref="JsonScanner"/>).
+    /// <paramref name="pool"/>; the page returns it on dispose), in one pass (<see cref="JsonScanner"/>).
     /// <paramref name="cursorField"/> is read as unix seconds; <paramref name="embeddedField"/>, when
     /// given, is read as a nested list.
     /// </summary>
-    public static ListPage Parse(byte[] buffer, int length, string? cursorField, string? embeddedField) =>
-        PooledJson.ParseOrReturn(buffer, "the list response", () =>
+    public static ListPage Parse(byte[] buffer, int length, string? cursorField, string? embeddedField, ArrayPool<byte> pool) =>
+        PooledJson.ParseOrReturn(buffer, pool, () =>
         {
             var scanner = new JsonScanner(buffer.AsSpan(0, length), "the list response");
             var (items, hasMore, sawData) = ReadList(ref scanner, Encode(cursorField), Encode(embeddedField), PageCapacity);
@@ -47,7 +51,7 @@ public sealed class ListPage : IDisposable
             {
                 throw new StripeResponseException("the list response has no data array");
             }
-            return new ListPage(buffer, length, items, hasMore);
+            return new ListPage(buffer, length, pool, items, hasMore);
         });
 
     private static byte[]? Encode(string? name) => name is null ? null : System.Text.Encoding.UTF8.GetBytes(name);
@@ -122,7 +126,7 @@ public sealed class ListPage : IDisposable
         return new PageItem(start, scanner.Position - start, id ?? throw new StripeResponseException("a listed object has no string id"), created, embedded);
     }
 
-    public void Dispose() => PooledJson.Return(ref _buffer);
+    public void Dispose() => PooledJson.Return(ref _buffer, _pool);
 }
 
 /// <summary>A response Stripe should never send: truncated, not JSON, or not a list.</summary>

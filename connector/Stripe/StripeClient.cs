@@ -1,10 +1,11 @@
-using System.Buffers;
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Reflection;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
+using SourceStripe.Buffers;
 using SourceStripe.Config;
 using SourceStripe.Logging;
 using SourceStripe.Streams;
@@ -25,6 +26,7 @@ public sealed class StripeClient : IDisposable
     private readonly TimeSpan _retryBudget;
     private readonly Uri _baseUrl;
     private readonly string _prefix;
+    private readonly ConcurrentDictionary<string, int> _bodySizes = new(StringComparer.Ordinal);
 
     public StripeClient(EndpointConfig config, HttpMessageHandler? handler = null, TimeProvider? clock = null)
     {
@@ -71,6 +73,9 @@ public sealed class StripeClient : IDisposable
     /// <summary>The one limiter every capture request waits on.</summary>
     public AdaptiveRateLimiter Limiter { get; }
 
+    /// <summary>Where response bodies are read to, counted against the capture's bytes in flight.</summary>
+    public BufferPool Buffers { get; } = new();
+
     /// <summary>
     /// Measures the clock skew with one cheap request before any capture window is cut. Any answer
     /// carries Stripe's Date, even an error; a failure leaves this machine's clock in use.
@@ -108,9 +113,9 @@ public sealed class StripeClient : IDisposable
     {
         try
         {
-            return await SendAsync(pathAndQuery, static (buffer, _) =>
+            return await SendAsync(pathAndQuery, (buffer, _) =>
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                Buffers.Return(buffer);
                 return new StripeResponse(HttpStatusCode.OK, null);
             }, cancellation, ProbeConnectAttempts).ConfigureAwait(false);
         }
@@ -126,11 +131,11 @@ public sealed class StripeClient : IDisposable
     /// and Retry-After, within the total time allowed for a request.
     /// </summary>
     public Task<ListPage> ListAsync(string pathAndQuery, string? cursorField, string? embeddedField, CancellationToken cancellation) =>
-        SendAsync(pathAndQuery, (buffer, length) => ListPage.Parse(buffer, length, cursorField, embeddedField), cancellation);
+        SendAsync(pathAndQuery, (buffer, length) => ListPage.Parse(buffer, length, cursorField, embeddedField, Buffers), cancellation);
 
     /// <summary>Reads one object (a retrieve call), with the same retries as a list page.</summary>
     public Task<FetchedObject> RetrieveAsync(string path, CancellationToken cancellation) =>
-        SendAsync(path, FetchedObject.Parse, cancellation);
+        SendAsync(path, (buffer, length) => FetchedObject.Parse(buffer, length, Buffers), cancellation);
 
     /// <summary>
     /// One request through the retry pipeline; the body is parsed inside each attempt so a truncated or
@@ -178,7 +183,11 @@ public sealed class StripeClient : IDisposable
         }
     }
 
-    /// <summary>GETs a path into a pooled buffer; an error status becomes <see cref="StripeApiException"/>.</summary>
+    /// <summary>
+    /// GETs a path into a buffer of <see cref="Buffers"/>, decompressing as the bytes arrive; an error status
+    /// becomes <see cref="StripeApiException"/>. A gzip'd answer declares no length, so the buffer is sized by
+    /// the last answer from the same path, and grows only when a page is larger than the one before.
+    /// </summary>
     private async Task<(byte[] Buffer, int Length)> GetBodyAsync(string pathAndQuery, CancellationToken cancellation)
     {
         using var response = await _http.GetAsync(new Uri(_prefix + pathAndQuery), HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
@@ -186,8 +195,10 @@ public sealed class StripeClient : IDisposable
         {
             ServerClock.Observe(serverTime);
         }
+        var path = pathAndQuery.Split('?')[0];
         var declared = response.Content.Headers.ContentLength;
-        var buffer = ArrayPool<byte>.Shared.Rent(declared is > 0 and < MaxBodyBytes ? (int)declared.Value : 64 * 1024);
+        var expected = declared is > 0 and < MaxBodyBytes ? (int)declared.Value : _bodySizes.GetValueOrDefault(path, 0) + 1;
+        var buffer = Buffers.Rent(expected);
         var length = 0;
         try
         {
@@ -198,11 +209,11 @@ public sealed class StripeClient : IDisposable
                 {
                     if (buffer.Length >= MaxBodyBytes)
                     {
-                        throw new StripeResponseException($"the response to GET {pathAndQuery.Split('?')[0]} is larger than {MaxBodyBytes / (1024 * 1024)} MiB");
+                        throw new StripeResponseException($"the response to GET {path} is larger than {MaxBodyBytes / (1024 * 1024)} MiB");
                     }
-                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    var larger = Buffers.Rent(buffer.Length * 2);
                     buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    Buffers.Return(buffer);
                     buffer = larger;
                 }
                 var read = await body.ReadAsync(buffer.AsMemory(length), cancellation).ConfigureAwait(false);
@@ -212,19 +223,20 @@ public sealed class StripeClient : IDisposable
                 }
                 length += read;
             }
-            if (declared is { } expected && expected != length)
+            if (declared is { } promised && promised != length)
             {
-                throw new StripeResponseException($"the response to GET {pathAndQuery.Split('?')[0]} ended after {length} of {expected} bytes");
+                throw new StripeResponseException($"the response to GET {path} ended after {length} of {promised} bytes");
             }
             if (!response.IsSuccessStatusCode)
             {
                 throw new StripeApiException(response.StatusCode, StripeError.Parse(buffer.AsSpan(0, length)), pathAndQuery, ShouldRetryHeader(response), RetryAfter(response));
             }
+            _bodySizes[path] = length;
             return (buffer, length);
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            Buffers.Return(buffer);
             throw;
         }
     }

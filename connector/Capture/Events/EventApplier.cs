@@ -146,7 +146,7 @@ public static class EventApplier
         var options = new ParallelOptions { MaxDegreeOfParallelism = ConcurrentReads, CancellationToken = stop };
         await Parallel.ForEachAsync(cycle.Relist, options, async (parentId, token) =>
         {
-            var batch = new CommitBatch();
+            var batch = owner.Context.NewBatch();
             var lister = new ChildLister(owner, batch);
             await lister.ListAsync(parentId, null, Added(owner.Stream, parentId, ChangeKind.Update), (_, _) => owner.CommitAsync(batch, null, token), token).ConfigureAwait(false);
         }).ConfigureAwait(false);

@@ -139,7 +139,7 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes)
 
         private static async Task ApplyAsync(BindingCycle cycle, ListPage page, List<(PageItem, StripeEvent, bool)> events, CancellationToken stop)
         {
-            var batch = new CommitBatch();
+            var batch = cycle.Binding.Context.NewBatch();
             var refetch = EventApplier.Triage(cycle, page, events, batch);
             await EventApplier.RefetchAsync(cycle.Binding, refetch, batch, stop).ConfigureAwait(false);
             await cycle.Binding.CommitAsync(batch, null, stop).ConfigureAwait(false);
@@ -177,7 +177,7 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes)
             context.Scheduler.Enqueue(new DelegateUnit(cycle.Binding.Stream.Name, isBackfill: false, cursor: cycle.From, async stop =>
             {
                 await EventApplier.RelistAsync(cycle, stop).ConfigureAwait(false);
-                await cycle.Binding.CommitAsync(new CommitBatch(), state => state.Events = Math.Max(state.Events ?? upTo, upTo), stop).ConfigureAwait(false);
+                await cycle.Binding.CommitAsync(context.NewBatch(), state => state.Events = Math.Max(state.Events ?? upTo, upTo), stop).ConfigureAwait(false);
                 FinishDone(repeat);
             }));
         }

@@ -3,15 +3,13 @@ using System.Buffers;
 namespace SourceStripe.Capture;
 
 /// <summary>
-/// A growable byte buffer rented from the shared pool: a commit's documents are built in one and handed
-/// to the writer as they are, so a page's bytes are copied once on their way to stdout.
+/// A growable byte buffer rented from a pool: a commit's documents are built in one and handed to the
+/// writer as they are, so a page's bytes are copied once on their way to stdout.
 /// </summary>
-public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
+public sealed class PooledBufferWriter(ArrayPool<byte> pool, int initialSize) : IBufferWriter<byte>, IDisposable
 {
-    private byte[] _buffer;
+    private byte[] _buffer = pool.Rent(initialSize);
     private int _written;
-
-    public PooledBufferWriter(int initialSize = 16 * 1024) => _buffer = ArrayPool<byte>.Shared.Rent(initialSize);
 
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
 
@@ -38,9 +36,9 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         {
             return;
         }
-        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _buffer.Length * 2));
+        var larger = pool.Rent(Math.Max(needed, _buffer.Length * 2));
         WrittenSpan.CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        pool.Return(_buffer);
         _buffer = larger;
     }
 
@@ -48,7 +46,7 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     {
         if (_buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            pool.Return(_buffer);
             _buffer = [];
             _written = 0;
         }

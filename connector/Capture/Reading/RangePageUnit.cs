@@ -13,7 +13,7 @@ public sealed class RangePageUnit(AccountBinding owner, string key) : WorkUnit
 {
     private const int PageSize = 100;
 
-    private readonly CommitBatch _batch = new();
+    private readonly CommitBatch _batch = owner.Context.NewBatch();
 
     public override bool IsBackfill => RangePlanner.IsBackfillRange(key);
 
@@ -92,16 +92,22 @@ public sealed class RangePageUnit(AccountBinding owner, string key) : WorkUnit
             return false;
         }
 
+        bool more;
+        int count;
+        PageItem last;
         using (page)
         {
-            var more = page.HasMore && page.Items.Count > 0;
+            count = page.Items.Count;
+            more = page.HasMore && count > 0;
+            last = count > 0 ? page.Items[^1] : default;
             if (more)
             {
-                owner.MarkLarge(key, page.Items[^1].Created);
+                owner.MarkLarge(key, last.Created);
             }
             var binding = owner.Binding.Index;
             if (owner.Stream.Parent is null)
             {
+                _batch.Expect(count, page.ByteCount);
                 foreach (var item in page.Items)
                 {
                     _batch.Add(binding, page.Raw(item), []);
@@ -116,27 +122,27 @@ public sealed class RangePageUnit(AccountBinding owner, string key) : WorkUnit
                     await children.CaptureAsync(key, page, parent, after, stop).ConfigureAwait(false);
                 }
             }
-
-            var last = page.Items.Count > 0 ? page.Items[^1] : default;
-            await owner.CommitAsync(_batch, state =>
-            {
-                if (owner.Range(key) is not { } range)
-                {
-                    return;
-                }
-                if (page.Items.Count > 0)
-                {
-                    range.After = last.Id;
-                    range.AfterCreated = last.Created;
-                    range.Child = null;
-                }
-                if (!more)
-                {
-                    AccountBinding.Finish(state, key);
-                }
-            }, stop).ConfigureAwait(false);
-            return more;
         }
+
+        // The page's body is back in the pool: only its documents wait for the writer.
+        await owner.CommitAsync(_batch, state =>
+        {
+            if (owner.Range(key) is not { } range)
+            {
+                return;
+            }
+            if (count > 0)
+            {
+                range.After = last.Id;
+                range.AfterCreated = last.Created;
+                range.Child = null;
+            }
+            if (!more)
+            {
+                AccountBinding.Finish(state, key);
+            }
+        }, stop).ConfigureAwait(false);
+        return more;
     }
 
     /// <summary>The list request for a range's next page.</summary>

@@ -29,6 +29,22 @@ public sealed class WorkScheduler(TimeProvider clock, int maxConcurrency = 32)
     /// <summary>Asked when nothing runs, waits or is timed: true to go on (after adding units), false to end the run.</summary>
     public Func<bool>? OnIdle { get; set; }
 
+    /// <summary>
+    /// Asked before each unit starts: false while the capture holds as many bytes as it may (its buffers
+    /// are full of pages and lines stdout has not taken yet), so running units finish and no new ones
+    /// start until <see cref="Wake"/> says room was freed.
+    /// </summary>
+    public Func<bool>? HasRoom { get; set; }
+
+    /// <summary>Looks again at what may start (room was freed).</summary>
+    public void Wake()
+    {
+        lock (_gate)
+        {
+            _wake.TrySetResult();
+        }
+    }
+
     /// <summary>The first unit that failed, and how.</summary>
     public (string What, Exception Error)? Failure
     {
@@ -121,7 +137,7 @@ public sealed class WorkScheduler(TimeProvider clock, int maxConcurrency = 32)
             Ready(timed);
         }
         _tasks.RemoveAll(t => t.IsCompleted);
-        while (_active < maxConcurrency)
+        while (_active < maxConcurrency && HasRoom?.Invoke() != false)
         {
             var unit = _ready.TryDequeue(out var next, out _) ? next : IdleWork?.Invoke();
             if (unit is null)

@@ -161,6 +161,6 @@ public sealed class PageReaderTests
     {
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, body.Length));
         body.CopyTo(buffer);
-        return ListPage.Parse(buffer, body.Length, cursor, embedded);
+        return ListPage.Parse(buffer, body.Length, cursor, embedded, ArrayPool<byte>.Shared);
     }
 }

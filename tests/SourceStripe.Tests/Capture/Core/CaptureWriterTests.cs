@@ -32,7 +32,7 @@ public sealed class CaptureWriterTests
 
     private static PooledBufferWriter Lines(string text)
     {
-        var lines = new PooledBufferWriter();
+        var lines = new PooledBufferWriter(System.Buffers.ArrayPool<byte>.Shared, 16 * 1024);
         var bytes = Encoding.UTF8.GetBytes(text);
         bytes.CopyTo(lines.GetSpan(bytes.Length));
         lines.Advance(bytes.Length);
