@@ -1,0 +1,112 @@
+using SourceStripe.Buffers;
+using SourceStripe.Capture;
+
+namespace SourceStripe.Tests.Buffers;
+
+public sealed class BufferPoolTests
+{
+    private const int Kib = 1024;
+
+    [Fact]
+    public void Counts_the_bytes_it_hands_out_in_powers_of_two_from_64_KiB()
+    {
+        var pool = new BufferPool(limit: 1024 * Kib);
+        var small = pool.Rent(10);
+        var page = pool.Rent(300 * Kib);
+
+        Assert.Equal(64 * Kib, small.Length);
+        Assert.Equal(512 * Kib, page.Length);
+        Assert.Equal(576 * Kib, pool.Held);
+
+        pool.Return(small);
+        pool.Return(page);
+        Assert.Equal(0, pool.Held);
+        Assert.Equal(576 * Kib, pool.Peak);
+    }
+
+    [Fact]
+    public void Reuses_what_was_returned_and_keeps_no_more_than_its_limit()
+    {
+        var pool = new BufferPool(limit: 256 * Kib);
+        var first = pool.Rent(200 * Kib);
+        pool.Return(first);
+        Assert.Same(first, pool.Rent(129 * Kib));
+
+        // Four of 128 KiB held: 512 KiB, beyond the limit; returned, only two fit in what is kept.
+        var held = Enumerable.Range(0, 4).Select(_ => pool.Rent(128 * Kib)).ToList();
+        held.ForEach(b => pool.Return(b));
+        pool.Return(first);
+        var again = Enumerable.Range(0, 4).Select(_ => pool.Rent(128 * Kib)).ToList();
+        Assert.Equal(2, again.Count(b => held.Contains(b)));
+    }
+
+    [Fact]
+    public void Says_when_it_is_full_and_once_when_room_is_freed()
+    {
+        var pool = new BufferPool(limit: 256 * Kib);
+        var freed = 0;
+        pool.RoomFreed += () => freed++;
+        var a = pool.Rent(128 * Kib);
+        Assert.True(pool.HasRoom);
+        var b = pool.Rent(128 * Kib);
+        var c = pool.Rent(64 * Kib);
+        Assert.False(pool.HasRoom);
+
+        pool.Return(c);
+        Assert.False(pool.HasRoom);
+        Assert.Equal(0, freed);
+        pool.Return(b);
+        Assert.True(pool.HasRoom);
+        Assert.Equal(1, freed);
+        pool.Return(a);
+        Assert.Equal(1, freed);
+    }
+
+    [Fact]
+    public void Refuses_a_buffer_it_did_not_hand_out()
+    {
+        var pool = new BufferPool();
+        Assert.Throws<ArgumentException>(() => pool.Return(new byte[1000]));
+    }
+
+    [Fact]
+    public async Task The_scheduler_starts_nothing_while_the_pool_is_full_and_goes_on_when_room_is_freed()
+    {
+        var pool = new BufferPool(limit: 128 * Kib);
+        var scheduler = new WorkScheduler(TimeProvider.System, maxConcurrency: 4) { HasRoom = () => pool.HasRoom };
+        pool.RoomFreed += scheduler.Wake;
+        var held = pool.Rent(128 * Kib);
+        var started = 0;
+        var firstStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watched = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        scheduler.Enqueue(new DelegateUnit("watch", false, 0, async stop =>
+        {
+            // Runs first, while there is room, then fills the pool: the others must wait for it.
+            Interlocked.Increment(ref started);
+            firstStarted.SetResult();
+            await watched.Task.WaitAsync(stop);
+        }));
+        pool.Return(held);
+        var run = scheduler.RunAsync(CancellationToken.None);
+        await firstStarted.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        var refill = pool.Rent(128 * Kib);
+        for (var i = 0; i < 3; i++)
+        {
+            scheduler.Enqueue(new DelegateUnit($"unit {i}", false, 0, _ =>
+            {
+                Interlocked.Increment(ref started);
+                return Task.CompletedTask;
+            }));
+        }
+        // The scheduler has looked at the queue (each Enqueue wakes it) and started none of them.
+        scheduler.Wake();
+        await Task.Delay(50);
+        Assert.Equal(1, Volatile.Read(ref started));
+
+        pool.Return(refill);
+        watched.SetResult();
+        await run.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(4, started);
+        Assert.Null(scheduler.Failure);
+    }
+}
