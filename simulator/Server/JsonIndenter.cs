@@ -8,9 +8,9 @@ namespace SourceStripe.Simulator;
 /// pass, so objects nested in a page's <c>data</c> or an event's <c>data.object</c> sit at their depth in it.
 /// </summary>
 /// <remarks>A byte scan rather than a Utf8JsonReader → Utf8JsonWriter copy: strings and numbers are copied as they
-/// are (no unescaping and re-escaping, no number reformatting), and only the structural bytes are looked at, so it
-/// costs little more than a copy of the page. The input is JSON the simulator wrote; whitespace between its tokens is
-/// replaced by the indentation.</remarks>
+/// are (no unescaping and re-escaping, no number reformatting), so the objects in the answer are byte for byte the
+/// account's apart from whitespace, and only the structural bytes are looked at. The input is JSON the simulator
+/// wrote; whitespace between its tokens is replaced by the indentation.</remarks>
 internal static class JsonIndenter
 {
     private static readonly SearchValues<byte> Structural = SearchValues.Create("\"{}[],: \t\r\n"u8);
