@@ -5,7 +5,8 @@ using SourceStripe.Simulator.Generation;
 
 namespace SourceStripe.Simulator;
 
-/// <summary>The answer to one request: status, body and response headers (Content-Length is the transport's).</summary>
+/// <summary>The answer to one request: status, body and response headers (Content-Length is the transport's). A JSON body
+/// is compact here; the server puts it on the wire in its <see cref="WireFormat"/>.</summary>
 public sealed record SimulatedResponse(int Status, byte[] Body, IReadOnlyList<KeyValuePair<string, string>> Headers);
 
 /// <summary>

@@ -72,6 +72,10 @@ public sealed record SimulatorOptions
         return (from.ToUnixTimeSeconds(), to.ToUnixTimeSeconds());
     }
 
+    /// <summary>How JSON answers go on the wire: Stripe's indented and gzip'd JSON (the default) or compact JSON.
+    /// <see cref="StripeSimulator.WireFormat"/> changes it at run time.</summary>
+    public WireFormat WireFormat { get; init; } = WireFormat.Stripe;
+
     /// <summary>When set, the simulator serves HTTPS with this certificate (a test CA's, for TLS tests).</summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; init; }
 }

@@ -94,6 +94,14 @@ public sealed class StripeSimulator : IAsyncDisposable
         }
     }
 
+    /// <summary>How JSON answers go on the wire from now on (see <see cref="SimulatorOptions.WireFormat"/>): the benchmark
+    /// compares Stripe's indented, gzip'd answers with compact ones on one generated account.</summary>
+    public WireFormat WireFormat
+    {
+        get => _handler.WireFormat;
+        set => _handler.WireFormat = value;
+    }
+
     /// <summary>From now on every request answers 401 (the key was rolled or deleted).</summary>
     public void RevokeKey() => _api.Revoked = true;
 

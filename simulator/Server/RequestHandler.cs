@@ -23,6 +23,9 @@ internal sealed class RequestHandler(SimulatedStripeApi api)
     /// <summary>The latency added to every answer; set by <see cref="StripeSimulator.Latency"/>.</summary>
     public LatencyModel Latency { get; set; } = new(api.Options.Latency, api.Options.LatencySigma, api.Options.Seed);
 
+    /// <summary>How JSON answers go on the wire; set by <see cref="StripeSimulator.WireFormat"/>.</summary>
+    public WireFormat WireFormat { get; set; } = api.Options.WireFormat;
+
     public async Task<Reply> HandleAsync(LoopbackRequest request, CancellationToken ct)
     {
         var sequence = api.NextSequence();
@@ -45,10 +48,17 @@ internal sealed class RequestHandler(SimulatedStripeApi api)
         {
             await Task.Delay(latency, ct).ConfigureAwait(false);
         }
-        if (fault is null)
+        if (fault is not null)
         {
-            return new Reply(answer);
+            answer = answer with { Headers = FaultHeaders(answer, fault) };
         }
+        var wire = WireEncoding.Encode(answer, WireFormat, request.Header("Accept-Encoding"), cutJson: fault?.Kind == FaultKind.MalformedJson);
+        // A truncated body is cut on the wire, after compression: a gzip'd one stops mid-stream.
+        return new Reply(wire, fault?.Kind == FaultKind.TruncatedBody ? wire.Body.Length / 2 : null);
+    }
+
+    private static List<KeyValuePair<string, string>> FaultHeaders(SimulatedResponse answer, Fault fault)
+    {
         var headers = answer.Headers.Where(h => fault.Kind != FaultKind.HtmlError || h.Key != "Content-Type").ToList();
         if (fault.Kind == FaultKind.HtmlError)
         {
@@ -62,8 +72,7 @@ internal sealed class RequestHandler(SimulatedStripeApi api)
         {
             headers.Add(new("Retry-After", ((int)Math.Ceiling(after.TotalSeconds)).ToString(CultureInfo.InvariantCulture)));
         }
-        var body = fault.Kind == FaultKind.MalformedJson ? answer.Body[..(answer.Body.Length / 2)] : answer.Body;
-        return new Reply(answer with { Body = body, Headers = headers }, fault.Kind == FaultKind.TruncatedBody ? body.Length / 2 : null);
+        return headers;
     }
 
     private SimulatedResponse Answer(LoopbackRequest request, long sequence)

@@ -141,7 +141,7 @@ public sealed class SimulatorServerTests
         {
             using var response = await http.GetAsync(new Uri(stripe.BaseUrl, "/v1/charges?limit=2"));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.Contains("\"object\":\"list\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Contains("\"object\": \"list\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
         Assert.Equal(1, connections);
     }
