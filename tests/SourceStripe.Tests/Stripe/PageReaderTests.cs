@@ -128,6 +128,24 @@ public sealed class PageReaderTests
     }
 
     [Fact]
+    public void Escapes_and_brackets_in_strings_are_read_right_wherever_they_fall_in_its_64_byte_blocks()
+    {
+        // Backslash runs of every length, escaped quotes and brackets, shifted byte by byte across block edges.
+        const string Tricky = """\\\\\" ] } [ { \\\" \\ x\" {""";
+        for (var pad = 0; pad < 140; pad++)
+        {
+            var nested = $$"""{"p": "{{new string('a', pad)}}", "s": "{{Tricky}}", "deep": [{"a": "\\"}, "\"", ["{{Tricky}}"]]}""";
+            var body = $$"""{"data": [{"id": "x", "nested": {{nested}}, "created": 5}, {"id": "y", "created": 4}], "has_more": false}""";
+            using var page = Parse(Encoding.UTF8.GetBytes(body), "created", null);
+
+            Assert.Equal(["x", "y"], page.Items.Select(i => i.Id));
+            Assert.Equal([5L, 4L], page.Items.Select(i => i.Created));
+            var first = JsonNode.Parse(page.Raw(page.Items[0]))!;
+            Assert.True(JsonNode.DeepEquals(JsonNode.Parse(nested), first["nested"]), $"pad {pad}");
+        }
+    }
+
+    [Fact]
     public void Reads_an_indented_event_and_locates_its_object()
     {
         var charge = Account.Objects("charges")[0].ToJsonObject();
