@@ -8,9 +8,11 @@ namespace SourceStripe.Buffers;
 /// lines until the writer has written them. It counts the bytes of every buffer handed out, so memory is
 /// bounded in bytes rather than in pages: once <see cref="Limit"/> bytes are held, new work waits
 /// (<see cref="HasRoom"/>, <see cref="RoomFreed"/>) until the writer frees some, while work already running
-/// finishes. Freed buffers are kept for reuse up to <see cref="Limit"/> bytes and dropped beyond it, so a
-/// burst of large pages does not stay resident for the rest of the run (the shared pool keeps what it
-/// once needed, per core and per thread). Sizes are powers of two from 64 KiB.
+/// finishes. Freed buffers are kept for reuse while held and kept ones together stay within
+/// <see cref="Limit"/>, and dropped beyond it, so a burst of large pages does not stay resident for the
+/// rest of the run (the shared pool keeps what it once needed, per core and per thread), and buffers are
+/// reused rather than left to the GC, which finds large ones only in its rare full collections. Sizes are
+/// powers of two from 64 KiB.
 /// </summary>
 public sealed class BufferPool(long limit = BufferPool.DefaultLimit) : ArrayPool<byte>
 {
@@ -55,7 +57,7 @@ public sealed class BufferPool(long limit = BufferPool.DefaultLimit) : ArrayPool
     public override byte[] Rent(int minimumLength)
     {
         var size = SizeFor(minimumLength);
-        var index = BitOperations.Log2((uint)size) - SmallestShift;
+        var index = ClassOf(size);
         lock (_gate)
         {
             _held += size;
@@ -64,6 +66,19 @@ public sealed class BufferPool(long limit = BufferPool.DefaultLimit) : ArrayPool
             {
                 _kept -= size;
                 return reused;
+            }
+            // A new buffer: make room for it among the kept ones first, so that held and kept buffers together
+            // stay within the limit and the garbage the GC must find is only what a change of sizes leaves.
+            for (var other = Classes - 1; other >= 0 && _kept > 0 && _held + _kept > limit; other--)
+            {
+                while (_free[other].TryPop(out var evicted))
+                {
+                    _kept -= evicted.Length;
+                    if (_held + _kept <= limit)
+                    {
+                        break;
+                    }
+                }
             }
         }
         return GC.AllocateUninitializedArray<byte>(size);
@@ -81,10 +96,10 @@ public sealed class BufferPool(long limit = BufferPool.DefaultLimit) : ArrayPool
         {
             freed = _held >= limit && _held - size < limit;
             _held -= size;
-            if (_kept + size <= limit)
+            if (_held + _kept + size <= limit)
             {
                 _kept += size;
-                _free[BitOperations.Log2((uint)size) - SmallestShift].Push(array);
+                _free[ClassOf(size)].Push(array);
             }
         }
         if (freed)
@@ -92,6 +107,8 @@ public sealed class BufferPool(long limit = BufferPool.DefaultLimit) : ArrayPool
             RoomFreed?.Invoke();
         }
     }
+
+    private static int ClassOf(int size) => BitOperations.Log2((uint)size) - SmallestShift;
 
     private static int SizeFor(int minimumLength) => minimumLength switch
     {
