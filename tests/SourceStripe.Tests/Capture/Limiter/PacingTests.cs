@@ -92,4 +92,19 @@ public sealed class PacingTests
         Assert.True(model.Accepted / 75.0 / 100 >= 0.93, $"{model.Accepted / 75.0 / 100:0.000} of the limit over the run");
         Assert.True(share < 0.01, $"{share:P2} of requests throttled ({model.Throttled})");
     }
+
+    /// <summary>
+    /// Little's law: units that each wait about 0.3 s for an answer send at most units ÷ 0.3 s a second, so
+    /// too few leave the limit unused whatever the limiter does (why the capture runs 60 at 100/s).
+    /// </summary>
+    [Fact]
+    public void Too_few_units_not_the_limiter_bound_the_rate()
+    {
+        var few = new StripeModel(limit: 100, units: 24, seed: 1);
+        few.Run(TimeSpan.FromSeconds(75));
+        var enough = new StripeModel(limit: 100, units: 60, seed: 1);
+        enough.Run(TimeSpan.FromSeconds(75));
+        Assert.InRange(few.AcceptedSteady / 60.0 / 100, 0.7, 0.85);
+        Assert.True(enough.AcceptedSteady / 60.0 / 100 >= 0.95);
+    }
 }
