@@ -41,7 +41,10 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
         writer.Opened();
         using var client = clientFactory(config);
         await client.CalibrateClockAsync(cancellation).ConfigureAwait(false);
-        var scheduler = new WorkScheduler(client.ServerClock) { HasRoom = () => client.Buffers.HasRoom };
+        var scheduler = new WorkScheduler(client.ServerClock, WorkScheduler.SlotsFor(config.Advanced.RequestsPerSecond(config.ClientSecret)))
+        {
+            HasRoom = () => client.Buffers.HasRoom,
+        };
         client.Buffers.RoomFreed += scheduler.Wake;
         var context = new CaptureContext(config, client, writer, client.ServerClock, scheduler) { ListLag = ListLag, StopWhenCaughtUp = StopWhenCaughtUp };
         var accounts = bindings.Select(b => new AccountBinding(context, b, config.AccountId, Stored(writer, b, state))).ToList();

@@ -23,6 +23,17 @@ public sealed class WorkScheduler(TimeProvider clock, int maxConcurrency = 32)
 
     public int MaxConcurrency => maxConcurrency;
 
+    /// <summary>
+    /// Enough units to keep the limiter's queue from running dry at <paramref name="requestsPerSecond"/>:
+    /// a unit waits for Stripe's answer (250 ms median, a mean near 300 ms, a tail to 800 ms and more) and
+    /// reads the page before it asks again, so by Little's law 100 requests/s keep about 30 units busy on
+    /// average and, in the tail, many more. With fewer, slots opened while every unit was waiting for an
+    /// answer and the key's limit went unused. Units beyond those answering only wait on the limiter,
+    /// holding no page; the cap bounds what a high limit (or none) would otherwise hold in flight.
+    /// </summary>
+    public static int SlotsFor(double requestsPerSecond) =>
+        Math.Clamp((int)Math.Ceiling(requestsPerSecond * 0.6), 32, 64);
+
     /// <summary>Asked for one more unit whenever a slot is free and none waits; null when there is none.</summary>
     public Func<WorkUnit?>? IdleWork { get; set; }
 
