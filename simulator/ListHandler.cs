@@ -118,7 +118,7 @@ internal sealed class ListHandler(SimulatorAccount account)
         var byQuery = resource.ParentIn == ParentIn.Query;
         if (byQuery)
         {
-            parentId = query.Subscription is { Length: > 0 } s ? s : throw StripeErrors.MissingParameter(resource.ParentParam!);
+            parentId = query.ParentId is { Length: > 0 } s ? s : throw StripeErrors.MissingParameter(resource.ParentParam!);
         }
         if (account.Table(parent).Find(parentId!) is null)
         {
@@ -133,7 +133,10 @@ internal sealed class ListHandler(SimulatorAccount account)
         return (new ObjectStore(shared.SelectMany(r => account.Table(r.Name).Store(parentId).Items)), parentId);
     }
 
-    private static IEnumerable<Resource> Sharing(Resource resource) => Resources.All.Where(r => r.Path == resource.Path);
+    /// <summary>The resources one endpoint lists together (a customer's sources); a list of a parent's children
+    /// (<c>/v1/balance_transactions?payout=</c>) is not the top-level list of its path.</summary>
+    private static IEnumerable<Resource> Sharing(Resource resource) =>
+        Resources.All.Where(r => r.Path == resource.Path && r.Parent == resource.Parent);
 
     private SimulatedObject? FindCursor(Resource resource, string id, string? parentId)
     {

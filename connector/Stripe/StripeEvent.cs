@@ -18,9 +18,19 @@ public sealed record StripeEvent(
     string? ObjectKind,
     IReadOnlyDictionary<string, string> ObjectFields)
 {
-    /// <summary>Reads an event; <paramref name="fields"/> names string fields of <c>data.object</c> to keep.</summary>
-    public static StripeEvent Parse(ReadOnlySpan<byte> json, IReadOnlyCollection<string> fields)
+    /// <summary>The ids of the first page of each embedded list named at parse time (a deleted draft invoice's <c>lines</c>).</summary>
+    public IReadOnlyDictionary<string, List<string>> EmbeddedIds { get; init; } = new Dictionary<string, List<string>>();
+
+    /// <summary>
+    /// Reads an event; <paramref name="fields"/> names string fields of <c>data.object</c> to keep (taken from
+    /// <c>data.previous_attributes</c> when the object no longer has them: a detached payment method's
+    /// customer), <paramref name="embedded"/> its embedded lists whose ids to keep.
+    /// </summary>
+    public static StripeEvent Parse(ReadOnlySpan<byte> json, IReadOnlyCollection<string> fields, IReadOnlyCollection<string>? embedded = null)
     {
+        embedded ??= [];
+        Dictionary<string, string>? previous = null;
+        Dictionary<string, List<string>> lists = [];
         var reader = new Utf8JsonReader(json, isFinalBlock: true, state: default);
         string? id = null, type = null, apiVersion = null;
         long created = 0;
@@ -56,7 +66,11 @@ public sealed record StripeEvent(
                     if (reader.ValueTextEquals("object"u8))
                     {
                         Read(ref reader);
-                        data = ReadObject(ref reader, fields);
+                        data = ReadObject(ref reader, fields, embedded, lists);
+                    }
+                    else if (reader.ValueTextEquals("previous_attributes"u8) && Read(ref reader) && reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        previous = ReadObject(ref reader, fields, [], []).Item5;
                     }
                     else
                     {
@@ -75,10 +89,15 @@ public sealed record StripeEvent(
         {
             throw new StripeResponseException("an event lacks its id, type or data.object.id");
         }
-        return new StripeEvent(id, type, created, apiVersion, d.Start, d.Length, d.Id, d.Kind, d.Fields);
+        foreach (var (name, value) in previous ?? [])
+        {
+            d.Fields.TryAdd(name, value);
+        }
+        return new StripeEvent(id, type, created, apiVersion, d.Start, d.Length, d.Id, d.Kind, d.Fields) { EmbeddedIds = lists };
     }
 
-    private static (int, int, string?, string?, Dictionary<string, string>) ReadObject(ref Utf8JsonReader reader, IReadOnlyCollection<string> fields)
+    private static (int, int, string?, string?, Dictionary<string, string>) ReadObject(ref Utf8JsonReader reader, IReadOnlyCollection<string> fields,
+        IReadOnlyCollection<string> embedded, Dictionary<string, List<string>> lists)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -107,12 +126,48 @@ public sealed record StripeEvent(
                     kept[name] = value;
                 }
             }
+            else if (reader.TokenType == JsonTokenType.StartObject && embedded.Contains(name))
+            {
+                lists[name] = ReadListIds(ref reader);
+            }
             else
             {
                 reader.Skip();
             }
         }
         return (start, (int)reader.BytesConsumed - start, id, kind, kept);
+    }
+
+    /// <summary>The ids in a Stripe list's <c>data</c>; the reader ends on the list's closing brace.</summary>
+    private static List<string> ReadListIds(ref Utf8JsonReader reader)
+    {
+        var ids = new List<string>();
+        while (Read(ref reader) && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (!reader.ValueTextEquals("data"u8) || !Read(ref reader) || reader.TokenType != JsonTokenType.StartArray)
+            {
+                Read(ref reader);
+                reader.Skip();
+                continue;
+            }
+            while (Read(ref reader) && reader.TokenType == JsonTokenType.StartObject)
+            {
+                while (Read(ref reader) && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var isId = reader.ValueTextEquals("id"u8);
+                    Read(ref reader);
+                    if (isId && reader.TokenType == JsonTokenType.String)
+                    {
+                        ids.Add(reader.GetString()!);
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+                }
+            }
+        }
+        return ids;
     }
 
     private static bool Read(ref Utf8JsonReader reader) =>
