@@ -81,7 +81,10 @@ internal sealed class ListHandler(SimulatorAccount account)
         lock (account.Gate)
         {
             var table = account.Table(resource.Name);
-            found = table.Find(id);
+            // Under a parent, any resource of the endpoint (a customer's sources: bank accounts and cards), if it is that parent's.
+            found = route.ParentId is null
+                ? table.Find(id)
+                : Sharing(resource).Select(r => account.Table(r.Name).Find(id)).FirstOrDefault(o => o is not null && o.ParentId == route.ParentId);
             deleted = found is null && table.IsDeleted(id) && resource.RetrievesDeleted;
             if (found is not null && resource.Name == "events" && (found.Created < account.RetentionStart || !found.IsVisible(account.Now)))
             {

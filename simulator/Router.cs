@@ -31,9 +31,10 @@ internal sealed class Router
         }
         foreach (var (template, resource) in _templates)
         {
-            if (resource.Retrievable && segments.Length == template.Length + 1 && Matches(template, segments, out _))
+            // A child is retrieved under its parent (/v1/customers/cus_1/tax_ids/txi_1), as Stripe's reference shows.
+            if (segments.Length == template.Length + 1 && Matches(template, segments, out var parentId) && (resource.Retrievable || parentId is not null))
             {
-                return new Route(resource, null, segments[^1], ListParams.None);
+                return new Route(resource, parentId, segments[^1], ListParams.None);
             }
         }
         return null;

@@ -243,7 +243,7 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
     [Theory]
     [InlineData(new[] { "capture" }, "--config FILE or --demo is required")]
     [InlineData(new[] { "capture", "--demo", "--config", "x.yaml" }, "--config and --demo: pick one")]
-    [InlineData(new[] { "capture", "--config", "FLOW", "--streams", "charges,nope" }, "--streams: unknown stream 'nope'; expected a comma-separated list of: balance_transactions")]
+    [InlineData(new[] { "capture", "--config", "FLOW", "--streams", "charges,nope" }, "--streams: unknown stream 'nope'; expected a comma-separated list of: accounts, application_fees")]
     [InlineData(new[] { "discover", "--config", "MISSING" }, "cannot read the file")]
     [InlineData(new[] { "validate", "--config", "EMPTY" }, "config.client_secret: missing: expected a Stripe secret key")]
     [InlineData(new[] { "capture", "--config", "FLOW", "--state", "BADSTATE" }, "--state BADSTATE: the state: expected state written by this connector")]
