@@ -88,6 +88,12 @@ public abstract class StreamDescriptor(
 
 public static partial class StreamCatalog
 {
+    /// <summary>
+    /// The streams every account can read: those discover leaves enabled, and the terminal commands bind unless
+    /// told otherwise (a stream an account may not have would fail the capture of every account without it).
+    /// </summary>
+    public static ImmutableArray<StreamDescriptor> EveryAccount => [.. All.Where(s => s.Needs is null)];
+
     /// <summary>The stream with this name, or null.</summary>
     public static StreamDescriptor? Find(string name)
     {
