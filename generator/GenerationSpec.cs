@@ -12,6 +12,7 @@ internal sealed record StreamSpec(
     EquatableArray<KeyValue> Query,
     ParentSpec? Parent,
     EquatableArray<EventSpec> Events,
+    string? Needs,
     string Schema)
 {
     public string TypeName => Identifier.Pascal(Name) + "Stream";
@@ -19,7 +20,7 @@ internal sealed record StreamSpec(
     public string PropertyName => Identifier.Pascal(Name);
 }
 
-internal sealed record ParentSpec(string Stream, string Param, string IdField, string? Embedded);
+internal sealed record ParentSpec(string Stream, string Param, string IdField, string? Embedded, bool Relist);
 
 internal sealed record EventSpec(string Type, string Change);
 

@@ -46,8 +46,8 @@ internal static class ManifestDiagnostics
         "Stream '{0}' lists sync mode '{1}'; expected incremental or full_refresh");
 
     public static readonly DiagnosticDescriptor IncrementalWithoutCursor = Error(
-        "SSG010", "Incremental stream without a cursor",
-        "Stream '{0}' supports incremental but has no cursor; add 'cursor: created' (the field the created filter selects on), give it a parent, or drop incremental from sync_modes");
+        "SSG010", "Incremental stream without a cursor, parent or events",
+        "Stream '{0}' supports incremental but has no cursor, parent or events, so nothing would bring it its new objects; add 'cursor: created' (the field the created filter selects on), give it events, or drop incremental from sync_modes");
 
     public static readonly DiagnosticDescriptor UnknownChange = Error(
         "SSG011", "Unknown change meaning for an event type",
@@ -76,6 +76,18 @@ internal static class ManifestDiagnostics
     public static readonly DiagnosticDescriptor StripeNotReferenced = Error(
         "SSG017", "Stripe.net is not referenced",
         "The generator needs Stripe.net's metadata: add <PackageReference Include=\"Stripe.net\" /> to the project");
+
+    public static readonly DiagnosticDescriptor CursorWithoutCreatedFilter = Error(
+        "SSG018", "Cursor on a list without a created filter",
+        "Stream '{0}' uses cursor '{1}', but its list does not accept created filters ({2} has no Created); remove the cursor: the list is then read whole, and its events bring its changes");
+
+    public static readonly DiagnosticDescriptor UnknownNeeds = Error(
+        "SSG019", "Unknown account feature in needs",
+        "Stream '{0}' needs '{1}'; expected one of: {2}");
+
+    public static readonly DiagnosticDescriptor NotRelistedWithoutEvents = Error(
+        "SSG020", "A child that is not relisted has no events of its own",
+        "Stream '{0}' sets parent.relist: false but lists no events of its own, so nothing would change it after its backfill; list its event types or remove relist");
 
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);

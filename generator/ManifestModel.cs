@@ -14,12 +14,15 @@ internal sealed record StreamEntry(
     SourcePlace? CursorPlace,
     EquatableArray<KeyValue> Query,
     ParentEntry? Parent,
-    EquatableArray<EventEntry> Events);
+    EquatableArray<EventEntry> Events,
+    string? Needs,
+    SourcePlace? NeedsPlace);
 
 internal sealed record SyncModeEntry(string Mode, SourcePlace Place);
 
 internal sealed record KeyValue(string Key, string Value);
 
-internal sealed record ParentEntry(string Stream, SourcePlace Place, string Param, string IdField, string? Embedded, SourcePlace? EmbeddedPlace);
+internal sealed record ParentEntry(string Stream, SourcePlace Place, string Param, string IdField, string? Embedded, SourcePlace? EmbeddedPlace,
+    bool Relist, SourcePlace? RelistPlace);
 
 internal sealed record EventEntry(string Type, string Change, SourcePlace Place);

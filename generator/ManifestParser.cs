@@ -10,8 +10,8 @@ namespace SourceStripe.Generator;
 /// </summary>
 internal sealed class ManifestParser
 {
-    private static readonly string[] StreamKeys = ["name", "path", "model", "sync_modes", "cursor", "query", "parent", "events"];
-    private static readonly string[] ParentKeys = ["stream", "param", "id_field", "embedded"];
+    private static readonly string[] StreamKeys = ["name", "path", "model", "sync_modes", "cursor", "needs", "query", "parent", "events"];
+    private static readonly string[] ParentKeys = ["stream", "param", "id_field", "embedded", "relist"];
 
     private readonly string _path;
     private readonly ImmutableArray<DiagnosticInfo>.Builder _diagnostics = ImmutableArray.CreateBuilder<DiagnosticInfo>();
@@ -142,36 +142,12 @@ internal sealed class ManifestParser
             complete = false;
         }
 
-        string? cursor = null;
-        SourcePlace? cursorPlace = null;
-        if (TryScalar(map, "cursor", out var c, out var cp))
-        {
-            cursor = c;
-            cursorPlace = cp;
-        }
+        // TryScalar leaves the place null when the field is absent.
+        var cursor = TryScalar(map, "cursor", out var c, out var cursorPlace) ? c : null;
+        var needs = TryScalar(map, "needs", out var n, out var needsPlace) ? n : null;
 
-        var query = ImmutableArray.CreateBuilder<KeyValue>();
-        if (TryGet(map, "query", out var queryNode))
-        {
-            if (queryNode is YamlMappingNode q)
-            {
-                foreach (var entry in q.Children)
-                {
-                    if (entry.Key is YamlScalarNode { Value: { } k } && entry.Value is YamlScalarNode { Value: { } v })
-                    {
-                        query.Add(new KeyValue(k, v));
-                    }
-                    else
-                    {
-                        Report(ManifestDiagnostics.InvalidShape, Place(entry.Key), $"Stream '{name}': each query parameter must be 'name: value'");
-                    }
-                }
-            }
-            else
-            {
-                Report(ManifestDiagnostics.InvalidShape, Place(queryNode), $"Stream '{name}': query must be a mapping of parameter names to values");
-            }
-        }
+        var query = Mapping(map, "query", $"Stream '{name}': query must be a mapping of parameter names to values", $"Stream '{name}': each query parameter must be 'name: value'")
+            .Select(e => new KeyValue(e.Key, e.Value)).ToImmutableArray();
 
         ParentEntry? parent = null;
         if (TryGet(map, "parent", out var parentNode))
@@ -180,32 +156,12 @@ internal sealed class ManifestParser
             complete &= parent is not null;
         }
 
-        var events = ImmutableArray.CreateBuilder<EventEntry>();
-        if (TryGet(map, "events", out var eventsNode))
-        {
-            if (eventsNode is YamlMappingNode e)
-            {
-                foreach (var entry in e.Children)
-                {
-                    if (entry.Key is YamlScalarNode { Value: { } type } && entry.Value is YamlScalarNode { Value: { } change })
-                    {
-                        events.Add(new EventEntry(type, change, Place(entry.Value)));
-                    }
-                    else
-                    {
-                        Report(ManifestDiagnostics.InvalidShape, Place(entry.Key), $"Stream '{name}': each event must be 'event.type: create|update|delete'");
-                    }
-                }
-            }
-            else
-            {
-                Report(ManifestDiagnostics.InvalidShape, Place(eventsNode), $"Stream '{name}': events must be a mapping of event types to create, update or delete");
-            }
-        }
+        var events = Mapping(map, "events", $"Stream '{name}': events must be a mapping of event types to create, update or delete",
+            $"Stream '{name}': each event must be 'event.type: create|update|delete'").Select(e => new EventEntry(e.Key, e.Value, e.Place)).ToImmutableArray();
 
         return complete
             ? new StreamEntry(name, namePlace, path!, model!, modelPlace!, syncModes.ToImmutable(), cursor, cursorPlace,
-                query.ToImmutable(), parent, events.ToImmutable())
+                query, parent, events, needs, needsPlace)
             : null;
     }
 
@@ -234,7 +190,49 @@ internal sealed class ManifestParser
             complete = false;
         }
         TryScalar(map, "embedded", out var embedded, out var embeddedPlace);
-        return complete ? new ParentEntry(stream!, streamPlace!, param!, idField!, embedded, embeddedPlace) : null;
+        var relist = true;
+        SourcePlace? relistPlace = null;
+        if (TryScalar(map, "relist", out var r, out var rp))
+        {
+            relistPlace = rp;
+            if (r is "true" or "false")
+            {
+                relist = r == "true";
+            }
+            else
+            {
+                Report(ManifestDiagnostics.InvalidShape, rp, $"Stream '{name}': parent.relist must be true or false");
+                complete = false;
+            }
+        }
+        return complete ? new ParentEntry(stream!, streamPlace!, param!, idField!, embedded, embeddedPlace, relist, relistPlace) : null;
+    }
+
+    /// <summary>The scalar pairs of the mapping under <paramref name="key"/>, each value with its place; shape mistakes reported.</summary>
+    private List<(string Key, string Value, SourcePlace Place)> Mapping(YamlMappingNode map, string key, string notAMapping, string badEntry)
+    {
+        var pairs = new List<(string, string, SourcePlace)>();
+        if (!TryGet(map, key, out var node))
+        {
+            return pairs;
+        }
+        if (node is not YamlMappingNode mapping)
+        {
+            Report(ManifestDiagnostics.InvalidShape, Place(node), notAMapping);
+            return pairs;
+        }
+        foreach (var entry in mapping.Children)
+        {
+            if (entry.Key is YamlScalarNode { Value: { } k } && entry.Value is YamlScalarNode { Value: { } v })
+            {
+                pairs.Add((k, v, Place(entry.Value)));
+            }
+            else
+            {
+                Report(ManifestDiagnostics.InvalidShape, Place(entry.Key), badEntry);
+            }
+        }
+        return pairs;
     }
 
     private void CheckKeys(YamlMappingNode map, string[] allowed, string where)

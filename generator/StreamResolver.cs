@@ -12,6 +12,15 @@ internal static class StreamResolver
     private static readonly string[] SyncModes = ["incremental", "full_refresh"];
     private static readonly string[] Changes = ["create", "update", "delete"];
 
+    /// <summary>What an account must have for a <c>needs</c> stream's list to answer, as a sentence's object.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Needs = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["connect"] = "a Connect platform account",
+        ["issuing"] = "Stripe Issuing enabled on the account",
+        ["radar_lists"] = "Radar for Fraud Teams (value lists) on the account",
+        ["billing_meters"] = "usage-based billing (meters) on the account",
+    };
+
     public static GenerationSpec Resolve(Manifest manifest, EquatableArray<ReferencedAssembly> stripe, CancellationToken cancellation)
     {
         var diagnostics = ImmutableArray.CreateBuilder<DiagnosticInfo>();
@@ -84,13 +93,31 @@ internal static class StreamResolver
         }
 
         var incremental = stream.SyncModes.Any(m => m.Mode == "incremental");
-        if (incremental && stream.Cursor is null && stream.Parent is null)
+        if (incremental && stream.Cursor is null && stream.Parent is null && stream.Events.Count == 0)
         {
             Report(ManifestDiagnostics.IncrementalWithoutCursor, stream.Place, stream.Name);
         }
-        if (stream.Cursor is { } cursor && model is not null && !HasProperty(model, cursor, IsTimestamp))
+        if (stream.Cursor is { } cursor && model is not null)
         {
-            Report(ManifestDiagnostics.CursorNotOnModel, stream.CursorPlace, stream.Name, cursor, stream.Model);
+            if (!HasProperty(model, cursor, IsTimestamp))
+            {
+                Report(ManifestDiagnostics.CursorNotOnModel, stream.CursorPlace, stream.Name, cursor, stream.Model);
+            }
+            // Stripe rejects a created filter its list does not take (400 "Received unknown parameter"): Stripe.net's list
+            // options mirror the parameters each list accepts.
+            var options = stream.Model + "ListOptions";
+            if (compilation.GetTypeByMetadataName(options) is not { } listOptions || !HasMember(listOptions, "Created"))
+            {
+                Report(ManifestDiagnostics.CursorWithoutCreatedFilter, stream.CursorPlace, stream.Name, cursor, options);
+            }
+        }
+        if (stream.Needs is { } needs && !Needs.ContainsKey(needs))
+        {
+            Report(ManifestDiagnostics.UnknownNeeds, stream.NeedsPlace, stream.Name, needs, string.Join(", ", Needs.Keys));
+        }
+        if (stream.Parent is { Relist: false } notRelisted && stream.Events.Count == 0)
+        {
+            Report(ManifestDiagnostics.NotRelistedWithoutEvents, notRelisted.RelistPlace ?? notRelisted.Place, stream.Name);
         }
 
         foreach (var e in stream.Events.Where(e => Array.IndexOf(Changes, e.Change) < 0))
@@ -103,7 +130,7 @@ internal static class StreamResolver
             return null;
         }
 
-        var parentSpec = stream.Parent is { } p ? new ParentSpec(p.Stream, p.Param, p.IdField, p.Embedded) : null;
+        var parentSpec = stream.Parent is { } p ? new ParentSpec(p.Stream, p.Param, p.IdField, p.Embedded, p.Relist) : null;
         var schema = new SchemaBuilder(types).BuildRoot(model, stream.Name, stream.Path, parentSpec);
         return new StreamSpec(
             stream.Name,
@@ -114,12 +141,25 @@ internal static class StreamResolver
             stream.Query,
             parentSpec,
             stream.Events.Select(e => new EventSpec(e.Type, e.Change)).ToImmutableArray(),
+            stream.Needs,
             schema);
     }
 
     private static bool IsTimestamp(ITypeSymbol type) =>
         type.SpecialType == SpecialType.System_DateTime
         || type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } n && n.TypeArguments[0].SpecialType == SpecialType.System_DateTime;
+
+    private static bool HasMember(INamedTypeSymbol type, string name)
+    {
+        for (var t = type; t is not null; t = t.BaseType)
+        {
+            if (!t.GetMembers(name).IsEmpty)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private static bool HasProperty(INamedTypeSymbol type, string jsonName, Func<ITypeSymbol, bool> typeMatches)
     {

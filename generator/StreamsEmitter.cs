@@ -64,9 +64,12 @@ internal static class StreamsEmitter
         sb.AppendLine($"        cursorField: {(stream.CursorField is null ? "null" : Literal(stream.CursorField))},");
         sb.AppendLine($"        query: [{string.Join(", ", stream.Query.Select(q => $"new({Literal(q.Key)}, {Literal(q.Value)})"))}],");
         sb.AppendLine(stream.Parent is { } p
-            ? $"        parent: new ParentLink({Literal(p.Stream)}, {Literal(p.Param)}, {Literal(p.IdField)}, {(p.Embedded is null ? "null" : Literal(p.Embedded))}),"
+            ? $"        parent: new ParentLink({Literal(p.Stream)}, {Literal(p.Param)}, {Literal(p.IdField)}, {(p.Embedded is null ? "null" : Literal(p.Embedded))}, Relist: {(p.Relist ? "true" : "false")}),"
             : "        parent: null,");
-        sb.AppendLine($"        events: [{string.Join(", ", stream.Events.Select(e => $"new({Literal(e.Type)}, ChangeKind.{Identifier.Pascal(e.Change)})"))}])");
+        sb.AppendLine($"        events: [{string.Join(", ", stream.Events.Select(e => $"new({Literal(e.Type)}, ChangeKind.{Identifier.Pascal(e.Change)})"))}],");
+        sb.AppendLine(stream.Needs is { } needs
+            ? $"        needs: new AccountNeed({Literal(needs)}, {Literal(StreamResolver.Needs[needs])}))"
+            : "        needs: null)");
         sb.AppendLine("    {");
         sb.AppendLine("    }");
         sb.AppendLine();

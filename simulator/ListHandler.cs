@@ -81,7 +81,10 @@ internal sealed class ListHandler(SimulatorAccount account)
         lock (account.Gate)
         {
             var table = account.Table(resource.Name);
-            found = table.Find(id);
+            // Under a parent, any resource of the endpoint (a customer's sources: bank accounts and cards), if it is that parent's.
+            found = route.ParentId is null
+                ? table.Find(id)
+                : Sharing(resource).Select(r => account.Table(r.Name).Find(id)).FirstOrDefault(o => o is not null && o.ParentId == route.ParentId);
             deleted = found is null && table.IsDeleted(id) && resource.RetrievesDeleted;
             if (found is not null && resource.Name == "events" && (found.Created < account.RetentionStart || !found.IsVisible(account.Now)))
             {
@@ -118,7 +121,7 @@ internal sealed class ListHandler(SimulatorAccount account)
         var byQuery = resource.ParentIn == ParentIn.Query;
         if (byQuery)
         {
-            parentId = query.Subscription is { Length: > 0 } s ? s : throw StripeErrors.MissingParameter(resource.ParentParam!);
+            parentId = query.ParentId is { Length: > 0 } s ? s : throw StripeErrors.MissingParameter(resource.ParentParam!);
         }
         if (account.Table(parent).Find(parentId!) is null)
         {
@@ -133,7 +136,10 @@ internal sealed class ListHandler(SimulatorAccount account)
         return (new ObjectStore(shared.SelectMany(r => account.Table(r.Name).Store(parentId).Items)), parentId);
     }
 
-    private static IEnumerable<Resource> Sharing(Resource resource) => Resources.All.Where(r => r.Path == resource.Path);
+    /// <summary>The resources one endpoint lists together (a customer's sources); a list of a parent's children
+    /// (<c>/v1/balance_transactions?payout=</c>) is not the top-level list of its path.</summary>
+    private static IEnumerable<Resource> Sharing(Resource resource) =>
+        Resources.All.Where(r => r.Path == resource.Path && r.Parent == resource.Parent);
 
     private SimulatedObject? FindCursor(Resource resource, string id, string? parentId)
     {

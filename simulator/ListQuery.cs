@@ -11,7 +11,8 @@ internal enum ListParams
     EventTypes = 2,
     Status = 4,
     Object = 8,
-    Subscription = 16,
+    /// <summary>The parent's id, for a child listed by a query parameter (<see cref="Resource.ParentParam"/>).</summary>
+    Parent = 16,
 }
 
 /// <summary>A list request's parameters, parsed and validated as Stripe does (unknown parameters are errors).</summary>
@@ -32,13 +33,19 @@ internal sealed class ListQuery
     public List<string> Types { get; } = [];
     public string? Status { get; private set; }
     public string? Object { get; private set; }
-    public string? Subscription { get; private set; }
+    /// <summary>The value of the parent's query parameter (<c>subscription=sub_…</c>).</summary>
+    public string? ParentId { get; private set; }
 
-    public static ListQuery Parse(string rawQuery, ListParams allowed)
+    public static ListQuery Parse(string rawQuery, ListParams allowed, string? parentParam = null)
     {
         var query = new ListQuery();
         foreach (var (key, value) in Pairs(rawQuery))
         {
+            if (allowed.HasFlag(ListParams.Parent) && key == parentParam)
+            {
+                query.ParentId = value;
+                continue;
+            }
             query.Accept(key, value, allowed);
         }
         if (query.StartingAfter is not null && query.EndingBefore is not null)
@@ -113,9 +120,6 @@ internal sealed class ListQuery
                 return;
             case "object" when allowed.HasFlag(ListParams.Object):
                 Object = value;
-                return;
-            case "subscription" when allowed.HasFlag(ListParams.Subscription):
-                Subscription = value;
                 return;
         }
         if (IsIndexed(key, "expand"))

@@ -136,67 +136,6 @@ internal sealed partial class Mutations(SimulatorAccount account, SimulatorOptio
         }
     }
 
-    /// <summary>The events a change of a child object causes.</summary>
-    private void ChildChanged(Resource descriptor, SimulatedObject child, Change change, ReadOnlySpan<byte> previous)
-    {
-        switch (descriptor.Name)
-        {
-            case "bank_accounts" or Resources.Cards:
-                var type = change switch { Change.Create => descriptor.Events.Created, Change.Update => descriptor.Events.Updated, _ => descriptor.Events.Deleted };
-                Emit(type, child.Utf8.Span, change == Change.Update ? previous : default);
-                break;
-            case "invoice_line_items" or "subscription_items":
-                RefreshParent(descriptor, child.ParentId!, emit: true);
-                break;
-            case "customer_balance_transactions" when change == Change.Create:
-                MoveBalance(child);
-                break;
-        }
-    }
-
-    /// <summary>Re-embeds a parent's first page of children (and an invoice's totals); emits the parent's update event.</summary>
-    private SimulatedObject RefreshParent(Resource childStream, string parentId, bool emit)
-    {
-        var parentStream = Descriptor(childStream.Parent!);
-        var parent = account.Table(parentStream.Name).Find(parentId)!;
-        var field = childStream.EmbeddedIn!;
-        var children = account.Table(childStream.Name).Store(parentId).Items;
-        var before = parent.ToJsonObject();
-        var after = (JsonObject)before.DeepClone();
-        after[field] = JsonNode.Parse(EmbeddedList.Build([.. children.Select(c => c.Utf8)], EmbeddedList.Url(childStream, parentId)));
-        if (parentStream.Name == "invoices")
-        {
-            var total = children.Sum(c => c.ToJsonObject()["amount"]?.GetValue<long>() ?? 0);
-            var paid = after["status"]?.GetValue<string>() == "paid" ? total : 0;
-            foreach (var name in (string[])["total", "subtotal", "total_excluding_tax", "subtotal_excluding_tax", "amount_due"])
-            {
-                after[name] = total;
-            }
-            after["amount_paid"] = paid;
-            after["amount_remaining"] = total - paid;
-        }
-        var updated = Replace(parentStream, parent, after);
-        if (emit)
-        {
-            Emit(EventFactory.UpdatedType(parentStream), updated.Utf8.Span, Diff(before, after));
-        }
-        return updated;
-    }
-
-    private void MoveBalance(SimulatedObject transaction)
-    {
-        var customers = Descriptor("customers");
-        var customer = account.Table("customers").Find(transaction.ParentId!)!;
-        var before = customer.ToJsonObject();
-        var after = (JsonObject)before.DeepClone();
-        var balance = (before["balance"]?.GetValue<long>() ?? 0) + (transaction.ToJsonObject()["amount"]?.GetValue<long>() ?? 0);
-        after["balance"] = balance;
-        var node = transaction.ToJsonObject();
-        node["ending_balance"] = balance;
-        Replace(Descriptor("customer_balance_transactions"), transaction, node);
-        Emit(EventFactory.UpdatedType(customers), Replace(customers, customer, after).Utf8.Span, Diff(before, after));
-    }
-
     /// <summary>Generates a new object like the generated ones, applies the edit and stores it (no events).</summary>
     private SimulatedObject Add(Resource descriptor, string? parentId, Action<JsonObject>? edit)
     {

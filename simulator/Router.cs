@@ -18,24 +18,43 @@ internal sealed class Router
     private readonly List<(string[] Segments, Resource Resource)> _templates =
         [.. Resources.All.DistinctBy(r => r.Path).Select(r => (r.Path.Split('/', StringSplitOptions.RemoveEmptyEntries), r))];
 
-    public Route? Match(string path)
+    public Route? Match(string path, string rawQuery = "")
     {
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         foreach (var (template, resource) in _templates)
         {
             if (segments.Length == template.Length && Matches(template, segments, out var parentId))
             {
-                return new Route(resource, parentId, null, Allowed(resource));
+                var chosen = ByParentParam(resource, rawQuery);
+                return new Route(chosen, parentId, null, Allowed(chosen));
             }
         }
         foreach (var (template, resource) in _templates)
         {
-            if (resource.Retrievable && segments.Length == template.Length + 1 && Matches(template, segments, out _))
+            // A child is retrieved under its parent (/v1/customers/cus_1/tax_ids/txi_1), as Stripe's reference shows.
+            if (segments.Length == template.Length + 1 && Matches(template, segments, out var parentId) && (resource.Retrievable || parentId is not null))
             {
-                return new Route(resource, null, segments[^1], ListParams.None);
+                return new Route(resource, parentId, segments[^1], ListParams.None);
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// On an endpoint that lists a parent's children when given the parent's id (<c>/v1/balance_transactions?payout=</c>),
+    /// the child resource when the query names a parent.
+    /// </summary>
+    private static Resource ByParentParam(Resource resource, string rawQuery)
+    {
+        foreach (var other in Resources.All)
+        {
+            if (other.Path == resource.Path && other.ParentParam is { } param && other != resource
+                && rawQuery.Split('&').Any(p => p.StartsWith(param + "=", StringComparison.Ordinal)))
+            {
+                return other;
+            }
+        }
+        return resource;
     }
 
     private static bool Matches(string[] template, string[] segments, out string? parentId)
@@ -69,7 +88,7 @@ internal sealed class Router
         }
         if (resource.ParentIn == ParentIn.Query)
         {
-            allowed |= ListParams.Subscription;
+            allowed |= ListParams.Parent;
         }
         return resource.Statuses is not null ? allowed | ListParams.Status : allowed;
     }

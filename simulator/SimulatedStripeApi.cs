@@ -90,10 +90,14 @@ public sealed partial class SimulatedStripeApi
         {
             throw StripeErrors.NoAccessToAccount(key, onBehalfOf);
         }
-        var route = method == "GET" ? _router.Match(path) : null;
+        var route = method == "GET" ? _router.Match(path, rawQuery) : null;
         if (route is null)
         {
             throw StripeErrors.UnrecognizedUrl(method, path);
+        }
+        if (_options.MissingFeatures.Contains(route.Resource.Feature))
+        {
+            throw StripeErrors.FeatureMissing(route.Resource.Feature);
         }
         var forbidden = _options.ForbiddenStreams.Contains(route.Resource.Name)
             || (route.Resource.Parent is { } parent && _options.ForbiddenStreams.Contains(parent));
@@ -101,7 +105,7 @@ public sealed partial class SimulatedStripeApi
         {
             throw StripeErrors.MissingPermission(key, _options.AccountId, route.Resource.Object);
         }
-        return route.IsRetrieve ? _lists.Retrieve(route, ListQuery.ParseRetrieve(rawQuery)) : _lists.List(route, ListQuery.Parse(rawQuery, route.Allowed), path);
+        return route.IsRetrieve ? _lists.Retrieve(route, ListQuery.ParseRetrieve(rawQuery)) : _lists.List(route, ListQuery.Parse(rawQuery, route.Allowed, route.Resource.ParentParam), path);
     }
 
     /// <summary>The key of a Bearer (or Basic, as <c>curl -u key:</c> sends it) Authorization header.</summary>

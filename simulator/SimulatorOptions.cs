@@ -37,6 +37,12 @@ public sealed record SimulatorOptions
     /// <summary>A restricted key: these resources' list endpoints (and their children's) answer 403.</summary>
     public IReadOnlySet<string> ForbiddenStreams { get; init; } = FrozenSet<string>.Empty;
 
+    /// <summary>
+    /// What the account lacks (not a Connect platform, Issuing not enabled, …): those resources' endpoints answer
+    /// as Stripe does for such an account. Default: it has every feature, as the demo account does.
+    /// </summary>
+    public IReadOnlySet<AccountFeature> MissingFeatures { get; init; } = FrozenSet<AccountFeature>.Empty;
+
     /// <summary>"Now" for the simulator (tests move time); default: the system clock.</summary>
     public Func<DateTimeOffset>? Clock { get; init; }
 

@@ -97,6 +97,21 @@ internal static class StripeErrors
             $"The provided key '{Mask(key)}' does not have the required permissions for this endpoint on account " +
             $"'{account}'. Having the 'rak_{objectName.Replace('.', '_')}_read' permission would allow this request to continue.");
 
+    /// <summary>
+    /// How Stripe answers an account without the feature a resource needs: a platform-only endpoint's 403, Issuing's
+    /// 400. Stripe documents no wording for Radar's value lists or billing meters; the simulator says it the same way.
+    /// </summary>
+    public static StripeError FeatureMissing(AccountFeature feature) => feature switch
+    {
+        AccountFeature.Connect => new(403, Invalid,
+            "Only Stripe Connect platforms can work with other accounts. If you specified a client_id parameter, make sure it's correct. "
+            + "If you need to setup a Stripe Connect platform, you can do so at https://dashboard.stripe.com/account/applications/settings."),
+        AccountFeature.Issuing => new(400, Invalid,
+            "Your account is not set up to use Issuing. Please visit https://dashboard.stripe.com/issuing/overview to get started."),
+        AccountFeature.RadarLists => new(400, Invalid, "Your account is not set up to use Radar value lists."),
+        _ => new(400, Invalid, "Your account is not set up to use billing meters."),
+    };
+
     public static StripeError NoAccessToAccount(string key, string account) =>
         new(403, Invalid,
             $"The provided key '{Mask(key)}' does not have access to account '{account}' (or that account does not " +

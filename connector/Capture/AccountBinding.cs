@@ -35,7 +35,7 @@ public sealed class AccountBinding
         _context = context;
         Binding = binding;
         AccountId = accountId;
-        Listed = binding.Stream.Parent is { } parent ? StreamCatalog.Find(parent.Stream)! : binding.Stream;
+        Listed = binding.Stream.Listed;
         _state = stored?.For(accountId) ?? new AccountState();
         _clearUnkeyed = stored?.HasUnkeyedCursors == true;
     }

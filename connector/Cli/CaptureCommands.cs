@@ -49,7 +49,8 @@ public static class CaptureCommands
         {
             var isDemo = parse.GetValue(demo);
             var run = new TerminalCapture(
-                parse.GetValue(streams) ?? StreamCatalog.All,
+                // The demo's account has every feature; another may not be a Connect platform or have Issuing.
+                parse.GetValue(streams) ?? (isDemo ? StreamCatalog.All : StreamCatalog.EveryAccount),
                 parse.GetValue(state),
                 parse.GetValue(output),
                 parse.GetValue(follow))

@@ -50,7 +50,10 @@ public static class DemoCapture
         [.. streams.Select(stream =>
         {
             var selector = stream.Query.FirstOrDefault(q => q.Key == "object").Value;
-            var (_, count) = counts.FirstOrDefault(c => SamePath(c.Resource.Path, stream.Path) && c.Resource.Selector == selector);
+            // A parent's id in the query picks the parent's children on an endpoint that also lists them all.
+            var byParent = stream.Parent is { } parent ? stream.Query.FirstOrDefault(q => q.Value == "{" + parent.Param + "}").Key : null;
+            var (_, count) = counts.FirstOrDefault(c => SamePath(c.Resource.Path, stream.Path) && c.Resource.Selector == selector
+                && c.Resource.ParentParam == byParent);
             return new KeyValuePair<string, int>(stream.Name, count);
         })];
 

@@ -78,10 +78,11 @@ public static class TerminalCommands
         Required = required,
     };
 
-    /// <summary>--streams a,b: which streams to bind (default: all of them).</summary>
+    /// <summary>--streams a,b: which streams to bind (default: those every account can read).</summary>
     public static Option<IReadOnlyList<StreamDescriptor>> StreamsOption() => new("--streams", "-s")
     {
-        Description = $"Comma-separated streams to bind (default: all {StreamCatalog.All.Length}): {string.Join(", ", StreamCatalog.All.Select(s => s.Name))}.",
+        Description = $"Comma-separated streams to bind (default: the {StreamCatalog.EveryAccount.Length} every account can read; --demo: all {StreamCatalog.All.Length}): "
+            + $"{string.Join(", ", StreamCatalog.All.Select(s => s.Name))}.",
         HelpName = "a,b",
         CustomParser = result =>
         {
@@ -136,7 +137,7 @@ public static class TerminalCommands
         var command = new Command("validate", "Check the config and that the key can read every bound stream (one small request each).") { config, streams };
         command.SetAction((parse, cancellation) => WithConfigAsync(parse.GetRequiredValue(config), async endpoint =>
         {
-            var bound = parse.GetValue(streams) ?? StreamCatalog.All;
+            var bound = parse.GetValue(streams) ?? StreamCatalog.EveryAccount;
             var code = await AnswerAsync(Request(json =>
             {
                 json.WriteStartObject("validate");

@@ -25,7 +25,9 @@ public static class Discover
             json.WriteStartArray("key");
             json.WriteStringValue("/id");
             json.WriteEndArray();
-            json.WriteBoolean("disable", false);
+            // Not every account can list it (a Connect platform's accounts, Issuing): bound by default, it
+            // would fail the capture of every account without.
+            json.WriteBoolean("disable", stream.Needs is not null);
             json.WriteEndObject();
         }
         json.WriteEndArray();

@@ -24,7 +24,7 @@ public static class AccessCheck
         {
             return;
         }
-        var path = StripeQuery.ListPath(StreamCatalog.Events, null, new KeyValuePair<string, string>("limit", "1"));
+        var path = StripeQuery.ListPath(StreamCatalog.Events, null, Limit1);
         var probe = client.ProbeAsync(path, cancellation);
         if (await FailedAsync(client, [(path, [StreamCatalog.Events], probe)], problems, cancellation).ConfigureAwait(false))
         {
@@ -42,42 +42,85 @@ public static class AccessCheck
         var probes = streams.Count == 0
             ? [(StreamCatalog.Customers, (StreamDescriptor?)null)]
             : streams.Select(s => (Probe: ProbeFor(s), Stream: (StreamDescriptor?)s)).ToList();
-
-        var byPath = probes.GroupBy(p => StripeQuery.ListPath(p.Item1, null, new KeyValuePair<string, string>("limit", "1")));
+        var byPath = probes.GroupBy(p => StripeQuery.ListPath(p.Item1, null, Limit1));
         var checks = byPath.Select(group =>
             (Path: group.Key, Streams: group.Select(g => g.Item2).OfType<StreamDescriptor>().ToList(), Response: client.ProbeAsync(group.Key, cancellation))).ToList();
-        if (await FailedAsync(client, checks, problems, cancellation).ConfigureAwait(false))
+        if (await FailedAsync(client, checks, problems, cancellation).ConfigureAwait(false) || Report(checks, problems, parentsOnly: true))
         {
             return;
         }
 
+        // A child's own endpoint, for the first parent its parent's list showed: a restricted key may grant the
+        // parent's resource and not the child's (customers and not their payment methods).
+        var children = checks
+            .Where(c => c.Response.Result is { IsSuccess: true, FirstId: not null })
+            .SelectMany(c => c.Streams.Where(s => s.Parent is not null)
+                .Select(s => (Path: StripeQuery.ListPath(s, c.Response.Result.FirstId, Limit1), Stream: s)))
+            .GroupBy(c => c.Path)
+            .Select(g => (Path: g.Key, Streams: g.Select(c => c.Stream).ToList(), Response: client.ProbeAsync(g.Key, cancellation)))
+            .ToList();
+        if (!await FailedAsync(client, children, problems, cancellation).ConfigureAwait(false))
+        {
+            Report(children, problems, parentsOnly: false);
+        }
+    }
+
+    private static readonly KeyValuePair<string, string> Limit1 = new("limit", "1");
+
+    /// <summary>Adds a problem for each stream a failed probe concerns; true after a 401, which ends the check.</summary>
+    private static bool Report(IEnumerable<(string Path, List<StreamDescriptor> Streams, Task<StripeResponse> Response)> checks, ConfigProblems problems, bool parentsOnly)
+    {
         foreach (var (path, bound, probe) in checks)
         {
             var response = probe.Result;
-            if (response.IsSuccess)
+            if (response.IsSuccess || (response.Status == HttpStatusCode.Forbidden && bound.Count == 0))
             {
                 continue;
             }
-            var error = response.Error;
-            switch (response.Status)
+            if (response.Status == HttpStatusCode.Unauthorized)
             {
-                case HttpStatusCode.Unauthorized:
-                    problems.Add("config.client_secret", "Stripe rejected the secret key (401): check that it is a current secret or restricted key of this account and has not been rolled or revoked");
-                    return;
-                case HttpStatusCode.Forbidden when bound.Count == 0:
-                    continue;
-                case HttpStatusCode.Forbidden:
-                    foreach (var stream in bound)
-                    {
-                        problems.Add($"stream {stream.Name}", $"the key lacks read access to {Resource(stream)} (Stripe answered 403 for {Endpoint(path)}); grant it Read in the restricted key's permissions or remove the binding");
-                    }
-                    break;
-                default:
-                    var names = bound.Count == 0 ? "the key check" : "stream " + string.Join(", ", bound.Select(s => s.Name));
-                    problems.Add(names, $"Stripe answered {(int)response.Status} for {Endpoint(path)}{(error is null ? "" : ": " + error.Message)}");
-                    break;
+                problems.Add("config.client_secret", "Stripe rejected the secret key (401): check that it is a current secret or restricted key of this account and has not been rolled or revoked");
+                return true;
+            }
+            if (bound.Count == 0)
+            {
+                problems.Add("the key check", $"Stripe answered {(int)response.Status} for {Endpoint(path)}{(response.Error is null ? "" : ": " + response.Error.Message)}");
+                continue;
+            }
+            foreach (var stream in bound)
+            {
+                problems.Add($"stream {stream.Name}", Problem(stream, parentsOnly ? Resource(stream) : stream.Name, path, response));
             }
         }
+        return false;
+    }
+
+    /// <summary>Why a stream cannot be read, from Stripe's answer to the probe of <paramref name="resource"/>.</summary>
+    private static string Problem(StreamDescriptor stream, string resource, string path, StripeResponse response)
+    {
+        var message = response.Error?.Message;
+        var answered = $"Stripe answered {(int)response.Status} for {Endpoint(path)}";
+        if (response.Status == HttpStatusCode.Forbidden && Permission(message) is { } permission)
+        {
+            return $"the key lacks read access to {resource} ({answered}); grant the restricted key the {permission} permission (Read) or remove the binding";
+        }
+        if (response.Status == HttpStatusCode.Forbidden && (stream.Needs ?? ProbeFor(stream).Needs) is null)
+        {
+            return $"the key lacks read access to {resource} ({answered}); grant it Read in the restricted key's permissions or remove the binding";
+        }
+        if ((stream.Needs ?? ProbeFor(stream).Needs) is { } needs && (int)response.Status is >= 400 and < 500)
+        {
+            return $"needs {needs.Description}, which Stripe says this account does not have ({answered}: {message}); remove the binding, or bind it once the account has it";
+        }
+        return $"{answered}{(message is null ? "" : ": " + message)}";
+    }
+
+    /// <summary>The permission Stripe names in a restricted key's 403 ("Having the 'rak_charge_read' permission would allow …").</summary>
+    private static string? Permission(string? message)
+    {
+        var start = message?.IndexOf("'rak_", StringComparison.Ordinal) ?? -1;
+        var end = start < 0 ? -1 : message!.IndexOf('\'', start + 1);
+        return end < 0 ? null : message![start..(end + 1)];
     }
 
     /// <summary>

@@ -113,10 +113,11 @@ public sealed class StripeClient : IDisposable
     {
         try
         {
-            return await SendAsync(pathAndQuery, (buffer, _) =>
+            return await SendAsync(pathAndQuery, (buffer, length) =>
             {
-                Buffers.Return(buffer);
-                return new StripeResponse(HttpStatusCode.OK, null);
+                // The first object's id lets validate probe a child's endpoint under it.
+                using var page = ListPage.Parse(buffer, length, null, null, Buffers);
+                return new StripeResponse(HttpStatusCode.OK, null) { FirstId = page.Items.Count > 0 ? page.Items[0].Id : null };
             }, cancellation, ProbeConnectAttempts).ConfigureAwait(false);
         }
         catch (StripeApiException answer) when (!answer.IsTransient)
@@ -288,4 +289,7 @@ public sealed class StripeClient : IDisposable
 public sealed record StripeResponse(HttpStatusCode Status, StripeError? Error)
 {
     public bool IsSuccess => (int)Status is >= 200 and < 300;
+
+    /// <summary>The id of the first object of a successful list probe, if it listed any.</summary>
+    public string? FirstId { get; init; }
 }

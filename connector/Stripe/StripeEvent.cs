@@ -16,13 +16,23 @@ public sealed record StripeEvent(
     string? ObjectKind,
     IReadOnlyDictionary<string, string> ObjectFields)
 {
-    /// <summary>Reads an event; <paramref name="fields"/> names string fields of <c>data.object</c> to keep.</summary>
-    public static StripeEvent Parse(ReadOnlySpan<byte> json, IReadOnlyCollection<string> fields)
+    /// <summary>The ids of the first page of each embedded list named at parse time (a deleted draft invoice's <c>lines</c>).</summary>
+    public IReadOnlyDictionary<string, List<string>> EmbeddedIds { get; init; } = new Dictionary<string, List<string>>();
+
+    /// <summary>
+    /// Reads an event in one pass; <paramref name="fields"/> names string fields of <c>data.object</c> to keep
+    /// (taken from <c>data.previous_attributes</c> when the object no longer has them: a detached payment
+    /// method's customer), <paramref name="embedded"/> its embedded lists whose ids to keep.
+    /// </summary>
+    public static StripeEvent Parse(ReadOnlySpan<byte> json, IReadOnlyCollection<string> fields, IReadOnlyCollection<string>? embedded = null)
     {
+        embedded ??= [];
         var scanner = new JsonScanner(json, "an event");
         string? id = null, type = null, apiVersion = null;
         long created = 0;
         DataObject? data = null;
+        Dictionary<string, string>? previous = null;
+        Dictionary<string, List<string>> lists = [];
         scanner.Expect((byte)'{');
         var started = false;
         while (scanner.NextMember(ref started, out var name))
@@ -51,7 +61,11 @@ public sealed record StripeEvent(
                 {
                     if (member.SequenceEqual("object"u8))
                     {
-                        data = ReadObject(ref scanner, fields);
+                        data = ReadObject(ref scanner, fields, embedded, lists);
+                    }
+                    else if (member.SequenceEqual("previous_attributes"u8) && scanner.Peek() == (byte)'{')
+                    {
+                        previous = ReadObject(ref scanner, fields, [], []).Fields;
                     }
                     else
                     {
@@ -68,12 +82,17 @@ public sealed record StripeEvent(
         {
             throw new StripeResponseException("an event lacks its id, type or data.object.id");
         }
-        return new StripeEvent(id, type, created, apiVersion, d.Start, d.Length, d.Id, d.Kind, d.Fields);
+        foreach (var (field, value) in previous ?? [])
+        {
+            d.Fields.TryAdd(field, value);
+        }
+        return new StripeEvent(id, type, created, apiVersion, d.Start, d.Length, d.Id, d.Kind, d.Fields) { EmbeddedIds = lists };
     }
 
     private sealed record DataObject(int Start, int Length, string? Id, string? Kind, Dictionary<string, string> Fields);
 
-    private static DataObject ReadObject(ref JsonScanner scanner, IReadOnlyCollection<string> fields)
+    private static DataObject ReadObject(ref JsonScanner scanner, IReadOnlyCollection<string> fields, IReadOnlyCollection<string> embedded,
+        Dictionary<string, List<string>> lists)
     {
         if (scanner.Peek() != (byte)'{')
         {
@@ -88,10 +107,17 @@ public sealed record StripeEvent(
         {
             var isId = name.SequenceEqual("id"u8);
             var isKind = !isId && name.SequenceEqual("object"u8);
-            var field = Kept(name, fields);
+            var field = Named(name, fields);
             if (!isId && !isKind && field is null)
             {
-                scanner.SkipValue();
+                if (Named(name, embedded) is { } list && scanner.Peek() == (byte)'{')
+                {
+                    lists[list] = ReadListIds(ref scanner);
+                }
+                else
+                {
+                    scanner.SkipValue();
+                }
                 continue;
             }
             if (scanner.ReadString() is not { } value)
@@ -114,14 +140,54 @@ public sealed record StripeEvent(
         return new DataObject(start, scanner.Position - start, id, kind, kept);
     }
 
-    /// <summary>The kept field <paramref name="name"/> is, if any (field names are ASCII).</summary>
-    private static string? Kept(ReadOnlySpan<byte> name, IReadOnlyCollection<string> fields)
+    /// <summary>The ids in a Stripe list's <c>data</c> (the scanner is on the list's '{' and ends after its '}').</summary>
+    private static List<string> ReadListIds(ref JsonScanner scanner)
     {
-        foreach (var field in fields)
+        var ids = new List<string>();
+        scanner.Expect((byte)'{');
+        var started = false;
+        while (scanner.NextMember(ref started, out var name))
         {
-            if (System.Text.Ascii.Equals(name, field))
+            if (!name.SequenceEqual("data"u8) || scanner.Peek() != (byte)'[')
             {
-                return field;
+                scanner.SkipValue();
+                continue;
+            }
+            scanner.Expect((byte)'[');
+            var more = false;
+            while (scanner.NextElement(ref more))
+            {
+                if (scanner.Peek() != (byte)'{')
+                {
+                    scanner.SkipValue();
+                    continue;
+                }
+                scanner.Expect((byte)'{');
+                var inItem = false;
+                while (scanner.NextMember(ref inItem, out var member))
+                {
+                    if (member.SequenceEqual("id"u8) && scanner.ReadString() is { } itemId)
+                    {
+                        ids.Add(itemId);
+                    }
+                    else if (!member.SequenceEqual("id"u8))
+                    {
+                        scanner.SkipValue();
+                    }
+                }
+            }
+        }
+        return ids;
+    }
+
+    /// <summary>The name in <paramref name="names"/> that <paramref name="name"/> is, if any (Stripe's field names are ASCII).</summary>
+    private static string? Named(ReadOnlySpan<byte> name, IReadOnlyCollection<string> names)
+    {
+        foreach (var candidate in names)
+        {
+            if (System.Text.Ascii.Equals(name, candidate))
+            {
+                return candidate;
             }
         }
         return null;

@@ -27,6 +27,13 @@ public static class StripeQuery
         return sb.ToString();
     }
 
+    /// <summary>The path that retrieves one object of <paramref name="stream"/>: its list path (a child's filled with <paramref name="parentId"/>) and the id.</summary>
+    public static string ObjectPath(StreamDescriptor stream, string? parentId, string id)
+    {
+        var placeholder = stream.Parent is { } parent ? "{" + parent.Param + "}" : null;
+        return Fill(stream.Path, placeholder, parentId, escape: true) + "/" + Uri.EscapeDataString(id);
+    }
+
     private static string Fill(string template, string? placeholder, string? parentId, bool escape)
     {
         if (placeholder is null || !template.Contains(placeholder, StringComparison.Ordinal))

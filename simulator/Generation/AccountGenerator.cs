@@ -13,15 +13,25 @@ internal sealed partial class AccountGenerator : IReferenceSource
     [
         "products", "coupons", "plans", "promotion_codes", "customers", "payment_intents", "charges", "balance_transactions",
         "refunds", "disputes", "payouts", "transfers", "subscriptions", "invoices", "invoice_items", "checkout_sessions",
+        "prices", "tax_rates", "shipping_rates", "setup_intents", "credit_notes", "subscription_schedules", "quotes", "payment_links",
+        "application_fees", "top_ups", "early_fraud_warnings", "reviews", "files", "file_links", "accounts", "issuing_cardholders",
+        "issuing_cards", "issuing_authorizations", "issuing_transactions", "issuing_disputes", "radar_value_lists", "billing_meters",
+        "billing_credit_grants", "tax_ids",
     ];
 
     /// <summary>Children before the parents that embed them; plans before the subscription items that embed them.</summary>
     private static readonly string[] WriteOrder =
     [
         "products", "coupons", "plans", "promotion_codes", "bank_accounts", Resources.Cards, "customer_balance_transactions",
-        "customers", "payment_intents", "charges", "balance_transactions", "refunds", "disputes", "payouts", "transfers",
+        "customers", "payment_intents", "charges", "balance_transactions", "refunds", "disputes", "payouts",
         "invoice_line_items", "invoices", "invoice_items", "subscription_items", "subscriptions", "checkout_sessions_line_items",
         "checkout_sessions",
+        "customer_tax_ids", "payment_methods", "prices", "tax_rates", "shipping_rates", "setup_attempts", "setup_intents", "credit_note_lines",
+        "credit_notes", "subscription_schedules", "quote_line_items", "quotes", "payment_link_line_items", "payment_links",
+        "application_fees_refunds", "application_fees", "payout_balance_transactions", "transfer_reversals", "transfers", "top_ups", "early_fraud_warnings",
+        "reviews", "files", "file_links", "persons", "external_account_cards", "external_account_bank_accounts", "accounts",
+        "issuing_cardholders", "issuing_cards", "issuing_authorizations", "issuing_transactions", "issuing_disputes", "radar_value_list_items",
+        "radar_value_lists", "billing_meters", "billing_credit_grants", "tax_ids",
     ];
 
     private const long Day = StreamProfiles.Day;

@@ -14,6 +14,37 @@ internal sealed partial class AccountGenerator
                 Children(parentStream, "bank_accounts", (_, rng) => rng.Next(0, 3), (p, k) => After(p, (k + 1) * 60));
                 Children(parentStream, Resources.Cards, (_, rng) => rng.Next(0, 2), (p, k) => After(p, (k + 1) * 60 + 30));
                 AddCustomerBalanceTransactions();
+                Children(parentStream, "customer_tax_ids", (_, rng) => rng.Next(0, 2), (p, k) => After(p, (k + 1) * 90));
+                Children(parentStream, "payment_methods", (_, rng) => rng.Next(0, 3), (p, k) => After(p, (k + 1) * 45));
+                break;
+            case "accounts":
+                Children(parentStream, "persons", (_, rng) => rng.Next(1, 4), (p, k) => After(p, (k + 1) * 60));
+                Children(parentStream, "external_account_cards", (_, rng) => rng.Next(0, 2), (p, k) => After(p, (k + 1) * 120));
+                Children(parentStream, "external_account_bank_accounts", (_, rng) => rng.Next(1, 3), (p, k) => After(p, (k + 1) * 150));
+                break;
+            case "application_fees":
+                Children(parentStream, "application_fees_refunds", (_, rng) => rng.Chance(0.3) ? rng.Next(1, 3) : 0, (p, k) => After(p, (k + 1) * 3600));
+                break;
+            case "credit_notes":
+                Children(parentStream, "credit_note_lines", (_, rng) => rng.Next(1, 4), (p, _) => p.Created);
+                break;
+            case "quotes":
+                Children(parentStream, "quote_line_items", (_, rng) => rng.Next(1, 4), (p, _) => p.Created);
+                break;
+            case "payment_links":
+                Children(parentStream, "payment_link_line_items", (_, rng) => rng.Next(1, 3), (p, _) => p.Created);
+                break;
+            case "payouts":
+                Children(parentStream, "payout_balance_transactions", (_, rng) => rng.Next(1, 5), (p, k) => Before(p, (k + 1) * 3600));
+                break;
+            case "setup_intents":
+                Children(parentStream, "setup_attempts", (_, rng) => rng.Next(1, 3), (p, k) => After(p, (k + 1) * 5));
+                break;
+            case "radar_value_lists":
+                Children(parentStream, "radar_value_list_items", (_, rng) => rng.Next(1, 6), (p, k) => After(p, (k + 1) * 600));
+                break;
+            case "transfers":
+                Children(parentStream, "transfer_reversals", (_, rng) => rng.Chance(0.25) ? 1 : 0, (p, k) => After(p, (k + 1) * 86_400));
                 break;
             case "checkout_sessions":
                 Children(parentStream, "checkout_sessions_line_items", (_, rng) => rng.Next(1, 3), (p, _) => p.Created);
@@ -61,6 +92,10 @@ internal sealed partial class AccountGenerator
                 var rng = Rng.For(_options.Seed, "object", childStream, index++);
                 var id = StripeIds.New(prefix, _sequence++, ref rng);
                 var ctx = new ObjectContext(childStream, id, created(parent, k), rng);
+                if (Resources.Get(childStream).ParentField is { } field)
+                {
+                    ctx.Set(field, parent.Id);
+                }
                 drafts.Add(ctx, parent.Id);
                 StreamProfiles.Apply(ctx, sample, this, parent.Id);
             }
@@ -89,6 +124,9 @@ internal sealed partial class AccountGenerator
     /// <summary>A time after the parent's creation, but never past the end of the range.</summary>
     private long After(ObjectContext parent, long seconds) => Math.Max(parent.Created, Math.Min(parent.Created + seconds, _to - 1));
 
+    /// <summary>A time before the parent's (a payout's balance transactions precede it), within the account's range.</summary>
+    private long Before(ObjectContext parent, long seconds) => Math.Max(_from, parent.Created - seconds);
+
     private void SumInto(string parentStream, string childStream, string field, Action<ObjectContext, long> apply)
     {
         var sums = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -116,12 +154,10 @@ internal sealed partial class AccountGenerator
                     }
                 }
                 break;
-            case "invoices":
-                Embed(stream, "invoice_line_items");
-                break;
-            case "subscriptions":
-                Embed(stream, "subscription_items");
-                break;
+        }
+        foreach (var child in Resources.ChildrenOf(stream).Where(r => r.EmbeddedIn is not null))
+        {
+            Embed(stream, child.Name);
         }
     }
 
@@ -170,11 +206,6 @@ internal sealed partial class AccountGenerator
                 .Select(d => new SimulatedObject(stream, d.Ctx.Id, d.Ctx.Created, d.ParentId, d.Ctx.Text("status"), d.Json!))
                 .ToList();
             tables[stream] = new StreamTable(resource, objects);
-            if (stream == Resources.Cards)
-            {
-                // Cards only fill the sources endpoint's other half; their history is not part of the account's story.
-                continue;
-            }
             foreach (var o in objects)
             {
                 if (o.Created >= retainedFrom && EventFactory.CreatedType(resource, o.Status) is { } type)

@@ -43,9 +43,9 @@ public static class EventApplier
     /// carries its latest version); fills <paramref name="batch"/> and returns the objects to read again.
     /// Must run for a page before the next page of the same request.
     /// </summary>
-    public static List<(string Id, ChangeKind Change)> Triage(BindingCycle cycle, ListPage page, IEnumerable<(PageItem Item, StripeEvent Event, bool Direct)> events, CommitBatch batch)
+    public static List<(string Id, ChangeKind Change, string? ParentId)> Triage(BindingCycle cycle, ListPage page, IEnumerable<(PageItem Item, StripeEvent Event, bool Direct)> events, CommitBatch batch)
     {
-        var refetch = new List<(string Id, ChangeKind Change)>();
+        var refetch = new List<(string Id, ChangeKind Change, string? ParentId)>();
         // A child binding follows its own and its parent's events, which other requests may carry at the same time.
         lock (cycle)
         {
@@ -54,7 +54,7 @@ public static class EventApplier
         return refetch;
     }
 
-    private static void Triage(BindingCycle cycle, ListPage page, IEnumerable<(PageItem Item, StripeEvent Event, bool Direct)> events, CommitBatch batch, List<(string Id, ChangeKind Change)> refetch)
+    private static void Triage(BindingCycle cycle, ListPage page, IEnumerable<(PageItem Item, StripeEvent Event, bool Direct)> events, CommitBatch batch, List<(string Id, ChangeKind Change, string? ParentId)> refetch)
     {
         var owner = cycle.Binding;
         var stream = owner.Stream;
@@ -66,7 +66,7 @@ public static class EventApplier
             }
             if (!direct)
             {
-                AddRelist(cycle, e.ObjectId);
+                TriageParentEvent(cycle, e, batch);
                 continue;
             }
             if (!IsOwnObject(stream, e))
@@ -79,40 +79,41 @@ public static class EventApplier
                 continue;
             }
             var change = stream.Events.First(t => t.Type == e.Type).Change;
-            if (stream.Parent is { } link)
+            string? parentId = null;
+            if (stream.Parent is { } link && !e.ObjectFields.TryGetValue(link.Param, out parentId))
+            {
+                Log.Debug($"Ignoring {e.Type} {e.Id}: its object does not name its {link.Stream[..^1]}");
+                continue;
+            }
+            if (change == ChangeKind.Delete)
+            {
+                AppendTombstone(owner, batch, e.ObjectId, e.ObjectKind, Added(stream, parentId, ChangeKind.Delete));
+            }
+            if (stream.Parent is { Relist: true })
             {
                 // A child's own event: its parent's children are listed again at the pinned version.
-                if (!e.ObjectFields.TryGetValue(link.Param, out var parentId))
-                {
-                    Log.Debug($"Ignoring {e.Type} {e.Id}: its object does not name its {link.Stream[..^1]}");
-                    continue;
-                }
-                if (change == ChangeKind.Delete)
-                {
-                    AppendTombstone(owner, batch, e.ObjectId, e.ObjectKind, Added(stream, parentId, ChangeKind.Delete));
-                }
-                AddRelist(cycle, parentId);
+                AddRelist(cycle, parentId!);
             }
             else if (change == ChangeKind.Delete)
             {
-                AppendTombstone(owner, batch, e.ObjectId, e.ObjectKind, Added(stream, null, ChangeKind.Delete));
+                // The tombstone above is the document.
             }
             else if (first == true && owner.Context.Config.Advanced.EventPayloads == EventPayloads.Auto && e.ApiVersion == StripeApiVersion.Pinned)
             {
-                batch.Add(owner.Binding.Index, page.Raw(item).Slice(e.ObjectStart, e.ObjectLength), Added(stream, null, change));
+                batch.Add(owner.Binding.Index, page.Raw(item).Slice(e.ObjectStart, e.ObjectLength), Added(stream, parentId, change));
             }
             else
             {
                 // In another API version's shape, or past what the cycle can remember (its payload may be
                 // older than one already captured): the object as Stripe has it now is right either way.
-                refetch.Add((e.ObjectId, change));
+                refetch.Add((e.ObjectId, change, parentId));
             }
             cycle.Documents++;
         }
     }
 
     /// <summary>Reads changed objects again at the pinned API version, several at once, and adds them to <paramref name="batch"/>.</summary>
-    public static async Task RefetchAsync(AccountBinding owner, IReadOnlyList<(string Id, ChangeKind Change)> objects, CommitBatch batch, CancellationToken stop)
+    public static async Task RefetchAsync(AccountBinding owner, IReadOnlyList<(string Id, ChangeKind Change, string? ParentId)> objects, CommitBatch batch, CancellationToken stop)
     {
         var options = new ParallelOptions { MaxDegreeOfParallelism = ConcurrentReads, CancellationToken = stop };
         await Parallel.ForEachAsync(objects, options, async (target, token) =>
@@ -120,7 +121,7 @@ public static class EventApplier
             FetchedObject fetched;
             try
             {
-                fetched = await owner.Context.Client.RetrieveAsync(owner.Stream.Path + "/" + Uri.EscapeDataString(target.Id), token).ConfigureAwait(false);
+                fetched = await owner.Context.Client.RetrieveAsync(StripeQuery.ObjectPath(owner.Stream, target.ParentId, target.Id), token).ConfigureAwait(false);
             }
             catch (StripeApiException e) when (e.IsResourceMissing)
             {
@@ -130,7 +131,7 @@ public static class EventApplier
             }
             using (fetched)
             {
-                var added = Added(owner.Stream, null, fetched.Deleted ? ChangeKind.Delete : target.Change);
+                var added = Added(owner.Stream, target.ParentId, fetched.Deleted ? ChangeKind.Delete : target.Change);
                 lock (batch)
                 {
                     batch.Add(owner.Binding.Index, fetched.Json, added);
@@ -150,6 +151,29 @@ public static class EventApplier
             var lister = new ChildLister(owner, batch);
             await lister.ListAsync(parentId, null, Added(owner.Stream, parentId, ChangeKind.Update), (_, _) => owner.CommitAsync(batch, null, token), token).ConfigureAwait(false);
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A parent's event: its children are listed again, unless it deleted the parent, whose children can no
+    /// longer be listed; those its event embeds (a draft invoice's first page of lines) become tombstones.
+    /// </summary>
+    private static void TriageParentEvent(BindingCycle cycle, StripeEvent e, CommitBatch batch)
+    {
+        var owner = cycle.Binding;
+        var link = owner.Stream.Parent!;
+        if (owner.Listed.Events.FirstOrDefault(t => t.Type == e.Type) is not { Change: ChangeKind.Delete })
+        {
+            AddRelist(cycle, e.ObjectId);
+            return;
+        }
+        if (link.Embedded is { } embedded && e.EmbeddedIds.TryGetValue(embedded, out var children))
+        {
+            foreach (var child in children)
+            {
+                AppendTombstone(owner, batch, child, null, Added(owner.Stream, e.ObjectId, ChangeKind.Delete));
+                cycle.Documents++;
+            }
+        }
     }
 
     private static void AddRelist(BindingCycle cycle, string parentId)

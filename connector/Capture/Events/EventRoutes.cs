@@ -30,7 +30,7 @@ public sealed class EventRoutes
                 types.Add(type);
             }
         }
-        Requests = Pack(carriers.Values);
+        Requests = Pack(Merge(carriers.Values));
     }
 
     /// <summary>The bindings that take changes from events.</summary>
@@ -50,9 +50,30 @@ public sealed class EventRoutes
     {
         var stream = binding.Stream;
         var own = stream.Events.Select(e => (stream.Name, e.Type, true));
-        return stream.Parent is { } parent
+        // A child that its own events carry whole does not follow its parent's.
+        return stream.Parent is { Relist: true } parent
             ? own.Concat(binding.Listed.Events.Select(e => (parent.Stream, e.Type, false)))
             : own;
+    }
+
+    /// <summary>
+    /// Joins the types of carriers that share one (a customer's cards and bank accounts both follow
+    /// customer.source.*), so each type is read once and every carrier's types still go in one request.
+    /// </summary>
+    private static List<SortedSet<string>> Merge(IEnumerable<SortedSet<string>> carriers)
+    {
+        var merged = new List<SortedSet<string>>();
+        foreach (var types in carriers)
+        {
+            var joined = new SortedSet<string>(types, StringComparer.Ordinal);
+            foreach (var overlapping in merged.Where(m => m.Overlaps(joined)).ToList())
+            {
+                joined.UnionWith(overlapping);
+                merged.Remove(overlapping);
+            }
+            merged.Add(joined);
+        }
+        return merged;
     }
 
     /// <summary>

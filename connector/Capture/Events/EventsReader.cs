@@ -96,6 +96,7 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes)
         {
             var cycles = reader.Cycles;
             var fields = cycles.Keys.Select(b => b.Stream.Parent?.Param).OfType<string>().ToHashSet();
+            var embedded = cycles.Keys.Select(b => b.Stream.Parent?.Embedded).OfType<string>().ToHashSet();
             List<KeyValuePair<string, string>> query =
             [
                 new("limit", "100"),
@@ -112,7 +113,7 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes)
             var byBinding = new Dictionary<BindingCycle, List<(PageItem, StripeEvent, bool)>>();
             foreach (var item in page.Items)
             {
-                var e = StripeEvent.Parse(page.Raw(item), fields);
+                var e = StripeEvent.Parse(page.Raw(item), fields, embedded);
                 foreach (var (binding, direct) in reader.Routes.For(e.Type))
                 {
                     if (cycles.TryGetValue(binding, out var cycle))

@@ -50,8 +50,8 @@ public sealed class RangePageUnit(AccountBinding owner, string key) : WorkUnit
         var (query, resumeChild) = owner.Read<(string? Query, ChildPosition? Child)>(state => owner.Range(key) switch
         {
             null => (null, null),
-            // A split took what was left below this range's position.
-            { AfterCreated: { } reached } range when reached < range.Gte => ("", null),
+            // A split took what was left below this range's position (only lists with created filters are split).
+            { AfterCreated: { } reached } range when owner.Listed.HasCreatedFilter && reached < range.Gte => ("", null),
             { } range => (Query(range), range.Child),
         });
         if (query is null)
@@ -71,13 +71,14 @@ public sealed class RangePageUnit(AccountBinding owner, string key) : WorkUnit
         }
         catch (StripeApiException e) when (e.IsResourceMissing && query.Contains("starting_after", StringComparison.Ordinal))
         {
-            // The object we resume after is gone: continue from its created time instead, re-reading that second.
+            // The object we resume after is gone: continue from its created time instead, re-reading that second;
+            // a list without created filters is read again from its start.
             Log.Debug($"The resume point of {owner.Stream.Name} no longer exists; resuming by created time");
             await owner.CommitAsync(_batch, state =>
             {
                 if (owner.Range(key) is { } range)
                 {
-                    range.Lt = (range.AfterCreated ?? range.Lt - 1) + 1;
+                    range.Lt = owner.Listed.HasCreatedFilter ? (range.AfterCreated ?? range.Lt - 1) + 1 : range.Lt;
                     range.After = null;
                     range.AfterCreated = null;
                     range.Child = null;
@@ -100,7 +101,7 @@ public sealed class RangePageUnit(AccountBinding owner, string key) : WorkUnit
             count = page.Items.Count;
             more = page.HasMore && count > 0;
             last = count > 0 ? page.Items[^1] : default;
-            if (more)
+            if (more && owner.Listed.HasCreatedFilter)
             {
                 owner.MarkLarge(key, last.Created);
             }
@@ -148,12 +149,12 @@ public sealed class RangePageUnit(AccountBinding owner, string key) : WorkUnit
     /// <summary>The list request for a range's next page.</summary>
     private string Query(RangeState range)
     {
-        List<KeyValuePair<string, string>> query =
-        [
-            new("limit", Text(PageSize)),
-            new("created[gte]", Text(range.Gte)),
-            new("created[lt]", Text(range.Lt)),
-        ];
+        List<KeyValuePair<string, string>> query = [new("limit", Text(PageSize))];
+        if (owner.Listed.HasCreatedFilter)
+        {
+            query.Add(new("created[gte]", Text(range.Gte)));
+            query.Add(new("created[lt]", Text(range.Lt)));
+        }
         if (range.After is not null)
         {
             query.Add(new("starting_after", range.After));

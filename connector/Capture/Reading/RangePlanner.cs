@@ -56,6 +56,12 @@ public static class RangePlanner
             state.Events = listensToEvents ? now.ToUnixTimeSeconds() - 1 : null;
             Log.Info($"Backfilling {stream.Name}", ("created_gte", DateTimeOffset.FromUnixTimeSeconds(from)), ("created_lt", DateTimeOffset.FromUnixTimeSeconds(upper)));
         }
+        else if (!binding.Stream.Listed.HasCreatedFilter)
+        {
+            // A list without created filters cannot be polled for what is new: its events bring it (the
+            // backfill set their cursor before it began).
+            return;
+        }
         else
         {
             var pollFrom = Math.Max(cursor - lookback, from);

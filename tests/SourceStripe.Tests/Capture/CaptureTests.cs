@@ -6,7 +6,7 @@ namespace SourceStripe.Tests.Capture;
 public sealed class CaptureTests
 {
     [Fact]
-    public async Task A_capture_of_all_22_streams_yields_exactly_the_accounts_objects()
+    public async Task A_capture_of_all_60_streams_yields_exactly_the_accounts_objects()
     {
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { Seed = 7, ObjectsPerStream = 30 });
         var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", DateTimeOffset.UtcNow.AddYears(-5), OpenRequests.AllStreams());

@@ -55,7 +55,15 @@ public sealed class EventTests
                 ? stripe.Account.Objects(stream.Name)
                 : stripe.Account.Objects(stream.Parent.Stream).SelectMany(p => stripe.Account.Children(stream.Name, p.Id)).ToList();
             var target = objects[0].Id;
-            stripe.Update(stream.Name, target, o => o["metadata"] = new JsonObject { ["changed_by"] = "event test" });
+            stripe.Update(stream.Name, target, o =>
+            {
+                o["metadata"] = new JsonObject { ["changed_by"] = "event test" };
+                if (stream.Name == "top_ups")
+                {
+                    // Stripe has no topup.updated: only a change of status announces a top-up's change.
+                    o["status"] = "reversed";
+                }
+            });
             updated[i] = target;
             var victim = stream.Name switch
             {
@@ -80,10 +88,16 @@ public sealed class EventTests
             var stream = StreamCatalog.Find(EventStreams[binding])!;
             var document = Latest(capture.Transcript, binding, id)!;
             Assert.Equal("u", Op(document));
-            var truth = stream.Parent is null
-                ? stripe.Account.Find(stream.Name, id)!.ToJsonObject()
-                : stripe.Account.Find(stream.Name, id)!.ToJsonObject();
-            Assert.True(JsonNode.DeepEquals(truth, WithoutAdded(document, stream)), $"{stream.Name} {id}: {document.ToJsonString()}");
+            var truth = stripe.Account.Find(stream.Name, id)!.ToJsonObject();
+            var captured = WithoutAdded(document, stream);
+            // A child's own event (a fee refund's) changes its parent's embedded first page without an event of the
+            // parent's, as on Stripe: that page is as of the parent's last event.
+            foreach (var child in StreamCatalog.All.Where(c => c.Parent?.Stream == stream.Name && c.Parent.Embedded is not null && !c.Events.IsEmpty))
+            {
+                truth.Remove(child.Parent!.Embedded!);
+                captured.Remove(child.Parent.Embedded!);
+            }
+            Assert.True(JsonNode.DeepEquals(truth, captured), $"{stream.Name} {id}: {document.ToJsonString()}");
         }
         foreach (var (binding, id) in deleted)
         {
@@ -171,19 +185,6 @@ public sealed class EventTests
             Assert.Contains("customer.updated", types);
             Assert.Contains("invoiceitem.deleted", types);
         }
-    }
-
-    [Fact]
-    public void All_bound_streams_need_only_five_events_requests_a_cycle()
-    {
-        var context = new SourceStripe.Capture.CaptureContext(null!, null!, null!, TimeProvider.System, null!);
-        var bindings = StreamCatalog.All.Select((s, i) => new SourceStripe.Capture.AccountBinding(context,
-            new SourceStripe.Capture.BoundStream(i, s.Name, s, s.Supports(SyncMode.Incremental) ? SyncMode.Incremental : SyncMode.FullRefresh, TimeSpan.FromMinutes(5), 0), "acct_simulator", null));
-        var reader = new SourceStripe.Capture.EventRoutes(bindings);
-        var all = StreamCatalog.All.SelectMany(s => s.Events.Select(e => e.Type)).Distinct().ToList();
-        Assert.Equal(all.Order(), reader.Requests.SelectMany(r => r).Order());
-        Assert.All(reader.Requests, r => Assert.InRange(r.Count, 1, 20));
-        Assert.Equal((all.Count + 19) / 20, reader.Requests.Count);
     }
 
     [Fact]

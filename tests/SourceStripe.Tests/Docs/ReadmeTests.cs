@@ -29,8 +29,20 @@ public sealed class ReadmeTests
             Assert.Equal(stream.CursorField ?? (stream.Parent is null ? "–" : "parent's"), row[5]);
             Assert.Equal(stream.Parent?.Stream ?? "–", row[6]);
             Assert.Equal(stream.Parent is { } p ? $"`{p.IdField}`" : "–", row[7]);
+            Assert.Equal(Changes(stream), row[8]);
+            Assert.Equal(stream.Needs is null, row[9] == "–");
         }
     }
+
+    /// <summary>Where a stream's changes come from, as the README's streams table says it.</summary>
+    private static string Changes(StreamDescriptor stream) => stream.Parent switch
+    {
+        { Relist: false } => "own events",
+        { } parent when StreamCatalog.Find(parent.Stream)!.Events.IsEmpty => "full refresh",
+        { } => stream.Events.IsEmpty ? "re-listed on parent's events" : "re-listed on its own and parent's events",
+        null when !stream.Events.IsEmpty => "events",
+        null => stream.HasCreatedFilter && stream.DefaultSyncMode == SyncMode.Incremental ? "new objects by polling" : "full refresh",
+    };
 
     [Fact]
     public async Task Config_tables_match_the_published_binarys_spec()
@@ -79,6 +91,8 @@ public sealed class ReadmeTests
         {
             Assert.Equal(ResourceConfig.SyncModeName(descriptor.DefaultSyncMode), ((YamlScalarNode)((YamlMappingNode)binding["resource"])["syncMode"]).Value);
             Assert.Equal($"acmeCo/stripe/{descriptor.Name}", ((YamlScalarNode)binding["target"]).Value);
+            // As discover recommends: a stream not every account can read is bound disabled.
+            Assert.Equal(descriptor.Needs is not null, binding.Children.ContainsKey("disable"));
         }
     }
 

@@ -13,7 +13,7 @@ public sealed class CaptureEndToEndTests
     private static bool AllBackfilled(CaptureTranscript t) => StreamCatalog.All.All(s => t.PendingRangesOverall(s.Name) == 0);
 
     [Fact]
-    public async Task The_binary_captures_all_22_streams_and_exits_0_when_stdin_closes()
+    public async Task The_binary_captures_all_60_streams_and_exits_0_when_stdin_closes()
     {
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { Seed = 11, ObjectsPerStream = 120 });
         await using var capture = await BinaryCapture.StartAsync(OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", Start, OpenRequests.AllStreams()));

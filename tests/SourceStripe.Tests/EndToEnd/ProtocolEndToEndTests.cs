@@ -16,12 +16,12 @@ public sealed class ProtocolEndToEndTests
     }
 
     [Fact]
-    public async Task Discover_lists_the_22_streams()
+    public async Task Discover_lists_the_60_streams()
     {
         var run = await PublishedConnector.RunAsync($$$"""{"discover":{"connectorType":"IMAGE","config":{{{Config}}}}}""" + "\n");
         Assert.Equal(0, run.ExitCode);
         var bindings = run.SingleResponse()["discovered"]!["bindings"]!.AsArray();
-        Assert.Equal(22, bindings.Count);
+        Assert.Equal(60, bindings.Count);
         Assert.All(bindings, b => Assert.Equal("object", b!["documentSchema"]!["type"]!.GetValue<string>()));
     }
 

@@ -77,7 +77,7 @@ public sealed class RuntimeImageTests : IAsyncLifetime
 
         var discover = await RunAsync("""{"discover":{"config":{"account_id":"acct_1","client_secret":"sk_test_rootfs00","start_date":"2020-01-01T00:00:00Z"}}}""");
         Assert.True(discover.Exit == 0, discover.Stderr);
-        Assert.Equal(22, JsonNode.Parse(discover.Stdout)!["discovered"]!["bindings"]!.AsArray().Count);
+        Assert.Equal(60, JsonNode.Parse(discover.Stdout)!["discovered"]!["bindings"]!.AsArray().Count);
     }
 
     [Fact]
@@ -130,7 +130,7 @@ public sealed class RuntimeImageTests : IAsyncLifetime
         // The terminal commands and the demo's loopback server need nothing the image lacks either.
         var demo = await RunAsync("", "capture", "--demo");
         Assert.True(demo.Exit == 0, demo.Stderr);
-        Assert.Contains("22 of 22 streams caught up", demo.Stderr);
+        Assert.Contains("60 of 60 streams caught up", demo.Stderr);
         Assert.Contains("Every one of the account's", demo.Stderr);
     }
 

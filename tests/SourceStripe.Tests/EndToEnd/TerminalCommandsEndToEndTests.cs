@@ -82,16 +82,16 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
 
         var first = await RunAsync(capture);
         Assert.True(first.ExitCode == 0, first.Stderr);
-        foreach (var stream in StreamCatalog.All)
+        foreach (var stream in StreamCatalog.EveryAccount)
         {
             ExpectedDocuments.AssertSame(ExpectedDocuments.For(stripe, stream.Name), Output(PathOf("out.jsonl"), stream.Name), stream.Name);
             // The summary table has a row for every stream, caught up.
             Assert.Matches($@"(?m)^{stream.Name} +[\d,]+ +[\d,]+ +[\d,]+  caught up$", first.Stderr);
         }
-        Assert.Contains($"22 of 22 streams caught up", first.Stderr);
+        Assert.Contains($"48 of 48 streams caught up", first.Stderr);
         var saved = JsonNode.Parse(File.ReadAllText(PathOf("state.json")));
         var state = saved!["bindingStateV1"]!.AsObject();
-        Assert.Equal(StreamCatalog.All.Select(s => s.Name).Order(), state.Select(p => p.Key).Order());
+        Assert.Equal(StreamCatalog.EveryAccount.Select(s => s.Name).Order(), state.Select(p => p.Key).Order());
         Assert.All(state, p => Assert.Empty(CaptureTranscript.Account(saved, p.Key)!["pending"]!.AsObject()));
         Assert.DoesNotContain(Secret, first.Stdout + first.Stderr + File.ReadAllText(PathOf("state.json")));
 
@@ -158,7 +158,7 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
         }
         var last = await RunAsync(capture);
         Assert.True(last.ExitCode == 0, last.Stderr);
-        foreach (var stream in StreamCatalog.All)
+        foreach (var stream in StreamCatalog.EveryAccount)
         {
             ExpectedDocuments.AssertSame(ExpectedDocuments.For(stripe, stream.Name), Output(PathOf("out.jsonl"), stream.Name), stream.Name);
         }
@@ -171,7 +171,7 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
         var demo = await PublishedConnector.RunAsync("", ["capture", "--demo", "--output", PathOf("demo.jsonl")], timeout: TimeSpan.FromSeconds(60));
         Assert.True(demo.ExitCode == 0, demo.Stderr);
         Assert.True(watch.Elapsed < TimeSpan.FromMinutes(1), $"the demo took {watch.Elapsed}");
-        Assert.Contains("22 of 22 streams caught up", demo.Stderr);
+        Assert.Contains("60 of 60 streams caught up", demo.Stderr);
         var objects = int.Parse(System.Text.RegularExpressions.Regex.Match(demo.Stderr, @"Every one of the account's ([\d,]+) objects was captured").Groups[1].Value,
             System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
         // The binary's own check, repeated from its output: distinct ids per stream add up to the account.
@@ -236,14 +236,14 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
             Assert.Contains($"State saved to {statePath}", log);
             Assert.Matches(@"(?m)^total +[\d,]+ ", log);
             // The state names every stream, and what it says is done is in the output.
-            Assert.Equal(StreamCatalog.All.Length, JsonNode.Parse(File.ReadAllText(statePath))!["bindingStateV1"]!.AsObject().Count);
+            Assert.Equal(StreamCatalog.EveryAccount.Length, JsonNode.Parse(File.ReadAllText(statePath))!["bindingStateV1"]!.AsObject().Count);
         }
     }
 
     [Theory]
     [InlineData(new[] { "capture" }, "--config FILE or --demo is required")]
     [InlineData(new[] { "capture", "--demo", "--config", "x.yaml" }, "--config and --demo: pick one")]
-    [InlineData(new[] { "capture", "--config", "FLOW", "--streams", "charges,nope" }, "--streams: unknown stream 'nope'; expected a comma-separated list of: balance_transactions")]
+    [InlineData(new[] { "capture", "--config", "FLOW", "--streams", "charges,nope" }, "--streams: unknown stream 'nope'; expected a comma-separated list of: accounts, application_fees")]
     [InlineData(new[] { "discover", "--config", "MISSING" }, "cannot read the file")]
     [InlineData(new[] { "validate", "--config", "EMPTY" }, "config.client_secret: missing: expected a Stripe secret key")]
     [InlineData(new[] { "capture", "--config", "FLOW", "--state", "BADSTATE" }, "--state BADSTATE: the state: expected state written by this connector")]

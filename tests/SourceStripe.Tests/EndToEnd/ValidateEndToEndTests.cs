@@ -38,6 +38,15 @@ public sealed class ValidateEndToEndTests
         }.ToJsonString();
     }
 
+    /// <summary>validate against a simulator set up with <paramref name="options"/>: refused, with the message it ends with.</summary>
+    private static async Task<string> RefusedAsync(SimulatorOptions options, params string[] streams)
+    {
+        await using var stripe = await StripeSimulator.StartAsync(options);
+        var run = await PublishedConnector.RunAsync(Request(stripe.BaseUrl, "sk_test_simulator", streams));
+        Assert.Equal(1, run.ExitCode);
+        return run.LastLog["msg"]!.GetValue<string>();
+    }
+
     [Fact]
     public async Task A_good_key_validates_and_answers_resource_paths_in_request_order()
     {
@@ -58,9 +67,13 @@ public sealed class ValidateEndToEndTests
             Assert.Equal(200, r.Status);
             Assert.Contains("limit=1", r.QueryString);
         });
-        // A child stream is checked through its parent's list; each endpoint once; and events, which the
-        // incremental bindings read for changes.
-        Assert.Equal(["/v1/charges", "/v1/events", "/v1/invoices", "/v1/subscriptions"], requests.Select(r => r.Path).Order());
+        // A child stream is checked through its parent's list, then its own endpoint under the first parent
+        // listed; each endpoint once; and events, which the incremental bindings read for changes.
+        var paths = requests.Select(r => r.Path).Order().ToList();
+        Assert.Equal(5, paths.Count);
+        Assert.Equal(["/v1/charges", "/v1/events", "/v1/invoices"], paths.Take(3));
+        Assert.Matches("^/v1/invoices/in_[A-Za-z0-9]+/lines$", paths[3]);
+        Assert.Equal("/v1/subscriptions", paths[4]);
     }
 
     [Fact]
@@ -78,17 +91,34 @@ public sealed class ValidateEndToEndTests
     [Fact]
     public async Task A_restricted_key_names_each_stream_it_cannot_read()
     {
-        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions
-        {
-            ObjectsPerStream = 1,
-            ForbiddenStreams = new HashSet<string> { "payouts", "invoices" },
-        });
-        var run = await PublishedConnector.RunAsync(Request(stripe.BaseUrl, "sk_test_simulator", "charges", "payouts", "invoice_line_items"));
-        Assert.Equal(1, run.ExitCode);
-        var message = run.LastLog["msg"]!.GetValue<string>();
+        var message = await RefusedAsync(new SimulatorOptions { ObjectsPerStream = 1, ForbiddenStreams = new HashSet<string> { "payouts", "invoices" } },
+            "charges", "payouts", "invoice_line_items");
         Assert.Contains("stream payouts: the key lacks read access to payouts", message);
         Assert.Contains("stream invoice_line_items: the key lacks read access to invoices (needed to list invoice_line_items)", message);
         Assert.DoesNotContain("stream charges", message);
+    }
+
+    [Fact]
+    public async Task Streams_the_account_cannot_have_are_named_with_what_they_need_and_stripes_answer()
+    {
+        var message = await RefusedAsync(
+            new SimulatorOptions { ObjectsPerStream = 1, MissingFeatures = new HashSet<AccountFeature> { AccountFeature.Connect, AccountFeature.Issuing } },
+            "charges", "accounts", "persons", "issuing_cards");
+        Assert.Contains("stream accounts: needs a Connect platform account, which Stripe says this account does not have (Stripe answered 403 for GET /v1/accounts: Only Stripe Connect platforms", message);
+        Assert.Contains("stream persons: needs a Connect platform account", message);
+        Assert.Contains("stream issuing_cards: needs Stripe Issuing enabled on the account, which Stripe says this account does not have (Stripe answered 400 for GET /v1/issuing/cards: Your account is not set up to use Issuing", message);
+        Assert.DoesNotContain("stream charges", message);
+    }
+
+    [Fact]
+    public async Task A_restricted_key_that_reads_a_parent_but_not_its_child_is_refused_for_the_child_with_the_permission_stripe_names()
+    {
+        var message = await RefusedAsync(new SimulatorOptions { ObjectsPerStream = 2, ForbiddenStreams = new HashSet<string> { "payment_methods" } },
+            "customers", "payment_methods", "customer_tax_ids");
+        Assert.Contains("stream payment_methods: the key lacks read access to payment_methods (Stripe answered 403 for GET /v1/customers/", message);
+        Assert.Contains("grant the restricted key the 'rak_payment_method_read' permission (Read)", message);
+        Assert.DoesNotContain("stream customer_tax_ids", message);
+        Assert.DoesNotContain("stream customers", message);
     }
 
     [Fact]

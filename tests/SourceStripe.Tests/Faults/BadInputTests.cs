@@ -27,7 +27,8 @@ public sealed class BadInputTests
         string[]? Args = null);
 
     private const string PerLine = "expected one JSON object per line, such as {\"spec\":{}}";
-    private const string StreamNames = "balance_transactions, bank_accounts, charges, checkout_sessions, checkout_sessions_line_items, coupons, customer_balance_transactions, customers, disputes, events, invoice_items, invoice_line_items, invoices, payment_intents, payouts, plans, products, promotion_codes, refunds, subscription_items, subscriptions, transfers";
+    // Every stream, in catalog order: the message lists them all.
+    private static readonly string StreamNames = string.Join(", ", SourceStripe.Streams.StreamCatalog.All.Select(s => s.Name));
     private const string Reset = "reset the capture's state (or backfill the whole capture) to start over";
 
     private static byte[] Line(string text) => Encoding.UTF8.GetBytes(text + "\n");

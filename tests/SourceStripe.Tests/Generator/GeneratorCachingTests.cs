@@ -11,11 +11,11 @@ namespace SourceStripe.Tests.Generator;
 /// </summary>
 public sealed class GeneratorCachingTests
 {
-    private const string TaxRates = """
+    private const string ClimateOrders = """
 
-          - name: tax_rates
-            path: /v1/tax_rates
-            model: Stripe.TaxRate
+          - name: climate_orders
+            path: /v1/climate/orders
+            model: Stripe.Climate.Order
             sync_modes: [full_refresh]
         """;
 
@@ -64,14 +64,14 @@ public sealed class GeneratorCachingTests
         var manifest = GeneratorHarness.Manifest(GeneratorHarness.RealManifest());
         var (driver, compilation) = FirstRun(manifest);
 
-        driver = driver.ReplaceAdditionalText(manifest, GeneratorHarness.Manifest(GeneratorHarness.RealManifest() + TaxRates));
+        driver = driver.ReplaceAdditionalText(manifest, GeneratorHarness.Manifest(GeneratorHarness.RealManifest() + ClimateOrders));
         var run = Rerun(driver, compilation);
 
         Assert.Equal([IncrementalStepRunReason.Modified], Reasons(run, TrackingNames.Manifest));
         Assert.Equal([IncrementalStepRunReason.Modified], Reasons(run, TrackingNames.Spec));
         Assert.All(Reasons(run, TrackingNames.Assembly), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
         Assert.Contains(run.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
-        Assert.Contains("public sealed class TaxRatesStream : StreamDescriptor", Assert.Single(run.GeneratedSources).SourceText.ToString());
+        Assert.Contains("public sealed class ClimateOrdersStream : StreamDescriptor", Assert.Single(run.GeneratedSources).SourceText.ToString());
     }
 
     [Fact]

@@ -36,11 +36,11 @@ public sealed class ManifestDiagnosticsTests
     }
 
     [Fact]
-    public void The_real_manifest_generates_22_streams_without_diagnostics()
+    public void The_real_manifest_generates_60_streams_without_diagnostics()
     {
         var run = GeneratorHarness.Run(GeneratorHarness.RealManifest());
         Assert.Empty(run.Diagnostics);
-        Assert.Equal(22, System.Text.RegularExpressions.Regex.Matches(run.Sources[0], @"public sealed class \w+Stream : StreamDescriptor").Count);
+        Assert.Equal(60, System.Text.RegularExpressions.Regex.Matches(run.Sources[0], @"public sealed class \w+Stream : StreamDescriptor").Count);
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class ManifestDiagnosticsTests
     [Fact]
     public void Incremental_stream_without_cursor_is_an_error()
     {
-        var run = GeneratorHarness.Run(Valid.Replace("    cursor: created\n", ""));
+        var run = GeneratorHarness.Run(Valid.Replace("    cursor: created\n", "").Replace("    events:\n      customer.created: create\n", ""));
         var d = run.Single("SSG010");
         Assert.Equal(2, Line(d));
         Assert.Contains("'customers'", d.GetMessage());
@@ -155,4 +155,40 @@ public sealed class ManifestDiagnosticsTests
     }
 
     private static int Line(Diagnostic d) => d.Location.GetLineSpan().StartLinePosition.Line + 1;
+
+    [Fact]
+    public void An_incremental_list_without_created_filters_takes_its_changes_from_events()
+    {
+        var run = GeneratorHarness.Run(Valid.Replace("    cursor: created\n", ""));
+        Assert.Empty(run.Diagnostics);
+    }
+
+    [Fact]
+    public void A_created_cursor_on_a_list_without_created_filters_is_an_error()
+    {
+        // Stripe.net's QuoteListOptions has no Created: Stripe would answer 400 "Received unknown parameter: created[gte]".
+        var run = GeneratorHarness.Run(Valid.Replace("path: /v1/customers\n", "path: /v1/quotes\n").Replace("model: Stripe.Customer", "model: Stripe.Quote"));
+        var d = run.Single("SSG018");
+        Assert.Equal(6, Line(d));
+        Assert.Contains("Stripe.QuoteListOptions has no Created", d.GetMessage());
+    }
+
+    [Fact]
+    public void An_unknown_account_feature_is_an_error()
+    {
+        var run = GeneratorHarness.Run(Valid.Replace("    cursor: created\n", "    cursor: created\n    needs: conect\n"));
+        var d = run.Single("SSG019");
+        Assert.Equal(7, Line(d));
+        Assert.Contains("'conect'", d.GetMessage());
+        Assert.Contains("connect, issuing", d.GetMessage());
+    }
+
+    [Fact]
+    public void A_child_that_is_not_relisted_needs_events_of_its_own()
+    {
+        var run = GeneratorHarness.Run(Valid + "\n      relist: false\n");
+        var d = run.Single("SSG020");
+        Assert.Equal(17, Line(d));
+        Assert.Contains("'bank_accounts'", d.GetMessage());
+    }
 }

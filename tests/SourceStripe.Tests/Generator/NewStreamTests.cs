@@ -13,11 +13,11 @@ namespace SourceStripe.Tests.Generator;
 /// </summary>
 public sealed class NewStreamTests(ITestOutputHelper output) : IDisposable
 {
-    private const string Name = "tax_rates";
+    private const string Name = "climate_orders";
 
     /// <summary>
     /// The README's own example of adding a stream (a real Stripe resource the connector does not capture;
-    /// its model has a decimal, a boolean and a timestamp, so the schema shows the generator's type
+    /// its model has a decimal Stripe sends as a string, a boolean and a timestamp, so the schema shows the generator's type
     /// mapping), so the example a newcomer copies is the one this test builds.
     /// </summary>
     private static string Entry
@@ -64,16 +64,16 @@ public sealed class NewStreamTests(ITestOutputHelper output) : IDisposable
 
         Assert.True(bindings.ContainsKey(Name), $"discover does not list {Name}; it lists: {string.Join(", ", bindings.Keys)}");
         var binding = bindings[Name];
-        AssertJson("""{"stream":"tax_rates","syncMode":"incremental"}""", binding["resourceConfig"], $"{Name}'s resourceConfig");
+        AssertJson("""{"stream":"climate_orders","syncMode":"incremental"}""", binding["resourceConfig"], $"{Name}'s resourceConfig");
         AssertJson("""["/id"]""", binding["key"], $"{Name}'s key");
         var schema = binding["documentSchema"]!.AsObject();
         var properties = schema["properties"]!.AsObject();
         Assert.Contains("id", schema["required"]!.AsArray().Select(n => n!.GetValue<string>()));
         AssertJson("""{"type":"string"}""", properties["id"], $"{Name}'s id");
-        AssertJson("""{"type":["number","null"]}""", properties["percentage"], "TaxRate.Percentage (decimal)");
-        AssertJson("""{"type":["boolean","null"]}""", properties["inclusive"], "TaxRate.Inclusive (bool)");
-        AssertJson("""{"type":["integer","null"]}""", properties["created"], "TaxRate.Created (DateTime, unix seconds)");
-        foreach (var fromModel in new[] { "display_name", "jurisdiction", "tax_type", "effective_percentage" })
+        AssertJson("""{"type":["string","null"]}""", properties["metric_tons"], "Order.MetricTons (a decimal sent as a string)");
+        AssertJson("""{"type":["boolean","null"]}""", properties["livemode"], "Order.Livemode (bool)");
+        AssertJson("""{"type":["integer","null"]}""", properties["created"], "Order.Created (DateTime, unix seconds)");
+        foreach (var fromModel in new[] { "amount_total", "beneficiary", "certificate", "expected_delivery_year" })
         {
             Assert.True(properties.ContainsKey(fromModel), $"{Name}'s schema lacks {fromModel}; it has: {string.Join(", ", properties.Select(p => p.Key))}");
         }

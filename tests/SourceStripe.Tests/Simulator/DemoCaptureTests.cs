@@ -10,7 +10,7 @@ namespace SourceStripe.Tests.Simulator;
 public sealed class DemoCaptureTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task A_capture_of_all_22_streams_from_the_demo_account_yields_every_object_it_holds()
+    public async Task A_capture_of_all_60_streams_from_the_demo_account_yields_every_object_it_holds()
     {
         var clock = Stopwatch.StartNew();
         await using var demo = await DemoAccount.StartAsync();
