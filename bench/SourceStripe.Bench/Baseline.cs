@@ -81,8 +81,9 @@ public static class Baseline
         http.DefaultRequestHeaders.Add("Stripe-Version", SimulatorOptions.DefaultApiVersion);
         http.DefaultRequestHeaders.Add("Stripe-Account", "acct_simulator");
 
-        await FetchAsync(http, pages.Take(WarmUpPages).ToList(), concurrency);
-        var counted = pages.Skip(WarmUpPages).ToList();
+        var warmUp = Math.Min(WarmUpPages, pages.Count / 5);
+        await FetchAsync(http, pages.Take(warmUp).ToList(), concurrency);
+        var counted = pages.Skip(warmUp).ToList();
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
         var bytes = await FetchAsync(http, counted, concurrency);
