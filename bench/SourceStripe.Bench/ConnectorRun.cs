@@ -24,6 +24,10 @@ public sealed record CaptureResult(
         return RssSamples.FirstOrDefault(s => s.Objects >= target, RssSamples.Count > 0 ? RssSamples[^1] : (0, double.NaN)).RssMb;
     }
 
+    /// <summary>The highest resident set size (MB) sampled in the first <paramref name="elapsed"/> of the run (samples are 100 ms apart).</summary>
+    public double PeakRssWithin(TimeSpan elapsed) =>
+        RssSamples.Take(Math.Max(1, (int)(elapsed.TotalMilliseconds / 100))).Select(s => s.RssMb).DefaultIfEmpty(double.NaN).Max();
+
     /// <summary>Distinct objects captured (documents from events can repeat an object).</summary>
     public long Objects => IdsByStream.Values.Sum(ids => (long)ids.Count);
 }
