@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Buffers.Text;
-using System.Numerics;
-using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Json;
 
@@ -9,12 +7,12 @@ namespace SourceStripe.Stripe;
 
 /// <summary>
 /// One forward pass over a Stripe response. Only the members the capture reads are looked at token by
-/// token; every other value is stepped over with vectorized searches for quotes and brackets, so the cost
-/// per byte stays near a memory scan whether Stripe indents its answers or not. It checks what a truncated
+/// token; every other object or array is stepped over 64 bytes at a time (JsonScanner.Blocks.cs), so the
+/// cost per byte stays near a memory scan whether Stripe indents its answers or not. It checks what a truncated
 /// or garbled body breaks (brackets that match, strings that end, members and elements separated as JSON
 /// separates them, nothing after the end) without validating every number of the values it skips.
 /// </summary>
-public ref struct JsonScanner(ReadOnlySpan<byte> json, string what)
+public ref partial struct JsonScanner(ReadOnlySpan<byte> json, string what)
 {
     private static readonly SearchValues<byte> Whitespace = SearchValues.Create(" \t\r\n"u8);
     private static readonly SearchValues<byte> StringEnd = SearchValues.Create("\"\\"u8);
@@ -183,128 +181,6 @@ public ref struct JsonScanner(ReadOnlySpan<byte> json, string what)
         {
             throw Malformed("data after the end of the document");
         }
-    }
-
-    /// <summary>
-    /// Steps over an object or array 64 bytes at a time: each block is classified with vector compares into
-    /// bit masks of quotes, backslashes and brackets; the bits between quotes (a prefix XOR of the unescaped
-    /// quotes, carried from block to block) are inside strings, and only the brackets outside them are
-    /// visited one by one, to match them. Most blocks of a Stripe object hold no bracket at all.
-    /// </summary>
-    private void SkipContainer()
-    {
-        // One bit per open bracket: 1 for '{', 0 for '['.
-        ulong open = 0;
-        var depth = 0;
-        ulong inString = 0;
-        var escapeFirst = false;
-        Span<byte> tail = stackalloc byte[BlockBytes];
-        for (var block = _position; block < _json.Length; block += BlockBytes)
-        {
-            scoped ReadOnlySpan<byte> bytes;
-            if (block + BlockBytes <= _json.Length)
-            {
-                bytes = _json.Slice(block, BlockBytes);
-            }
-            else
-            {
-                // The last, short block: padded with spaces, which are neither quotes nor brackets.
-                tail.Fill((byte)' ');
-                _json[block..].CopyTo(tail);
-                bytes = tail;
-            }
-            var (quotes, backslashes, opens, closes) = Classify(bytes);
-            if (backslashes != 0 || escapeFirst)
-            {
-                quotes &= ~Escaped(backslashes, ref escapeFirst);
-            }
-            var inside = PrefixXor(quotes) ^ inString;
-            inString = (ulong)((long)inside >> 63);
-            for (var brackets = (opens | closes) & ~inside; brackets != 0; brackets &= brackets - 1)
-            {
-                var at = BitOperations.TrailingZeroCount(brackets);
-                var isObject = (opens >> at & 1) == 0 ? bytes[at] == (byte)'}' : bytes[at] == (byte)'{';
-                if ((opens >> at & 1) == 1)
-                {
-                    if (depth == MaxDepth)
-                    {
-                        _position = block + at;
-                        throw Malformed($"nested deeper than {MaxDepth} levels");
-                    }
-                    open = (open << 1) | (isObject ? 1UL : 0UL);
-                    depth++;
-                    continue;
-                }
-                if (((open & 1) == 1) != isObject)
-                {
-                    _position = block + at;
-                    throw Malformed("a bracket that does not match");
-                }
-                open >>= 1;
-                if (--depth == 0)
-                {
-                    _position = block + at + 1;
-                    return;
-                }
-            }
-        }
-        throw Truncated();
-    }
-
-    private const int BlockBytes = 64;
-
-    /// <summary>Bit i set where byte i is a quote, a backslash, an opening or a closing bracket.</summary>
-    private static (ulong Quotes, ulong Backslashes, ulong Opens, ulong Closes) Classify(ReadOnlySpan<byte> block)
-    {
-        ulong quotes = 0, backslashes = 0, opens = 0, closes = 0;
-        var caseBit = Vector128.Create((byte)0x20);
-        for (var i = 0; i < BlockBytes; i += 16)
-        {
-            var v = Vector128.Create(block.Slice(i, 16));
-            // '[' and '{' differ only in bit 0x20, as do ']' and '}': one compare finds both.
-            var folded = v | caseBit;
-            quotes |= (ulong)Vector128.Equals(v, Vector128.Create((byte)'"')).ExtractMostSignificantBits() << i;
-            backslashes |= (ulong)Vector128.Equals(v, Vector128.Create((byte)'\\')).ExtractMostSignificantBits() << i;
-            opens |= (ulong)Vector128.Equals(folded, Vector128.Create((byte)'{')).ExtractMostSignificantBits() << i;
-            closes |= (ulong)Vector128.Equals(folded, Vector128.Create((byte)'}')).ExtractMostSignificantBits() << i;
-        }
-        return (quotes, backslashes, opens, closes);
-    }
-
-    /// <summary>The bytes a backslash escapes; <paramref name="escapeFirst"/> carries an escape into the next block.</summary>
-    private static ulong Escaped(ulong backslashes, ref bool escapeFirst)
-    {
-        var escaped = escapeFirst ? 1UL : 0UL;
-        escapeFirst = false;
-        for (var rest = backslashes; rest != 0; rest &= rest - 1)
-        {
-            var at = BitOperations.TrailingZeroCount(rest);
-            if ((escaped >> at & 1) == 1)
-            {
-                continue;
-            }
-            if (at == BlockBytes - 1)
-            {
-                escapeFirst = true;
-            }
-            else
-            {
-                escaped |= 1UL << (at + 1);
-            }
-        }
-        return escaped;
-    }
-
-    /// <summary>Bit i is the XOR of bits 0..i: 1 from an opening quote up to, not including, its closing one.</summary>
-    private static ulong PrefixXor(ulong bits)
-    {
-        bits ^= bits << 1;
-        bits ^= bits << 2;
-        bits ^= bits << 4;
-        bits ^= bits << 8;
-        bits ^= bits << 16;
-        bits ^= bits << 32;
-        return bits;
     }
 
     /// <summary>Consumes a string (on its opening quote) and returns its raw content, escapes undecoded.</summary>
