@@ -127,11 +127,7 @@ public ref partial struct JsonScanner(ReadOnlySpan<byte> json, string what)
             reader.Read();
             return reader.GetString();
         }
-        catch (JsonException e)
-        {
-            throw Malformed($"a string that does not decode ({e.Message})");
-        }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             throw Malformed($"a string that does not decode ({e.Message})");
         }
