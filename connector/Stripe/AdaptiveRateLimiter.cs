@@ -12,11 +12,14 @@ namespace SourceStripe.Stripe;
 /// passed, so that requests leave evenly rather than in clumps that would reach Stripe in the same second.
 /// The spacing follows the schedule, not the moment the timer fired: timers fire late (the system's counts
 /// whole milliseconds, a busy thread pool adds more), and measuring from the late moment would stretch
-/// every interval and lower the rate. Up to half an interval of lateness is made up, no more, so an idle
-/// limiter banks no burst.
+/// every interval and lower the rate. Up to half an interval of lateness (at least 5 ms) is made up, no
+/// more, so an idle limiter banks no burst.
 /// </summary>
 public sealed class AdaptiveRateLimiter : RateLimiter
 {
+    /// <summary>How late a timer may fire, at most, without lowering the rate.</summary>
+    private static readonly TimeSpan MaxTimerLateness = TimeSpan.FromMilliseconds(5);
+
     private readonly Lock _gate = new();
     private readonly TimeProvider _clock;
     private readonly ITimer _timer;
@@ -144,7 +147,11 @@ public sealed class AdaptiveRateLimiter : RateLimiter
     private void Take(int permits, long now, long slot)
     {
         var interval = _clock.TimestampFrequency / _policy.Rate(now) * permits;
-        _next = Math.Max(slot + (long)interval, now + (long)(interval / 2));
+        // The schedule may fall behind real time by half an interval, or by the few milliseconds a timer is
+        // late, whichever is more: at a high rate (a proxy's limit, the demo) an interval is shorter than a
+        // timer's tick, and one release per tick would cap the rate at a few hundred a second.
+        var lag = Math.Max(interval / 2, _clock.TimestampFrequency * MaxTimerLateness.TotalSeconds);
+        _next = Math.Max(slot + (long)interval, now + (long)(interval - lag));
         for (var i = 0; i < permits; i++)
         {
             _sent.Enqueue(now);

@@ -45,6 +45,23 @@ public sealed class PacingTests
     }
 
     [Fact]
+    public void At_a_rate_above_one_a_millisecond_a_timer_tick_releases_every_waiter_whose_slot_has_come()
+    {
+        // The demo and a proxy's limit run at 2,000 a second: an interval of half a millisecond, shorter than a tick.
+        var clock = new LimiterClock();
+        using var limiter = new AdaptiveRateLimiter(2000, clock);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        var waiting = Enumerable.Range(0, 3000).Select(_ => limiter.AcquireAsync().AsTask()).ToList();
+        for (var ms = 0; ms < 1000; ms++)
+        {
+            clock.Tick();
+        }
+        // 98% of 2,000 in the second (1,960, and one more at its last tick, a second after the first); one release a
+        // tick would have given 1,000.
+        Assert.InRange(waiting.Count(t => t.IsCompleted), 1900, 1961);
+    }
+
+    [Fact]
     public void A_429_cuts_the_rate_by_5_percent_once_a_second_and_it_climbs_back_within_3_seconds()
     {
         var clock = new LimiterClock();
