@@ -10,20 +10,72 @@ public sealed class ParallelEventsTests
     /// <summary>
     /// Holds each retrieve request until <see cref="Wanted"/> of them are in flight at once (or a long
     /// deadline passes, which the test then reports as a failure): serial refetches never get there.
+    /// While the test changes objects it also holds reads of <c>/v1/events</c>, so that one events cycle
+    /// sees every change: a cycle that saw fewer than <see cref="Wanted"/> would wait out the deadline.
     /// </summary>
     private sealed class RetrieveBarrier() : DelegatingHandler(new SocketsHttpHandler())
     {
         public const int Wanted = 4;
 
         private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private TaskCompletionSource _eventsOpen = Opened();
         private int _inFlight;
+        private int _eventsInFlight;
         private int _most;
 
         public int Most => Volatile.Read(ref _most);
 
+        /// <summary>Holds new reads of events and waits for those under way to finish; the gate opens when disposed.</summary>
+        public async Task<IDisposable> HoldEventsAsync()
+        {
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_reached)
+            {
+                _eventsOpen = gate;
+            }
+            while (Volatile.Read(ref _eventsInFlight) > 0)
+            {
+                await Task.Delay(10);
+            }
+            return new Release(gate);
+        }
+
+        private static TaskCompletionSource Opened()
+        {
+            var open = new TaskCompletionSource();
+            open.SetResult();
+            return open;
+        }
+
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var segments = request.RequestUri!.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            if (segments is ["v1", "events"])
+            {
+                // Counted as under way only once past the gate, under the lock the gate is swapped in.
+                while (true)
+                {
+                    Task gate;
+                    lock (_reached)
+                    {
+                        gate = _eventsOpen.Task;
+                        if (gate.IsCompleted)
+                        {
+                            Interlocked.Increment(ref _eventsInFlight);
+                            break;
+                        }
+                    }
+                    await gate.WaitAsync(cancellationToken);
+                }
+                try
+                {
+                    return await base.SendAsync(request, cancellationToken);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _eventsInFlight);
+                }
+            }
             if (segments is not ["v1", "customers", _])
             {
                 return await base.SendAsync(request, cancellationToken);
@@ -47,6 +99,11 @@ public sealed class ParallelEventsTests
                 Interlocked.Decrement(ref _inFlight);
             }
         }
+
+        private sealed class Release(TaskCompletionSource gate) : IDisposable
+        {
+            public void Dispose() => gate.TrySetResult();
+        }
     }
 
     [Fact]
@@ -60,9 +117,12 @@ public sealed class ParallelEventsTests
         await capture.WaitUntilAsync(t => t.PendingRanges("customers") == 0);
 
         var changed = stripe.Account.Objects("customers").Take(8).Select(c => c.Id).ToList();
-        foreach (var id in changed)
+        using (await barrier.HoldEventsAsync())
         {
-            stripe.Update("customers", id, o => o["metadata"] = new JsonObject { ["parallel"] = "yes" });
+            foreach (var id in changed)
+            {
+                stripe.Update("customers", id, o => o["metadata"] = new JsonObject { ["parallel"] = "yes" });
+            }
         }
         await capture.WaitUntilAsync(t => changed.All(id => t.Documents.Any(d => d.Document["id"]!.GetValue<string>() == id && d.Document["metadata"]?["parallel"] is not null)),
             TimeSpan.FromSeconds(120));
