@@ -80,6 +80,22 @@ public sealed class ConnectedAccountsLifecycleTests
         Assert.Equal(recent, announced);
     }
 
+    [Fact]
+    public async Task The_demo_can_serve_a_platform_with_small_connected_accounts()
+    {
+        Assert.Empty(DemoAccount.Options().ConnectedAccounts);
+        await using var demo = await DemoAccount.StartAsync(objectsPerStream: 5, connectedAccounts: 3);
+        Assert.Equal(3, demo.ConnectedAccountIds.Count);
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", demo.SecretKey);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(demo.BaseUrl, "/v1/charges?limit=100"));
+        request.Headers.Add("Stripe-Account", demo.ConnectedAccountIds[2]);
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var page = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(DemoAccount.ConnectedObjectsPerStream, page.RootElement.GetProperty("data").GetArrayLength());
+    }
+
     private static async Task<JsonElement> NewestEvent(ConnectedHttp http) =>
         (await http.Get("/v1/events?limit=1")).Body.GetProperty("data")[0];
 
