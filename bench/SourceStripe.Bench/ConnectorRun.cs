@@ -54,6 +54,11 @@ public static class ConnectorRun
             UseShellExecute = false,
         };
         start.Environment["LOG_LEVEL"] = "warn";
+        // BENCH_CONNECTOR_X=V sets X=V for the connector only (GC settings to compare, say), not for the driver.
+        foreach (var (name, value) in start.Environment.Where(e => e.Key.StartsWith("BENCH_CONNECTOR_", StringComparison.Ordinal)).ToList())
+        {
+            start.Environment[name["BENCH_CONNECTOR_".Length..]] = value;
+        }
         var stopwatch = Stopwatch.StartNew();
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + binary);
         var stderr = new StringBuilder();

@@ -56,6 +56,7 @@ big.ClearRequests();
 big.RateLimitPerSecond = Limit;
 big.Latency = latency;
 var requestsAtDone = Array.Empty<RecordedRequest>() as IReadOnlyList<RecordedRequest>;
+var pausedBefore = GC.GetTotalPauseDuration();
 var realistic = await ConnectorRun.RunAsync(native, Requests.Open(big.BaseUrl, Secret, startDate, streams, null), streams, captureTimeout,
     () => requestsAtDone = big.Requests);
 var throttled = requestsAtDone.Count(r => r.Status == 429);
@@ -77,6 +78,11 @@ if (Environment.GetEnvironmentVariable("BENCH_TIMELINE") is { Length: > 0 } time
     await File.WriteAllLinesAsync(timelinePath, requestsAtDone.GroupBy(r => (long)(r.At - firstRequest).TotalSeconds).OrderBy(g => g.Key)
         .Select(g => FormattableString.Invariant($"{g.Key} {g.Count(r => r.Status != 429)} {g.Count(r => r.Status == 429)}")));
 }
+// The simulator shares this process (and its million objects) with the driver: its GC pauses and any stall of the
+// machine hold requests back and then let them arrive together, which Stripe would not do. Gaps in the arrivals show them.
+var driverPauses = GC.GetTotalPauseDuration() - pausedBefore;
+var arrivals = requestsAtDone.Select(r => r.At).Order().ToList();
+var gaps = arrivals.Zip(arrivals.Skip(1), (a, b) => (b - a).TotalMilliseconds).Where(g => g >= 100).ToList();
 var ideal = realistic.Objects / 10_000.0;
 var wallOverIdeal = realistic.Wall.TotalSeconds / ideal;
 var realisticObjects = realistic.Objects / realistic.Wall.TotalSeconds;
@@ -85,6 +91,8 @@ Row(scenarioA, "objects/s", F0(realisticObjects), "10,000 (limit × 100)", "", "
 Row(scenarioA, "accepted requests/s ÷ limit", F3(rateRatio), $"{realisticRate:F1} req/s of {Limit}, whole run", "", "");
 Row(scenarioA, "accepted requests/s ÷ limit after 15 s", F3(steadyRate / Limit), "steady state: the limiter's start excluded", "≥ 0.95", Check(steadyRate / Limit >= 0.95));
 Row(scenarioA, "429s ÷ requests", $"{share429:P2}", $"{throttled} of {requestsAtDone.Count}, in {seconds429} distinct seconds", "< 1%", Check(share429 < 0.01));
+Row(scenarioA, "arrival gaps ≥ 100 ms", gaps.Count.ToString(CultureInfo.InvariantCulture),
+    $"longest {(gaps.Count == 0 ? 0 : gaps.Max()):F0} ms, {gaps.Sum() / 1000:F1} s in all; driver+simulator GC paused {driverPauses.TotalSeconds:F1} s", "", "");
 Row(scenarioA, "wall ÷ ideal", F2(wallOverIdeal), $"{realistic.Wall.TotalSeconds:F1} s vs {ideal:F1} s", "", "");
 Row(scenarioA, "lost objects", realisticLost.ToString(CultureInfo.InvariantCulture), $"{realistic.Objects:N0} objects in {realistic.Documents:N0} documents", "0", Check(realisticLost == 0));
 Row(scenarioA, "peak RSS / CPU", $"{realistic.PeakRssMb:F1} MB", $"{realistic.CpuSeconds:F1} s CPU", "", "");
@@ -95,6 +103,8 @@ figures.Add(("realistic_wall_over_ideal", F3(wallOverIdeal)));
 figures.Add(("realistic_requests", requestsAtDone.Count.ToString(CultureInfo.InvariantCulture)));
 figures.Add(("realistic_429s", throttled.ToString(CultureInfo.InvariantCulture)));
 figures.Add(("realistic_steady_rate_ratio", F3(steadyRate / Limit)));
+figures.Add(("realistic_arrival_gaps", gaps.Count.ToString(CultureInfo.InvariantCulture)));
+figures.Add(("driver_gc_pause_s", F1(driverPauses.TotalSeconds)));
 
 // The same account without limit or latency: memory when the capture runs as fast as the machine allows.
 big.RateLimitPerSecond = null;
@@ -127,6 +137,12 @@ var warmUp = TimeSpan.FromSeconds(smoke ? 2 : 30);
 var warmRss = realistic.PeakRssWithin(warmUp);
 var warmGrowth = (realistic.PeakRssMb / warmRss) - 1;
 Row(scenarioC, $"{Short(bigTotal)} run after its first {warmUp.TotalSeconds:F0} s → its end", $"{warmGrowth:P1}", $"{warmRss:F1} → {realistic.PeakRssMb:F1} MB", "", "");
+if (Environment.GetEnvironmentVariable("BENCH_RSS_TIMELINE") is { Length: > 0 } rssPath)
+{
+    // Per 100 ms sample of the two limited runs: run, sample, documents so far, VmRSS (MB).
+    await File.WriteAllLinesAsync(rssPath, new[] { ("1m", realistic), ("100k", smallLimited) }
+        .SelectMany(run => run.Item2.RssSamples.Select((s, i) => FormattableString.Invariant($"{run.Item1} {i} {s.Objects} {s.RssMb:F1}"))));
+}
 figures.Add(("rss_100k_mb", F1(smallRun.PeakRssMb)));
 figures.Add(("rss_1m_mb", F1(ceiling.PeakRssMb)));
 figures.Add(("rss_growth", F3(growth)));
