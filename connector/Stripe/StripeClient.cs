@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
@@ -197,8 +198,9 @@ public sealed class StripeClient : IDisposable
             ServerClock.Observe(serverTime);
         }
         var path = pathAndQuery.Split('?')[0];
+        var sizeKey = SizeKey(path);
         var declared = response.Content.Headers.ContentLength;
-        var expected = declared is > 0 and < MaxBodyBytes ? (int)declared.Value : _bodySizes.GetValueOrDefault(path, 0) + 1;
+        var expected = declared is > 0 and < MaxBodyBytes ? (int)declared.Value : _bodySizes.GetValueOrDefault(sizeKey, 0) + 1;
         var buffer = Buffers.Rent(expected);
         var length = 0;
         try
@@ -232,7 +234,7 @@ public sealed class StripeClient : IDisposable
             {
                 throw new StripeApiException(response.StatusCode, StripeError.Parse(buffer.AsSpan(0, length)), pathAndQuery, ShouldRetryHeader(response), RetryAfter(response));
             }
-            _bodySizes[path] = length;
+            _bodySizes[sizeKey] = length;
             return (buffer, length);
         }
         catch
@@ -241,6 +243,16 @@ public sealed class StripeClient : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// What the last body's size is remembered by: the path with each segment that holds an id as <c>*</c>
+    /// (Stripe's ids have digits or capitals, resource names neither), so that retrieves and child lists share
+    /// one entry rather than adding one an object for as long as the capture runs.
+    /// </summary>
+    private static string SizeKey(string path) =>
+        string.Join('/', path.Split('/').Select(segment => segment.AsSpan().ContainsAnyExcept(ResourceNameChars) ? "*" : segment));
+
+    private static readonly SearchValues<char> ResourceNameChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyz_");
 
     private static bool? ShouldRetryHeader(HttpResponseMessage response) =>
         response.Headers.TryGetValues("Stripe-Should-Retry", out var values) && values.FirstOrDefault() is { } value
