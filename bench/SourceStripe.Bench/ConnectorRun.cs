@@ -38,13 +38,13 @@ public delegate void LineObserver(ReadOnlySpan<byte> line);
 /// <summary>
 /// Runs the connector binary on an <c>open</c> request exactly as Flow does: the request on stdin, stdin kept open,
 /// stdout read line by line (captured documents counted, checkpoints merged into the state) until every binding's
-/// <c>pending</c> ranges are empty; then peak RSS and CPU time are read from /proc, <c>afterBackfill</c>
+/// <c>pending</c> ranges are empty (or <c>finished</c> says so); then peak RSS and CPU time are read from /proc, <c>afterBackfill</c>
 /// (if any) runs while the capture goes on, stdin is closed, and the process must exit 0.
 /// </summary>
 public static class ConnectorRun
 {
     public static async Task<CaptureResult> RunAsync(string binary, string openRequest, IReadOnlyList<string> streams, TimeSpan timeout, Action? atDone = null,
-        LineObserver? observe = null, Func<Task>? afterBackfill = null)
+        LineObserver? observe = null, Func<Task>? afterBackfill = null, Func<bool>? finished = null)
     {
         var start = new ProcessStartInfo(binary)
         {
@@ -104,7 +104,7 @@ public static class ConnectorRun
                     reader.Add(buffer.AsSpan(consumed, newline));
                     observe?.Invoke(buffer.AsSpan(consumed, newline));
                     consumed += newline + 1;
-                    if (!done.Task.IsCompleted && reader.AllBackfilled)
+                    if (!done.Task.IsCompleted && (finished?.Invoke() ?? reader.AllBackfilled))
                     {
                         done.TrySetResult(stopwatch.Elapsed);
                     }

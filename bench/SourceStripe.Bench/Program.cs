@@ -3,7 +3,7 @@ using System.Globalization;
 using SourceStripe.Bench;
 using SourceStripe.Simulator;
 
-// bench/run's driver: source-stripe-bench --native PATH --jit PATH.dll [--smoke] [--only a,b,c,d,e,f]. See bench/README.md.
+// bench/run's driver: source-stripe-bench --native PATH --jit PATH.dll [--smoke] [--only a,b,c,d,e,f,g]. See bench/README.md.
 if (args.FirstOrDefault() == "--baseline")
 {
     return await Baseline.LoopAsync(args);
@@ -165,6 +165,11 @@ async Task<int> RestAsync()
         var binaryMb = new FileInfo(native).Length / 1024.0 / 1024.0;
         Row("(e) binary size", "source-stripe (MiB)", F2(binaryMb), "", "≤ 15 MB", Check(binaryMb <= 15));
         figures.Add(("binary_mb", F2(binaryMb)));
+    }
+    if (Runs("g"))
+    {
+        // (g) a Connect platform: many small connected accounts and a large one, sharing the key's limit.
+        lost += await ConnectedScenario.RunAsync(native, Secret, smoke, mix, Row, Check, figures);
     }
     if (Runs("f"))
     {

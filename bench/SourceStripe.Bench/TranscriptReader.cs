@@ -50,9 +50,10 @@ internal sealed class TranscriptReader(IReadOnlyList<string> streams)
         {
             _state = MergePatch(_state, checkpoint["state"]!["updated"]);
             Checkpoints++;
-            // State is binding → account → cursors: a binding is backfilled once every account has nothing pending.
+            // State is binding → account → cursors: a binding is backfilled once every account has nothing pending
+            // (an account's cursors are a compact string then, or, as written before, an object with no pending range).
             AllBackfilled = streams.All(s => _state?["bindingStateV1"]?[s]?["accounts"] is JsonObject { Count: > 0 } accounts
-                && accounts.All(a => a.Value?["pending"] is JsonObject { Count: 0 }));
+                && accounts.All(a => a.Value is JsonValue || a.Value?["pending"] is JsonObject { Count: 0 }));
         }
         else if (message["opened"] is null)
         {
