@@ -29,20 +29,39 @@ public sealed class AccountBinding
     /// <summary>The state was read in the shape of before per-account state: the next checkpoint deletes the old members.</summary>
     private bool _clearUnkeyed;
     private bool _planned;
+    /// <summary>A plan unit is timed: at most one is, even when the account is resumed meanwhile.</summary>
+    private bool _planQueued;
+    /// <summary>The state changed since its last checkpoint (a plan or a split), so the capture's end writes it.</summary>
+    private bool _dirty;
+    /// <summary>The account lacks what this stream needs: it is not read for this account in this run.</summary>
+    private volatile bool _skipped;
 
-    public AccountBinding(CaptureContext context, BoundStream binding, string accountId, BindingState? stored)
+    public AccountBinding(CaptureContext context, BoundStream binding, AccountCapture account, BindingState? stored)
     {
         _context = context;
         Binding = binding;
-        AccountId = accountId;
+        Account = account;
         Listed = binding.Stream.Listed;
-        _state = stored?.For(accountId) ?? new AccountState();
-        _clearUnkeyed = stored?.HasUnkeyedCursors == true;
+        _state = stored?.For(account.AccountId, account.IsPlatform) ?? new AccountState();
+        _clearUnkeyed = account.IsPlatform && stored?.HasUnkeyedCursors == true;
+        _dirty = _clearUnkeyed;
     }
 
     public BoundStream Binding { get; }
 
-    public string AccountId { get; }
+    public AccountCapture Account { get; }
+
+    public string AccountId => Account.AccountId;
+
+    /// <summary>
+    /// The <c>account_id</c> member this binding adds to its documents (see <see cref="AccountCapture.Member"/>); none
+    /// for the children of Connect's accounts (persons, external accounts), whose parent id already fills
+    /// <c>account_id</c> with the account they belong to.
+    /// </summary>
+    public byte[] AccountMember => Stream.Parent?.IdField == Protocol.Discover.AccountField ? [] : Account.Member;
+
+    /// <summary>Whether this binding is read at all: its account is connected and has what the stream needs.</summary>
+    public bool IsActive => Account.IsActive && !_skipped;
 
     public StreamDescriptor Stream => Binding.Stream;
 
@@ -54,12 +73,12 @@ public sealed class AccountBinding
     public bool IsEventsStream => ReferenceEquals(Stream, StreamCatalog.Events);
 
     /// <summary>Incremental bindings take changes from events: their own, or their parent's for child streams.</summary>
-    public bool ListensToEvents => Binding.Mode == SyncMode.Incremental && Stream.ChangesFromEvents;
+    public bool ListensToEvents => Binding.ListensToEvents;
 
     /// <summary>Where this binding's events stand once its backfill is done; null before, and for bindings without events.</summary>
     public long? EventsCursor
     {
-        get { lock (_lock) { return ListensToEvents && _state.Events is { } cursor && !RangePlanner.IsBackfilling(_state) ? cursor : null; } }
+        get { lock (_lock) { return ListensToEvents && IsActive && _state.Events is { } cursor && !RangePlanner.IsBackfilling(_state) ? cursor : null; } }
     }
 
     /// <summary>Starts the account's binding: over again if its events expired, then its pending ranges or its next plan.</summary>
@@ -77,8 +96,8 @@ public sealed class AccountBinding
         {
             expired = ListensToEvents && _state.Events is { } cursor
                 && cursor < (_context.Clock.GetUtcNow() - CaptureContext.EventRetention + RetentionMargin).ToUnixTimeSeconds()
-                ? $"Stripe keeps events for 30 days, and {Stream.Name} last read its events up to {DateTimeOffset.FromUnixTimeSeconds(cursor):yyyy-MM-dd HH:mm}Z: "
-                  + $"backfilling {Stream.Name} again so that no change made since is lost"
+                ? $"Stripe keeps events for 30 days, and {Stream.Name}{Account.Of} last read its events up to {DateTimeOffset.FromUnixTimeSeconds(cursor):yyyy-MM-dd HH:mm}Z: "
+                  + $"backfilling {Stream.Name}{Account.Of} again so that no change made since is lost"
                 : null;
         }
         if (expired is null)
@@ -102,6 +121,11 @@ public sealed class AccountBinding
         bool idle;
         lock (_lock)
         {
+            if (!IsActive)
+            {
+                // Resume continues it, if its account comes back.
+                return;
+            }
             start = [.. _state.Pending.Where(p => p.Value is not null && !_active.Contains(p.Key)).Select(p => p.Key).Order(StringComparer.Ordinal)];
             _active.UnionWith(start);
             idle = _active.Count == 0;
@@ -132,10 +156,11 @@ public sealed class AccountBinding
         DateTimeOffset due;
         lock (_lock)
         {
-            if (_planned && _context.StopWhenCaughtUp)
+            if ((_planned && _context.StopWhenCaughtUp) || _planQueued)
             {
                 return;
             }
+            _planQueued = true;
             due = _state.LastRun is { } lastRun && !_context.StopWhenCaughtUp
                 ? DateTimeOffset.FromUnixTimeSeconds(lastRun) + Binding.Interval
                 : _context.Clock.GetUtcNow();
@@ -144,8 +169,14 @@ public sealed class AccountBinding
         {
             lock (_lock)
             {
+                _planQueued = false;
+                if (!IsActive)
+                {
+                    return Task.CompletedTask;
+                }
                 _planned = true;
-                RangePlanner.PlanNext(_state, Binding, _context, ListensToEvents);
+                _dirty = true;
+                RangePlanner.PlanNext(_state, Binding, _context, ListensToEvents, Account.Of);
             }
             Continue();
             return Task.CompletedTask;
@@ -170,10 +201,11 @@ public sealed class AccountBinding
     {
         lock (_lock)
         {
-            if (RangePlanner.Split(_state, _large) is not var (split, key))
+            if (!IsActive || RangePlanner.Split(_state, _large) is not var (split, key))
             {
                 return null;
             }
+            _dirty = true;
             _large.Remove(split);
             _active.Add(key);
             return new RangePageUnit(this, key);
@@ -191,6 +223,34 @@ public sealed class AccountBinding
         {
             _large[key] = reached;
         }
+        Account.Splittable();
+    }
+
+    /// <summary>Stops reading this stream for this account (it lacks what the stream needs), saying so once.</summary>
+    public void Skip(string why)
+    {
+        lock (_lock)
+        {
+            if (_skipped)
+            {
+                return;
+            }
+            _skipped = true;
+        }
+        Log.Info($"Skipping {Stream.Name}{Account.Of}: {why}");
+    }
+
+    /// <summary>Commits the state if it changed since its last checkpoint: the capture's last word for this binding.</summary>
+    public Task FlushAsync(CancellationToken stop)
+    {
+        lock (_lock)
+        {
+            if (!_dirty)
+            {
+                return Task.CompletedTask;
+            }
+        }
+        return CommitAsync(_context.NewBatch(), null, stop);
     }
 
     /// <summary>
@@ -212,11 +272,12 @@ public sealed class AccountBinding
         }
         lock (_lock)
         {
+            _dirty = false;
             change?.Invoke(_state);
             if (Binding.Mode == SyncMode.FullRefresh && _state.Pending.Count > 0 && _state.Pending.Values.All(r => r is null))
             {
                 _state.LastPass = _state.LastRun;
-                Log.Info($"Finished a full pass of {Stream.Name}");
+                Log.Info($"Finished a full pass of {Stream.Name}{Account.Of}");
             }
             _context.Writer.Add(lines, documents, Binding.StateKey, Patch(forget: false), reserved);
             // Finished ranges were written as null (a merge patch deletes them); now forget them.
@@ -260,7 +321,7 @@ public sealed class AccountBinding
             json.WriteEndObject();
             if (_clearUnkeyed)
             {
-                foreach (var name in (ReadOnlySpan<string>)["cursor", "events", "pending", "lastPass", "lastRun"])
+                foreach (var name in BindingState.UnkeyedMembers)
                 {
                     json.WriteNull(name);
                 }

@@ -41,18 +41,24 @@ public sealed class BindingState
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? LastRun { get; set; }
 
+    /// <summary>The members of the shape of before per-account state: a checkpoint deletes them once carried over.</summary>
+    public static readonly string[] UnkeyedMembers = ["cursor", "events", "pending", "lastPass", "lastRun"];
+
     /// <summary>Whether the state is in the shape written before cursors were kept per account.</summary>
     [JsonIgnore]
     public bool HasUnkeyedCursors => Cursor is not null || Events is not null || Pending is not null || LastPass is not null || LastRun is not null;
 
-    /// <summary>The state of <paramref name="accountId"/>, carrying unkeyed (older) cursors over to it when it has none.</summary>
-    public AccountState? For(string accountId)
+    /// <summary>
+    /// The state of <paramref name="accountId"/>, carrying unkeyed (older) cursors over to it when it has none
+    /// and <paramref name="isPlatform"/>: they were written when only the platform was captured.
+    /// </summary>
+    public AccountState? For(string accountId, bool isPlatform)
     {
         if (Accounts?.GetValueOrDefault(accountId) is { } state)
         {
             return state;
         }
-        if (!HasUnkeyedCursors)
+        if (!HasUnkeyedCursors || !isPlatform)
         {
             return null;
         }
@@ -71,6 +77,7 @@ public sealed class BindingState
 /// One account's progress in one binding. Invariant: every object of the account created before
 /// <see cref="Cursor"/> (incremental) has been captured, or lies in one of the <see cref="Pending"/> ranges.
 /// </summary>
+[JsonConverter(typeof(AccountStateConverter))]
 public sealed class AccountState
 {
     /// <summary>Incremental: the created time polling continues from (less the lookback window).</summary>
@@ -147,4 +154,5 @@ public sealed class CaptureState
 [JsonSerializable(typeof(CaptureState))]
 [JsonSerializable(typeof(BindingState))]
 [JsonSerializable(typeof(AccountState))]
+[JsonSerializable(typeof(Dictionary<string, RangeState?>))]
 internal sealed partial class StateJson : JsonSerializerContext;
