@@ -16,27 +16,43 @@ public static class DemoAccount
 
     public const string AccountId = "acct_demo_simulator";
 
+    /// <summary>Objects per top-level stream of each demo connected account: small, so that many of them start at once.</summary>
+    public const int ConnectedObjectsPerStream = 20;
+
     /// <summary>Generates the account (CPU-bound, a fraction of a second; off the caller's thread) and starts serving it.</summary>
-    public static async Task<DemoServer> StartAsync(int objectsPerStream = DefaultObjectsPerStream, CancellationToken ct = default)
+    public static Task<DemoServer> StartAsync(int objectsPerStream = DefaultObjectsPerStream, CancellationToken ct = default) =>
+        StartAsync(objectsPerStream, connectedAccounts: 0, ct);
+
+    /// <summary>As <see cref="StartAsync(int, CancellationToken)"/>, the platform of <paramref name="connectedAccounts"/>
+    /// small connected accounts (for <c>--demo --connected-accounts N</c>), each generated on its first request.</summary>
+    public static async Task<DemoServer> StartAsync(int objectsPerStream, int connectedAccounts, CancellationToken ct = default)
+    {
+        var options = Options(objectsPerStream, connectedAccounts);
+        var api = await Task.Run(() => new SimulatedStripeApi(options), ct).ConfigureAwait(false);
+        return new DemoServer(LoopbackServer.Start(api), options.CreatedFrom);
+    }
+
+    /// <summary>The demo's options: the platform, and <paramref name="connectedAccounts"/> connected accounts of
+    /// <see cref="ConnectedObjectsPerStream"/> objects a stream.</summary>
+    public static SimulatorOptions Options(int objectsPerStream = DefaultObjectsPerStream, int connectedAccounts = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(objectsPerStream);
+        ArgumentOutOfRangeException.ThrowIfNegative(connectedAccounts);
         // A range of whole days: the generator spreads objects over the range's length, so a fixed length gives the
         // same objects every day, their times shifted by whole days (only which of them still have events within
         // Stripe's 30 days moves with the hour), and a start date at midnight covers them all. It ends a day ago,
         // beyond every lag the connector keeps behind "now".
         var today = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero);
-        var from = today.AddDays(-400);
-        var options = new SimulatorOptions
+        return new SimulatorOptions
         {
             Seed = Seed,
             ObjectsPerStream = objectsPerStream,
-            CreatedFrom = from,
+            CreatedFrom = today.AddDays(-400),
             CreatedTo = today.AddDays(-1),
             SecretKey = SecretKey,
             AccountId = AccountId,
+            ConnectedAccounts = [.. Enumerable.Repeat(new ConnectedAccountOptions { ObjectsPerStream = ConnectedObjectsPerStream }, connectedAccounts)],
         };
-        var api = await Task.Run(() => new SimulatedStripeApi(options), ct).ConfigureAwait(false);
-        return new DemoServer(LoopbackServer.Start(api), from);
     }
 }
 
@@ -64,6 +80,9 @@ public sealed class DemoServer : IAsyncDisposable
     public DateTimeOffset StartDate { get; }
 
     public SimulatorAccount Account => _server.Api.Account;
+
+    /// <summary>The demo platform's connected accounts, in creation order (none unless asked for).</summary>
+    public IReadOnlyList<string> ConnectedAccountIds => _server.Api.Connected.ConnectedIds();
 
     /// <summary>
     /// Per listed resource, the objects a capture of everything since <see cref="StartDate"/> started now reads.

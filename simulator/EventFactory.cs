@@ -35,9 +35,10 @@ internal static class EventFactory
     public static string? DeletedType(Resource resource) => resource.Events.Deleted;
 
     /// <summary>An event object rendered in <paramref name="apiVersion"/>.
-    /// <paramref name="previousAttributes"/> is written when given (updates).</summary>
+    /// <paramref name="previousAttributes"/> is written when given (updates). <paramref name="account"/> is the
+    /// top-level <c>account</c> Stripe gives an event of a connected account (null on the platform's own).</summary>
     public static byte[] Build(string id, long created, string type, string apiVersion, ReadOnlySpan<byte> dataObject,
-        ReadOnlySpan<byte> previousAttributes = default)
+        ReadOnlySpan<byte> previousAttributes = default, string? account = null)
     {
         var buffer = new ArrayBufferWriter<byte>(dataObject.Length + previousAttributes.Length + 320);
         using (var w = new Utf8JsonWriter(buffer))
@@ -45,7 +46,14 @@ internal static class EventFactory
             w.WriteStartObject();
             w.WriteString("id", id);
             w.WriteString("object", "event");
-            w.WriteNull("account");
+            if (account is null)
+            {
+                w.WriteNull("account");
+            }
+            else
+            {
+                w.WriteString("account", account);
+            }
             w.WriteString("api_version", apiVersion);
             w.WriteNull("context");
             w.WriteNumber("created", created);

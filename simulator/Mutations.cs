@@ -226,12 +226,14 @@ internal sealed partial class Mutations(SimulatorAccount account, SimulatorOptio
         }
     }
 
-    private SimulatedObject Append(string type, ReadOnlySpan<byte> data, ReadOnlySpan<byte> previous, string apiVersion, long created, TimeSpan? visibleAfter)
+    private SimulatedObject Append(string type, ReadOnlySpan<byte> data, ReadOnlySpan<byte> previous, string apiVersion, long created, TimeSpan? visibleAfter,
+        string? eventAccount = null)
     {
         var rng = Rng.For(account.Seed, "mutation", "events", account.Mutations++);
         var id = account.NewId("evt_", ref rng);
         var visibleAt = DateTimeOffset.FromUnixTimeSeconds(created) + (visibleAfter ?? VisibilityDelay(id));
-        var item = new SimulatedObject("events", id, created, null, null, EventFactory.Build(id, created, type, apiVersion, data, previous), type, visibleAt);
+        var json = EventFactory.Build(id, created, type, apiVersion, data, previous, eventAccount ?? options.EventAccount);
+        var item = new SimulatedObject("events", id, created, null, null, json, type, visibleAt);
         account.Table("events").Add(item);
         return item;
     }

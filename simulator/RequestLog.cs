@@ -10,7 +10,11 @@ public sealed record RecordedRequest(
     string QueryString,
     IReadOnlyDictionary<string, string> Headers,
     int Status,
-    DateTimeOffset At);
+    DateTimeOffset At)
+{
+    /// <summary>The request's <c>Stripe-Account</c> header: the account it was made for (null: the platform's own).</summary>
+    public string? StripeAccount { get; init; }
+}
 
 /// <summary>The request log: appended by concurrent requests, read as snapshots.</summary>
 internal sealed class RequestLog

@@ -18,7 +18,6 @@ public sealed record SimulatedResponse(int Status, byte[] Body, IReadOnlyList<Ke
 public sealed partial class SimulatedStripeApi
 {
     private readonly Router _router = new();
-    private readonly ListHandler _lists;
     private readonly SimulatorOptions _options;
     private long _requestCount;
 
@@ -32,10 +31,17 @@ public sealed partial class SimulatedStripeApi
         ArgumentOutOfRangeException.ThrowIfNegative(options.LatencySigma);
         _options = options;
         Account = AccountGenerator.Generate(options);
-        _lists = new ListHandler(Account);
+        Platform = new ServedAccount(Account, options);
+        Connected = new ConnectedAccounts(options);
+        ConnectInitialAccounts();
     }
 
     public SimulatorAccount Account { get; }
+
+    /// <summary>The platform: the account the key belongs to, answered when no other account is asked for.</summary>
+    internal ServedAccount Platform { get; }
+
+    internal ConnectedAccounts Connected { get; }
 
     public SimulatorOptions Options => _options;
 
@@ -86,26 +92,29 @@ public sealed partial class SimulatedStripeApi
         {
             throw StripeErrors.InvalidVersion(version);
         }
-        if (header("Stripe-Account") is { } onBehalfOf && onBehalfOf != _options.AccountId)
-        {
-            throw StripeErrors.NoAccessToAccount(key, onBehalfOf);
-        }
+        var (served, connected) = Target(header("Stripe-Account"), key);
         var route = method == "GET" ? _router.Match(path, rawQuery) : null;
         if (route is null)
         {
             throw StripeErrors.UnrecognizedUrl(method, path);
         }
-        if (_options.MissingFeatures.Contains(route.Resource.Feature))
+        if (connected is { Forbidden: true })
+        {
+            throw StripeErrors.MissingPermission(key, connected.Id, route.Resource.Object);
+        }
+        if (served.Options.MissingFeatures.Contains(route.Resource.Feature))
         {
             throw StripeErrors.FeatureMissing(route.Resource.Feature);
         }
+        // One key, one restricted key's permissions, whichever account it reads.
         var forbidden = _options.ForbiddenStreams.Contains(route.Resource.Name)
             || (route.Resource.Parent is { } parent && _options.ForbiddenStreams.Contains(parent));
         if (forbidden)
         {
-            throw StripeErrors.MissingPermission(key, _options.AccountId, route.Resource.Object);
+            throw StripeErrors.MissingPermission(key, served.Options.AccountId, route.Resource.Object);
         }
-        return route.IsRetrieve ? _lists.Retrieve(route, ListQuery.ParseRetrieve(rawQuery)) : _lists.List(route, ListQuery.Parse(rawQuery, route.Allowed, route.Resource.ParentParam), path);
+        var lists = served.Lists;
+        return route.IsRetrieve ? lists.Retrieve(route, ListQuery.ParseRetrieve(rawQuery)) : lists.List(route, ListQuery.Parse(rawQuery, route.Allowed, route.Resource.ParentParam), path);
     }
 
     /// <summary>The key of a Bearer (or Basic, as <c>curl -u key:</c> sends it) Authorization header.</summary>

@@ -63,7 +63,22 @@ public sealed record SimulatorOptions
     /// <summary>The lognormal sigma of <see cref="Latency"/>'s tail: 0.5 puts p99 at about 3.2 × the median.</summary>
     public double LatencySigma { get; init; } = 0.5;
 
-    internal int CountOf(string stream) => ObjectCounts is not null && ObjectCounts.TryGetValue(stream, out var n) ? n : ObjectsPerStream;
+    /// <summary>
+    /// Stripe Connect accounts connected to this platform, each generated from the seed and its index on its first
+    /// request. When there are any, the platform's <c>/v1/accounts</c> lists exactly them (no generated accounts).
+    /// Default empty: one account, the platform.
+    /// </summary>
+    public IReadOnlyList<ConnectedAccountOptions> ConnectedAccounts { get; init; } = [];
+
+    /// <summary>The sequence the account's first id encodes: a connected account's ids start past every other account's.</summary>
+    internal long FirstSequence { get; init; } = 1;
+
+    /// <summary>The top-level <c>account</c> of the account's events: a connected account's id, null on the platform.</summary>
+    internal string? EventAccount { get; init; }
+
+    internal int CountOf(string stream) =>
+        stream == "accounts" && ConnectedAccounts.Count > 0 ? 0
+        : ObjectCounts is not null && ObjectCounts.TryGetValue(stream, out var n) ? n : ObjectsPerStream;
 
     internal Func<DateTimeOffset> ClockOrSystem => Clock ?? (() => DateTimeOffset.UtcNow);
 

@@ -52,6 +52,8 @@ internal sealed class StreamTable
 
     public void Add(SimulatedObject item)
     {
+        // A reconnected account comes back under its old id: live again, no longer deleted.
+        _deleted.Remove(item.Id);
         _byId.Add(item.Id, item);
         if (_store is not null)
         {

@@ -7,19 +7,19 @@ namespace SourceStripe.Simulator;
 /// account through <see cref="Create"/>, <see cref="Update"/> and <see cref="Delete"/>, which emit the events
 /// Stripe would, and inspect the requests the connector made through <see cref="Requests"/>.
 /// </summary>
-public sealed class StripeSimulator : IAsyncDisposable
+public sealed partial class StripeSimulator : IAsyncDisposable
 {
     private readonly LoopbackServer _server;
     private readonly SimulatedStripeApi _api;
     private readonly RequestHandler _handler;
-    private readonly Mutations _mutations;
+    private readonly AccountMutations _platform;
 
     private StripeSimulator(LoopbackServer server)
     {
         _server = server;
         _api = server.Api;
         _handler = server.Handler;
-        _mutations = new Mutations(_api.Account, _api.Options);
+        _platform = new AccountMutations(_api.Options.AccountId, _api.Platform.Mutations);
     }
 
     /// <summary>http://127.0.0.1:PORT (https:// with <see cref="SimulatorOptions.Certificate"/>)</summary>
@@ -111,15 +111,15 @@ public sealed class StripeSimulator : IAsyncDisposable
     /// Returns a copy of the stored object.
     /// </summary>
     public JsonObject Create(string stream, Action<JsonObject>? edit = null, string? parentId = null) =>
-        _mutations.Create(stream, edit, parentId);
+        _platform.Create(stream, edit, parentId);
 
     /// <summary>Applies <paramref name="edit"/> to the object and emits the update event Stripe would, with
     /// <c>previous_attributes</c>. Returns a copy of the stored object.</summary>
-    public JsonObject Update(string stream, string id, Action<JsonObject> edit) => _mutations.Update(stream, id, edit);
+    public JsonObject Update(string stream, string id, Action<JsonObject> edit) => _platform.Update(stream, id, edit);
 
     /// <summary>Deletes the object (cancels a subscription) and emits the event Stripe would. Stripe deletes only
     /// draft invoices and cannot cancel a canceled subscription: those throw <see cref="InvalidOperationException"/>.</summary>
-    public void Delete(string stream, string id) => _mutations.Delete(stream, id);
+    public void Delete(string stream, string id) => _platform.Delete(stream, id);
 
     /// <summary>
     /// Appends an event exactly as Stripe renders it (<c>evt_</c> id, <c>api_version</c> = <paramref name="apiVersion"/>
@@ -131,7 +131,7 @@ public sealed class StripeSimulator : IAsyncDisposable
     /// </summary>
     public JsonObject EmitEvent(string type, JsonObject dataObject, string? apiVersion = null, JsonObject? previousAttributes = null,
         TimeSpan? visibleAfter = null, DateTimeOffset? created = null) =>
-        _mutations.EmitEvent(type, dataObject, apiVersion, previousAttributes, visibleAfter, created);
+        _platform.EmitEvent(type, dataObject, apiVersion, previousAttributes, visibleAfter, created);
 
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

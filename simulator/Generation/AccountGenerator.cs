@@ -41,11 +41,12 @@ internal sealed partial class AccountGenerator : IReferenceSource
     private readonly long _from;
     private readonly long _to;
     private readonly Dictionary<string, Drafts> _drafts = [];
-    private long _sequence = 1;
+    private long _sequence;
 
     private AccountGenerator(SimulatorOptions options)
     {
         _options = options;
+        _sequence = options.FirstSequence;
         _now = options.ClockOrSystem();
         (_from, _to) = options.CreatedRange(_now);
     }

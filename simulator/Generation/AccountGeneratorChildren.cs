@@ -223,7 +223,7 @@ internal sealed partial class AccountGenerator
             var (created, type, json) = ordered[k];
             var rng = Rng.For(_options.Seed, "object", "events", k);
             var id = StripeIds.New("evt_", firstSequence + k, ref rng);
-            events[k] = new SimulatedObject("events", id, created, null, null, EventFactory.Build(id, created, type, _options.ApiVersion, json), type);
+            events[k] = new SimulatedObject("events", id, created, null, null, EventFactory.Build(id, created, type, _options.ApiVersion, json, account: _options.EventAccount), type);
         });
         tables["events"] = new StreamTable(Resources.Get("events"), events);
         return new SimulatorAccount(_options.AccountId, _options.Seed, _options.ClockOrSystem, tables, _sequence);

@@ -93,5 +93,8 @@ internal sealed class RequestHandler(SimulatedStripeApi api)
 
     /// <summary>Logs a request with the status it got (0: the connection was dropped).</summary>
     private void Record(LoopbackRequest request, int status) =>
-        Log.Add(new RecordedRequest(request.Method, request.Path, request.Query, request.Headers, status, api.Account.Now));
+        Log.Add(new RecordedRequest(request.Method, request.Path, request.Query, request.Headers, status, api.Account.Now)
+        {
+            StripeAccount = request.Header("Stripe-Account"),
+        });
 }

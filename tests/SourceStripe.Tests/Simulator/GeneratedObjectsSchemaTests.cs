@@ -44,6 +44,30 @@ public sealed class GeneratedObjectsSchemaTests
         Assert.True(failures.Count == 0, $"{failures.Count} schema errors, e.g.:\n{string.Join("\n", failures.Distinct().Take(15))}");
     }
 
+    /// <summary>What Connect adds: the platform's Account objects for its connected accounts (with their persons and external
+    /// accounts), its <c>account.application.*</c> events, and a connected account's objects and events.</summary>
+    [Theory]
+    [InlineData("accounts")]
+    [InlineData("persons")]
+    [InlineData("external_account_bank_accounts")]
+    [InlineData("events")]
+    [InlineData("charges")]
+    public async Task Connected_accounts_and_their_events_validate_against_the_streams_schema(string stream)
+    {
+        var options = new SimulatorOptions { Seed = 5, ObjectsPerStream = 10, Clock = () => Now, ConnectedAccounts = [new ConnectedAccountOptions()] };
+        await using var stripe = await StripeSimulator.StartAsync(options);
+        var connected = stripe.ConnectAccount(new ConnectedAccountOptions { ObjectsPerStream = 10 });
+        stripe.DisconnectAccount(stripe.ConnectedAccountIds[0]);
+        var schema = JsonSchema.FromText(System.Text.Encoding.UTF8.GetString(StreamCatalog.Find(stream)!.DocumentSchema));
+        var documents = ExpectedDocuments.For(stripe.Account, stream).Concat(ExpectedDocuments.For(stripe.AccountFor(connected), stream)).ToList();
+        Assert.NotEmpty(documents);
+        Assert.All(documents, d =>
+        {
+            using var instance = JsonDocument.Parse(d.Value.ToJsonString());
+            Assert.True(schema.Evaluate(instance.RootElement).IsValid, d.Key);
+        });
+    }
+
     [Fact]
     public void The_samples_are_written_in_the_api_version_the_connector_pins()
     {

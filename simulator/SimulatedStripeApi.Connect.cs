@@ -1,0 +1,123 @@
+using System.Buffers;
+using System.Text.Json;
+using SourceStripe.Simulator.Generation;
+
+namespace SourceStripe.Simulator;
+
+/// <summary>Stripe Connect: which account a request is for, and connected accounts coming and going.</summary>
+public sealed partial class SimulatedStripeApi
+{
+    private readonly Lock _connectGate = new();
+    private byte[]? _application;
+
+    /// <summary>
+    /// The account a <c>Stripe-Account</c> header names: the platform when absent or the platform's own id, a
+    /// connected account while it is connected. Anything else answers as Stripe does for an account the key cannot
+    /// reach, a disconnected one included: 403 <c>account_invalid</c>.
+    /// </summary>
+    private (ServedAccount Served, ConnectedAccount? Connected) Target(string? stripeAccount, string key)
+    {
+        if (stripeAccount is null || stripeAccount == _options.AccountId)
+        {
+            return (Platform, null);
+        }
+        return Connected.Find(stripeAccount) is { Connected: true } connected
+            ? (connected.Served, connected)
+            : throw StripeErrors.NoAccessToAccount(key, stripeAccount);
+    }
+
+    /// <summary>The options' connected accounts, each connected at a time drawn from the seed within the creation
+    /// range; those connected within the event retention announce it on the platform, as they would have.</summary>
+    private void ConnectInitialAccounts()
+    {
+        if (_options.ConnectedAccounts.Count == 0)
+        {
+            return;
+        }
+        var (from, to) = _options.CreatedRange(Account.Now);
+        var accounts = _options.ConnectedAccounts.Select(Connected.Add).ToList();
+        foreach (var account in accounts)
+        {
+            account.ConnectedAt = Rng.For(_options.Seed, "connected", "connect time", account.Index).NextLong(from, to);
+        }
+        foreach (var account in accounts.OrderBy(a => a.ConnectedAt).ThenBy(a => a.Index))
+        {
+            List(account, announce: account.ConnectedAt >= Account.RetentionStart);
+        }
+    }
+
+    internal string Connect(ConnectedAccountOptions options)
+    {
+        lock (_connectGate)
+        {
+            if (Connected.Count == 0)
+            {
+                Platform.Mutations.RemoveGeneratedAccounts();
+            }
+            var account = Connected.Add(options);
+            account.ConnectedAt = Account.NowUnix;
+            List(account, announce: true);
+            return account.Id;
+        }
+    }
+
+    internal void Disconnect(string accountId)
+    {
+        lock (_connectGate)
+        {
+            var account = Connected.Get(accountId);
+            if (!account.Connected)
+            {
+                throw new InvalidOperationException($"{accountId} is not connected.");
+            }
+            // Refused from now on, before the platform hears of it: as on Stripe, the event may come after a failed request.
+            account.Connected = false;
+            Platform.Mutations.UnlistAccount(accountId);
+            Platform.Mutations.ApplicationEvent("account.application.deauthorized", Application(), accountId, Account.NowUnix);
+        }
+    }
+
+    internal void Reconnect(string accountId)
+    {
+        lock (_connectGate)
+        {
+            var account = Connected.Get(accountId);
+            if (account.Connected)
+            {
+                throw new InvalidOperationException($"{accountId} is already connected.");
+            }
+            account.ConnectedAt = Account.NowUnix;
+            List(account, announce: true);
+        }
+    }
+
+    private void List(ConnectedAccount account, bool announce)
+    {
+        account.Listing = Platform.Mutations.ListAccount(account.Id, account.ConnectedAt, account.Listing, account.Index);
+        account.Connected = true;
+        if (announce)
+        {
+            Platform.Mutations.ApplicationEvent("account.application.authorized", Application(), account.Id, account.ConnectedAt);
+        }
+    }
+
+    /// <summary>The platform's Connect application, as <c>data.object</c> of its <c>account.application.*</c> events.</summary>
+    private byte[] Application()
+    {
+        if (_application is null)
+        {
+            var rng = Rng.For(_options.Seed, "connected", "application", 0);
+            var buffer = new ArrayBufferWriter<byte>(128);
+            using (var w = new Utf8JsonWriter(buffer))
+            {
+                w.WriteStartObject();
+                w.WriteString("id", "ca_" + StripeIds.Random(ref rng, 32));
+                w.WriteString("object", "application");
+                w.WriteString("name", "Simulated Connect platform");
+                w.WriteEndObject();
+            }
+            _application = buffer.WrittenSpan.ToArray();
+        }
+        return _application;
+    }
+}
