@@ -16,15 +16,18 @@ public sealed class AccountBinding
     private static readonly TimeSpan RetentionMargin = TimeSpan.FromHours(1);
 
     private readonly CaptureContext _context;
-    private readonly Lock _lock = new();
+    /// <summary>The account's: one lock per account rather than per binding keeps an idle binding small.</summary>
+    private readonly Lock _lock;
     /// <summary>Ranges with a unit queued or running: each range is read by one unit at a time.</summary>
-    private readonly HashSet<string> _active = [];
+    /// <remarks>Made on first use and dropped when empty, as is <see cref="_large"/>: a capture of many accounts holds
+    /// a binding per account and stream, most of them idle.</remarks>
+    private HashSet<string>? _active;
     /// <summary>
     /// Ranges whose last page said more follow and that have not been split since, with the created time
     /// that page reached: only these are split, below that time, so a small stream costs no more requests
     /// than its pages and a large one doubles its slices page by page.
     /// </summary>
-    private readonly Dictionary<string, long> _large = [];
+    private Dictionary<string, long>? _large;
     private AccountState _state;
     /// <summary>The state was read in the shape of before per-account state: the next checkpoint deletes the old members.</summary>
     private bool _clearUnkeyed;
@@ -39,10 +42,11 @@ public sealed class AccountBinding
     public AccountBinding(CaptureContext context, BoundStream binding, AccountCapture account, BindingState? stored)
     {
         _context = context;
+        _lock = account.Gate;
         Binding = binding;
         Account = account;
         Listed = binding.Stream.Listed;
-        _state = stored?.For(account.AccountId, account.IsPlatform) ?? new AccountState();
+        _state = stored?.Take(account.AccountId, account.IsPlatform) ?? new AccountState();
         _clearUnkeyed = account.IsPlatform && stored?.HasUnkeyedCursors == true;
         _dirty = _clearUnkeyed;
     }
@@ -109,7 +113,7 @@ public sealed class AccountBinding
         lock (_lock)
         {
             _state = new AccountState();
-            _large.Clear();
+            _large = null;
             _context.Writer.Add(null, 0, Binding.StateKey, Patch(forget: true), 0);
         }
     }
@@ -126,9 +130,12 @@ public sealed class AccountBinding
                 // Resume continues it, if its account comes back.
                 return;
             }
-            start = [.. _state.Pending.Where(p => p.Value is not null && !_active.Contains(p.Key)).Select(p => p.Key).Order(StringComparer.Ordinal)];
-            _active.UnionWith(start);
-            idle = _active.Count == 0;
+            start = [.. _state.PendingRanges.Where(p => p.Value is not null && _active?.Contains(p.Key) != true).Select(p => p.Key).Order(StringComparer.Ordinal)];
+            if (start.Count > 0)
+            {
+                (_active ??= []).UnionWith(start);
+            }
+            idle = _active is null;
         }
         foreach (var key in start)
         {
@@ -145,8 +152,14 @@ public sealed class AccountBinding
     {
         lock (_lock)
         {
-            _active.Remove(key);
-            _large.Remove(key);
+            if (_active?.Remove(key) == true && _active.Count == 0)
+            {
+                _active = null;
+            }
+            if (_large?.Remove(key) == true && _large.Count == 0)
+            {
+                _large = null;
+            }
         }
         Continue();
     }
@@ -185,7 +198,7 @@ public sealed class AccountBinding
     }
 
     /// <summary>The range's state as it stands now, if it is still pending. Call under <see cref="Read{T}"/>.</summary>
-    public RangeState? Range(string key) => _state.Pending.TryGetValue(key, out var range) ? range : null;
+    public RangeState? Range(string key) => _state.PendingRanges.TryGetValue(key, out var range) ? range : null;
 
     /// <summary>Reads the state under the lock.</summary>
     public T Read<T>(Func<AccountState, T> read)
@@ -201,13 +214,13 @@ public sealed class AccountBinding
     {
         lock (_lock)
         {
-            if (!IsActive || RangePlanner.Split(_state, _large) is not var (split, key))
+            if (!IsActive || _large is null || RangePlanner.Split(_state, _large) is not var (split, key))
             {
                 return null;
             }
             _dirty = true;
             _large.Remove(split);
-            _active.Add(key);
+            (_active ??= []).Add(key);
             return new RangePageUnit(this, key);
         }
     }
@@ -221,7 +234,7 @@ public sealed class AccountBinding
     {
         lock (_lock)
         {
-            _large[key] = reached;
+            (_large ??= [])[key] = reached;
         }
         Account.Splittable();
     }
@@ -274,24 +287,21 @@ public sealed class AccountBinding
         {
             _dirty = false;
             change?.Invoke(_state);
-            if (Binding.Mode == SyncMode.FullRefresh && _state.Pending.Count > 0 && _state.Pending.Values.All(r => r is null))
+            if (Binding.Mode == SyncMode.FullRefresh && _state.PendingRanges.Count > 0 && _state.PendingRanges.Values.All(r => r is null))
             {
                 _state.LastPass = _state.LastRun;
                 Log.Info($"Finished a full pass of {Stream.Name}{Account.Of}");
             }
             _context.Writer.Add(lines, documents, Binding.StateKey, Patch(forget: false), reserved);
             // Finished ranges were written as null (a merge patch deletes them); now forget them.
-            foreach (var key in _state.Pending.Where(p => p.Value is null).Select(p => p.Key).ToList())
-            {
-                _state.Pending.Remove(key);
-            }
+            _state.ForgetFinished();
         }
     }
 
     /// <summary>A range is done: written as null by the next checkpoint, then forgotten. Call inside a commit's change.</summary>
     public static void Finish(AccountState state, string key)
     {
-        if (state.Pending.ContainsKey(key))
+        if (state.PendingRanges.ContainsKey(key))
         {
             state.Pending[key] = null;
         }

@@ -55,7 +55,10 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
         var context = new CaptureContext(config, client, writer, client.ServerClock, scheduler) { ListLag = ListLag, StopWhenCaughtUp = StopWhenCaughtUp };
         foreach (var binding in bindings)
         {
-            state.Bindings[binding.StateKey] = Stored(writer, binding, state, range, config);
+            var stored = Stored(writer, binding, state, range, config);
+            // Other shards' accounts are theirs: never read nor written here, not even kept in memory.
+            stored?.Accounts?.Keys.Where(id => !range.Owns(id)).ToList().ForEach(id => stored.Accounts.Remove(id));
+            state.Bindings[binding.StateKey] = stored;
         }
         var accounts = new AccountDirectory(context, bindings, state, range);
         Log.Info($"Capturing {bindings.Count} streams", ("streams", string.Join(",", bindings.Select(b => b.Stream.Name))));

@@ -33,6 +33,9 @@ public sealed class AccountCapture
 
     public string AccountId { get; }
 
+    /// <summary>Guards the account's and its bindings' state (reentrant: a split holds it across a binding's).</summary>
+    internal Lock Gate => _lock;
+
     public bool IsPlatform { get; }
 
     /// <summary>The account a request is made for: null for the platform's own (the client's default).</summary>
@@ -108,8 +111,12 @@ public sealed class AccountCapture
         }
     }
 
-    /// <summary>The account is listed or authorized again: its bindings continue from their state.</summary>
-    public void Resume()
+    /// <summary>
+    /// The account is listed, or <paramref name="authorized"/> the platform again: its bindings continue from
+    /// their state. A listed account may still refuse (a key without access to it stays listed): it is then
+    /// set aside again, quietly.
+    /// </summary>
+    public void Resume(bool authorized)
     {
         lock (_lock)
         {
@@ -119,7 +126,7 @@ public sealed class AccountCapture
             }
             _disconnected = false;
         }
-        Log.Info($"Resuming connected account {AccountId}");
+        Log.Write(authorized ? LogLevel.Info : LogLevel.Debug, $"Resuming connected account {AccountId}", []);
         foreach (var binding in Bindings)
         {
             binding.Continue();

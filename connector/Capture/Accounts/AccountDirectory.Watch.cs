@@ -56,7 +56,7 @@ public sealed partial class AccountDirectory
         {
             foreach (var id in (await ListConnectedAsync(stop).ConfigureAwait(false)).Where(range.Owns))
             {
-                await ArrivedAsync(id, stop).ConfigureAwait(false);
+                await ArrivedAsync(id, authorized: false, stop).ConfigureAwait(false);
             }
             ScheduleRelist();
         }));
@@ -76,7 +76,7 @@ public sealed partial class AccountDirectory
             {
                 if (type == Authorized)
                 {
-                    await ArrivedAsync(id, stop).ConfigureAwait(false);
+                    await ArrivedAsync(id, authorized: true, stop).ConfigureAwait(false);
                 }
                 else
                 {
@@ -125,11 +125,11 @@ public sealed partial class AccountDirectory
     }
 
     /// <summary>An account the platform lists or that authorized it: captured from now on, or resumed if it was set aside.</summary>
-    private async Task ArrivedAsync(string accountId, CancellationToken stop)
+    private async Task ArrivedAsync(string accountId, bool authorized, CancellationToken stop)
     {
         if (Find(accountId) is { } known)
         {
-            known.Resume();
+            known.Resume(authorized);
             return;
         }
         if (await AddAsync(accountId, TimeSpan.Zero, stop).ConfigureAwait(false))

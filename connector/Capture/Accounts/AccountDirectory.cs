@@ -45,6 +45,11 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
         {
             await AddAsync(ids[i], EventsInterval * i / ids.Count, stop).ConfigureAwait(false);
         }
+        // Each account took its entry; what is left is the state of accounts not listed now, kept should they return.
+        foreach (var stored in state.Bindings.Values)
+        {
+            stored?.Accounts?.TrimExcess();
+        }
         if (Connected && !context.StopWhenCaughtUp)
         {
             ScheduleRelist();

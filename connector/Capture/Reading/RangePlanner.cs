@@ -18,7 +18,7 @@ public static class RangePlanner
     private const long MinSliceSeconds = 60;
 
     /// <summary>Whether the first backfill is still under way, in any of its slices.</summary>
-    public static bool IsBackfilling(AccountState state) => state.Pending.Keys.Any(IsBackfillRange);
+    public static bool IsBackfilling(AccountState state) => state.PendingRanges.Keys.Any(IsBackfillRange);
 
     public static bool IsBackfillRange(string key) => key.StartsWith(BackfillKey, StringComparison.Ordinal);
 
@@ -82,7 +82,7 @@ public static class RangePlanner
     /// </summary>
     public static (string Split, string Created)? Split(AccountState state, IReadOnlyDictionary<string, long> candidates)
     {
-        var largest = state.Pending
+        var largest = state.PendingRanges
             .Where(p => p.Value is not null && candidates.ContainsKey(p.Key))
             .Select(p => (p.Key, Range: p.Value!, Left: Math.Min(candidates[p.Key], p.Value!.AfterCreated ?? p.Value.Lt) - p.Value.Gte))
             .Where(p => p.Left >= 2 * MinSliceSeconds)

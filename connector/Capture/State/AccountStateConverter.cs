@@ -28,7 +28,7 @@ public sealed class AccountStateConverter : JsonConverter<AccountState>
     public override void Write(Utf8JsonWriter writer, AccountState value, JsonSerializerOptions options)
     {
         // A finished range is null until this patch deletes it: replacing the whole object with a string deletes it too.
-        if (value.Pending.Values.All(range => range is null))
+        if (value.PendingRanges.Values.All(range => range is null))
         {
             writer.WriteStringValue(Encode(value));
             return;

@@ -49,12 +49,13 @@ public sealed class BindingState
     public bool HasUnkeyedCursors => Cursor is not null || Events is not null || Pending is not null || LastPass is not null || LastRun is not null;
 
     /// <summary>
-    /// The state of <paramref name="accountId"/>, carrying unkeyed (older) cursors over to it when it has none
-    /// and <paramref name="isPlatform"/>: they were written when only the platform was captured.
+    /// Takes the state of <paramref name="accountId"/> out of the binding's (its capture keeps it from then on:
+    /// the entry would only hold memory, a lot of it with many accounts), carrying unkeyed (older) cursors over to
+    /// it when it has none and <paramref name="isPlatform"/>: they were written when only the platform was captured.
     /// </summary>
-    public AccountState? For(string accountId, bool isPlatform)
+    public AccountState? Take(string accountId, bool isPlatform)
     {
-        if (Accounts?.GetValueOrDefault(accountId) is { } state)
+        if (Accounts?.Remove(accountId, out var taken) == true && taken is { } state)
         {
             return state;
         }
@@ -94,9 +95,41 @@ public sealed class AccountState
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? Events { get; set; }
 
+    private static readonly Dictionary<string, RangeState?> NonePending = [];
+
+    private Dictionary<string, RangeState?>? _pending;
+
     /// <summary>Created ranges still to read, by range id; a finished range is written as null, then forgotten.</summary>
     [JsonPropertyName("pending")]
-    public Dictionary<string, RangeState?> Pending { get; set; } = [];
+    public Dictionary<string, RangeState?> Pending
+    {
+        get => _pending ??= [];
+        set => _pending = value.Count == 0 ? null : value;
+    }
+
+    /// <summary>
+    /// <see cref="Pending"/> to read without making it: most accounts of a large capture have nothing pending,
+    /// and an empty dictionary for each of their bindings would cost more than the rest of their state.
+    /// </summary>
+    [JsonIgnore]
+    public IReadOnlyDictionary<string, RangeState?> PendingRanges => _pending ?? NonePending;
+
+    /// <summary>Forgets the finished ranges (written as null by the checkpoint just made), and the dictionary once none is left.</summary>
+    public void ForgetFinished()
+    {
+        if (_pending is null)
+        {
+            return;
+        }
+        foreach (var key in _pending.Where(p => p.Value is null).Select(p => p.Key).ToList())
+        {
+            _pending.Remove(key);
+        }
+        if (_pending.Count == 0)
+        {
+            _pending = null;
+        }
+    }
 
     /// <summary>Full refresh: when the last complete pass started (unix seconds).</summary>
     [JsonPropertyName("lastPass")]

@@ -57,8 +57,8 @@ public sealed class CompactStateTests
         Assert.Equal((1_700_000_000L, 1_699_999_000L, 1_700_000_100L), (read.Cursor!.Value, read.Events!.Value, read.LastRun!.Value));
         // And the unkeyed shape of before per-account state, carried over to the platform only.
         var binding = JsonSerializer.Deserialize("""{"backfill":0,"cursor":5,"pending":{}}""", StateJson.Default.BindingState)!;
-        Assert.Equal(5, binding.For("acct_platform", isPlatform: true)!.Cursor);
-        Assert.Null(binding.For("acct_other", isPlatform: false));
+        Assert.Equal(5, binding.Take("acct_platform", isPlatform: true)!.Cursor);
+        Assert.Null(binding.Take("acct_other", isPlatform: false));
     }
 
     [Fact]
