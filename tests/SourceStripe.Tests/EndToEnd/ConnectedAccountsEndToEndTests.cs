@@ -82,4 +82,53 @@ public sealed class ConnectedAccountsEndToEndTests
         // A connected account is no platform: its own accounts list is skipped once, not a failure.
         Assert.Single(stderr, l => l.Contains($"Skipping accounts of {accounts[3]}: it needs"));
     }
+
+    [Fact]
+    public async Task Validate_and_open_name_the_option_when_the_account_is_no_Connect_platform_and_validate_passes_on_one()
+    {
+        await using (var platform = await StripeSimulator.StartAsync(Options(connected: 1)))
+        {
+            var run = await PublishedConnector.RunAsync(Validate(platform.BaseUrl));
+            Assert.True(run.ExitCode == 0, run.Stderr);
+        }
+
+        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 2, MissingFeatures = new HashSet<AccountFeature> { AccountFeature.Connect } });
+        var validate = await PublishedConnector.RunAsync(Validate(stripe.BaseUrl));
+        Assert.Equal(1, validate.ExitCode);
+        Assert.StartsWith("Invalid configuration: config.capture_connected_accounts: is true, but Stripe refused to list the platform's connected accounts (403 for GET /v1/accounts: Only Stripe Connect platforms",
+            validate.LastLog["msg"]!.GetValue<string>());
+        Assert.EndsWith("the account must be a Connect platform and the key needs Read access to Connect's accounts, otherwise set capture_connected_accounts to false",
+            validate.LastLog["msg"]!.GetValue<string>());
+
+        // stdin stays open, as Flow keeps it: the capture ends on its own, with the error.
+        await using var open = await BinaryCapture.StartAsync(Open(stripe));
+        await open.WaitForExitAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(1, open.ExitCode);
+        var last = JsonNode.Parse(open.Stderr.Trim().Split('\n')[^1])!;
+        Assert.StartsWith("config.capture_connected_accounts is true, but Stripe refused to list the platform's connected accounts (403 for GET /v1/accounts",
+            last["msg"]!.GetValue<string>());
+    }
+
+    private static string Validate(Uri baseUrl)
+    {
+        var open = JsonNode.Parse(OpenAt(baseUrl))!["open"]!["capture"]!;
+        return new JsonObject
+        {
+            ["validate"] = new JsonObject
+            {
+                ["name"] = "acmeCo/source-stripe",
+                ["connectorType"] = "IMAGE",
+                ["config"] = open["config"]!.DeepClone(),
+                ["bindings"] = new JsonArray(open["bindings"]!.AsArray().Select(b => (JsonNode?)new JsonObject
+                {
+                    ["resourceConfig"] = b!["resourceConfig"]!.DeepClone(),
+                    ["collection"] = b["collection"]!.DeepClone(),
+                    ["backfill"] = 0,
+                }).ToArray()),
+            },
+        }.ToJsonString();
+    }
+
+    private static string OpenAt(Uri baseUrl) =>
+        OpenRequests.Open(baseUrl, "sk_test_simulator", Start, Bindings, connected: true);
 }
