@@ -14,8 +14,7 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
     private readonly Lock _lock = new();
     private readonly Dictionary<string, AccountCapture> _accounts = new(StringComparer.Ordinal);
     private readonly EventRoutes _routes = new(bindings);
-    private readonly Queue<AccountCapture> _splittable = new();
-    private readonly HashSet<AccountCapture> _queued = [];
+    private readonly TakeInTurn<AccountCapture> _splittable = new();
 
     private bool Connected => context.Config.CaptureConnectedAccounts;
 
@@ -87,38 +86,9 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
     private TimeSpan EventsInterval => _routes.Listeners.Count > 0 ? _routes.Listeners.Min(b => b.Interval) : RelistInterval;
 
     /// <summary>Idle capacity's next unit: a split of the range of the account whose turn it is.</summary>
-    public WorkUnit? NextSplit()
-    {
-        while (true)
-        {
-            AccountCapture account;
-            lock (_lock)
-            {
-                if (!_splittable.TryDequeue(out account!))
-                {
-                    return null;
-                }
-                _queued.Remove(account);
-            }
-            if (account.TrySplit() is { } unit)
-            {
-                // Back of the line: every other account with a range to split comes first.
-                Splittable(account);
-                return unit;
-            }
-        }
-    }
+    public WorkUnit? NextSplit() => _splittable.Next(account => account.TrySplit());
 
-    private void Splittable(AccountCapture account)
-    {
-        lock (_lock)
-        {
-            if (_queued.Add(account))
-            {
-                _splittable.Enqueue(account);
-            }
-        }
-    }
+    private void Splittable(AccountCapture account) => _splittable.Add(account);
 
     /// <summary>A one-shot capture's last step: each account's events, once.</summary>
     public void ReadEventsOnce()
