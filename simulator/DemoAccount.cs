@@ -84,6 +84,9 @@ public sealed class DemoServer : IAsyncDisposable
     /// <summary>The demo platform's connected accounts, in creation order (none unless asked for).</summary>
     public IReadOnlyList<string> ConnectedAccountIds => _server.Api.Connected.ConnectedIds();
 
+    /// <summary>An account's data: the platform's, or a connected account's.</summary>
+    public SimulatorAccount AccountFor(string accountId) => accountId == AccountId ? Account : _server.Api.Connected.Get(accountId).Served.Account;
+
     /// <summary>
     /// Per listed resource, the objects a capture of everything since <see cref="StartDate"/> started now reads.
     /// Counted at each call, not once: events older than Stripe's 30-day retention drop out of the account as the

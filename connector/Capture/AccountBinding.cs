@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text.Json;
 using SourceStripe.Logging;
 using SourceStripe.Streams;
 
@@ -10,39 +8,62 @@ namespace SourceStripe.Capture;
 /// that move them. Every change to the state is made together with the commit of the documents it
 /// records (<see cref="CommitAsync"/>), so the state handed to the writer is never ahead of what it covers.
 /// </summary>
-public sealed class AccountBinding
+public sealed partial class AccountBinding
 {
     /// <summary>Events this close to expiring are not relied on: reading them can take a while.</summary>
     private static readonly TimeSpan RetentionMargin = TimeSpan.FromHours(1);
 
     private readonly CaptureContext _context;
-    private readonly Lock _lock = new();
+    /// <summary>The account's: one lock per account rather than per binding keeps an idle binding small.</summary>
+    private readonly Lock _lock;
     /// <summary>Ranges with a unit queued or running: each range is read by one unit at a time.</summary>
-    private readonly HashSet<string> _active = [];
+    /// <remarks>Made on first use and dropped when empty, as is <see cref="_large"/>: a capture of many accounts holds
+    /// a binding per account and stream, most of them idle.</remarks>
+    private HashSet<string>? _active;
     /// <summary>
     /// Ranges whose last page said more follow and that have not been split since, with the created time
     /// that page reached: only these are split, below that time, so a small stream costs no more requests
     /// than its pages and a large one doubles its slices page by page.
     /// </summary>
-    private readonly Dictionary<string, long> _large = [];
+    private Dictionary<string, long>? _large;
     private AccountState _state;
     /// <summary>The state was read in the shape of before per-account state: the next checkpoint deletes the old members.</summary>
     private bool _clearUnkeyed;
     private bool _planned;
+    /// <summary>A plan unit is timed: at most one is, even when the account is resumed meanwhile.</summary>
+    private bool _planQueued;
+    /// <summary>The state changed since its last checkpoint (a plan or a split), so the capture's end writes it.</summary>
+    private bool _dirty;
+    /// <summary>The account lacks what this stream needs: it is not read for this account in this run.</summary>
+    private volatile bool _skipped;
 
-    public AccountBinding(CaptureContext context, BoundStream binding, string accountId, BindingState? stored)
+    public AccountBinding(CaptureContext context, BoundStream binding, AccountCapture account, BindingState? stored)
     {
         _context = context;
+        _lock = account.Gate;
         Binding = binding;
-        AccountId = accountId;
+        Account = account;
         Listed = binding.Stream.Listed;
-        _state = stored?.For(accountId) ?? new AccountState();
-        _clearUnkeyed = stored?.HasUnkeyedCursors == true;
+        _state = stored?.Take(account.AccountId, account.IsPlatform) ?? new AccountState();
+        _clearUnkeyed = account.IsPlatform && stored?.HasUnkeyedCursors == true;
+        _dirty = _clearUnkeyed;
     }
 
     public BoundStream Binding { get; }
 
-    public string AccountId { get; }
+    public AccountCapture Account { get; }
+
+    public string AccountId => Account.AccountId;
+
+    /// <summary>
+    /// The <c>account_id</c> member this binding adds to its documents (see <see cref="AccountCapture.Member"/>); none
+    /// for the children of Connect's accounts (persons, external accounts), whose parent id already fills
+    /// <c>account_id</c> with the account they belong to.
+    /// </summary>
+    public byte[] AccountMember => Stream.Parent?.IdField == Protocol.Discover.AccountField ? [] : Account.Member;
+
+    /// <summary>Whether this binding is read at all: its account is connected and has what the stream needs.</summary>
+    public bool IsActive => Account.IsActive && !_skipped;
 
     public StreamDescriptor Stream => Binding.Stream;
 
@@ -54,12 +75,12 @@ public sealed class AccountBinding
     public bool IsEventsStream => ReferenceEquals(Stream, StreamCatalog.Events);
 
     /// <summary>Incremental bindings take changes from events: their own, or their parent's for child streams.</summary>
-    public bool ListensToEvents => Binding.Mode == SyncMode.Incremental && Stream.ChangesFromEvents;
+    public bool ListensToEvents => Binding.ListensToEvents;
 
     /// <summary>Where this binding's events stand once its backfill is done; null before, and for bindings without events.</summary>
     public long? EventsCursor
     {
-        get { lock (_lock) { return ListensToEvents && _state.Events is { } cursor && !RangePlanner.IsBackfilling(_state) ? cursor : null; } }
+        get { lock (_lock) { return ListensToEvents && IsActive && _state.Events is { } cursor && !RangePlanner.IsBackfilling(_state) ? cursor : null; } }
     }
 
     /// <summary>Starts the account's binding: over again if its events expired, then its pending ranges or its next plan.</summary>
@@ -77,8 +98,8 @@ public sealed class AccountBinding
         {
             expired = ListensToEvents && _state.Events is { } cursor
                 && cursor < (_context.Clock.GetUtcNow() - CaptureContext.EventRetention + RetentionMargin).ToUnixTimeSeconds()
-                ? $"Stripe keeps events for 30 days, and {Stream.Name} last read its events up to {DateTimeOffset.FromUnixTimeSeconds(cursor):yyyy-MM-dd HH:mm}Z: "
-                  + $"backfilling {Stream.Name} again so that no change made since is lost"
+                ? $"Stripe keeps events for 30 days, and {Stream.Name}{Account.Of} last read its events up to {DateTimeOffset.FromUnixTimeSeconds(cursor):yyyy-MM-dd HH:mm}Z: "
+                  + $"backfilling {Stream.Name}{Account.Of} again so that no change made since is lost"
                 : null;
         }
         if (expired is null)
@@ -90,7 +111,7 @@ public sealed class AccountBinding
         lock (_lock)
         {
             _state = new AccountState();
-            _large.Clear();
+            _large = null;
             _context.Writer.Add(null, 0, Binding.StateKey, Patch(forget: true), 0);
         }
     }
@@ -102,9 +123,17 @@ public sealed class AccountBinding
         bool idle;
         lock (_lock)
         {
-            start = [.. _state.Pending.Where(p => p.Value is not null && !_active.Contains(p.Key)).Select(p => p.Key).Order(StringComparer.Ordinal)];
-            _active.UnionWith(start);
-            idle = _active.Count == 0;
+            if (!IsActive)
+            {
+                // Resume continues it, if its account comes back.
+                return;
+            }
+            start = [.. _state.PendingRanges.Where(p => p.Value is not null && _active?.Contains(p.Key) != true).Select(p => p.Key).Order(StringComparer.Ordinal)];
+            if (start.Count > 0)
+            {
+                (_active ??= []).UnionWith(start);
+            }
+            idle = _active is null;
         }
         foreach (var key in start)
         {
@@ -121,8 +150,14 @@ public sealed class AccountBinding
     {
         lock (_lock)
         {
-            _active.Remove(key);
-            _large.Remove(key);
+            if (_active?.Remove(key) == true && _active.Count == 0)
+            {
+                _active = null;
+            }
+            if (_large?.Remove(key) == true && _large.Count == 0)
+            {
+                _large = null;
+            }
         }
         Continue();
     }
@@ -132,10 +167,11 @@ public sealed class AccountBinding
         DateTimeOffset due;
         lock (_lock)
         {
-            if (_planned && _context.StopWhenCaughtUp)
+            if ((_planned && _context.StopWhenCaughtUp) || _planQueued)
             {
                 return;
             }
+            _planQueued = true;
             due = _state.LastRun is { } lastRun && !_context.StopWhenCaughtUp
                 ? DateTimeOffset.FromUnixTimeSeconds(lastRun) + Binding.Interval
                 : _context.Clock.GetUtcNow();
@@ -144,8 +180,14 @@ public sealed class AccountBinding
         {
             lock (_lock)
             {
+                _planQueued = false;
+                if (!IsActive)
+                {
+                    return Task.CompletedTask;
+                }
                 _planned = true;
-                RangePlanner.PlanNext(_state, Binding, _context, ListensToEvents);
+                _dirty = true;
+                RangePlanner.PlanNext(_state, Binding, _context, ListensToEvents, Account.Of);
             }
             Continue();
             return Task.CompletedTask;
@@ -154,7 +196,7 @@ public sealed class AccountBinding
     }
 
     /// <summary>The range's state as it stands now, if it is still pending. Call under <see cref="Read{T}"/>.</summary>
-    public RangeState? Range(string key) => _state.Pending.TryGetValue(key, out var range) ? range : null;
+    public RangeState? Range(string key) => _state.PendingRanges.TryGetValue(key, out var range) ? range : null;
 
     /// <summary>Reads the state under the lock.</summary>
     public T Read<T>(Func<AccountState, T> read)
@@ -170,12 +212,13 @@ public sealed class AccountBinding
     {
         lock (_lock)
         {
-            if (RangePlanner.Split(_state, _large) is not var (split, key))
+            if (!IsActive || _large is null || RangePlanner.Split(_state, _large) is not var (split, key))
             {
                 return null;
             }
+            _dirty = true;
             _large.Remove(split);
-            _active.Add(key);
+            (_active ??= []).Add(key);
             return new RangePageUnit(this, key);
         }
     }
@@ -189,85 +232,22 @@ public sealed class AccountBinding
     {
         lock (_lock)
         {
-            _large[key] = reached;
+            (_large ??= [])[key] = reached;
         }
+        Account.Splittable();
     }
 
-    /// <summary>
-    /// Hands <paramref name="batch"/>'s documents to the writer with a checkpoint of this account's state,
-    /// after applying <paramref name="change"/> to it: the only way the state changes once a range is read.
-    /// </summary>
-    public async Task CommitAsync(CommitBatch batch, Action<AccountState>? change, CancellationToken stop)
+    /// <summary>Stops reading this stream for this account (it lacks what the stream needs), saying so once.</summary>
+    public void Skip(string why)
     {
-        var (lines, documents) = batch.Take();
-        var reserved = lines?.WrittenCount ?? 0;
-        try
-        {
-            await _context.Writer.ReserveAsync(reserved, stop).ConfigureAwait(false);
-        }
-        catch
-        {
-            lines?.Dispose();
-            throw;
-        }
         lock (_lock)
         {
-            change?.Invoke(_state);
-            if (Binding.Mode == SyncMode.FullRefresh && _state.Pending.Count > 0 && _state.Pending.Values.All(r => r is null))
+            if (_skipped)
             {
-                _state.LastPass = _state.LastRun;
-                Log.Info($"Finished a full pass of {Stream.Name}");
+                return;
             }
-            _context.Writer.Add(lines, documents, Binding.StateKey, Patch(forget: false), reserved);
-            // Finished ranges were written as null (a merge patch deletes them); now forget them.
-            foreach (var key in _state.Pending.Where(p => p.Value is null).Select(p => p.Key).ToList())
-            {
-                _state.Pending.Remove(key);
-            }
+            _skipped = true;
         }
-    }
-
-    /// <summary>A range is done: written as null by the next checkpoint, then forgotten. Call inside a commit's change.</summary>
-    public static void Finish(AccountState state, string key)
-    {
-        if (state.Pending.ContainsKey(key))
-        {
-            state.Pending[key] = null;
-        }
-    }
-
-    /// <summary>
-    /// The checkpoint's merge patch for the binding: its backfill counter and this account's whole state
-    /// (or null, to <paramref name="forget"/> it). Holds the lock.
-    /// </summary>
-    private byte[] Patch(bool forget)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteNumber("backfill", Binding.Backfill);
-            json.WriteStartObject("accounts");
-            json.WritePropertyName(AccountId);
-            if (forget)
-            {
-                json.WriteNullValue();
-            }
-            else
-            {
-                JsonSerializer.Serialize(json, _state, StateJson.Default.AccountState);
-            }
-            json.WriteEndObject();
-            if (_clearUnkeyed)
-            {
-                foreach (var name in (ReadOnlySpan<string>)["cursor", "events", "pending", "lastPass", "lastRun"])
-                {
-                    json.WriteNull(name);
-                }
-                _clearUnkeyed = false;
-            }
-            json.WriteEndObject();
-        }
-        return buffer.WrittenSpan.ToArray();
+        Log.Info($"Skipping {Stream.Name}{Account.Of}: {why}");
     }
 }

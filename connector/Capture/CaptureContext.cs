@@ -5,7 +5,11 @@ using SourceStripe.Stripe;
 namespace SourceStripe.Capture;
 
 /// <summary>A binding of the open request, resolved against the catalog.</summary>
-public sealed record BoundStream(int Index, string StateKey, StreamDescriptor Stream, SyncMode Mode, TimeSpan Interval, long Backfill);
+public sealed record BoundStream(int Index, string StateKey, StreamDescriptor Stream, SyncMode Mode, TimeSpan Interval, long Backfill)
+{
+    /// <summary>Incremental bindings take changes from events: their own, or their parent's for child streams.</summary>
+    public bool ListensToEvents => Mode == SyncMode.Incremental && Stream.ChangesFromEvents;
+}
 
 /// <summary>What every unit of a capture shares: the config, the one client (and its limiter), the one writer and the scheduler.</summary>
 public sealed record CaptureContext(EndpointConfig Config, StripeClient Client, CaptureWriter Writer, TimeProvider Clock, WorkScheduler Scheduler)

@@ -32,6 +32,12 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
         var config = EndpointConfig.Parse(capture.Config, problems, clock.GetUtcNow());
         var bindings = ParseBindings(capture.Bindings ?? [], problems);
         var state = ReadState(request.State);
+        var range = KeyRange.Parse(request.Range, problems);
+        if (config is { CaptureConnectedAccounts: false } && !range.IsFull)
+        {
+            problems.Add("open.range", $"this capture reads one account, which cannot be divided among shards, but this shard was given the range {range}; "
+                + "run it as one shard, or set capture_connected_accounts to true to divide a platform's connected accounts among shards");
+        }
         if (problems.Any || config is null)
         {
             throw new ConfigException(problems.Summary("capture"));
@@ -47,9 +53,15 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
         };
         client.Buffers.RoomFreed += scheduler.Wake;
         var context = new CaptureContext(config, client, writer, client.ServerClock, scheduler) { ListLag = ListLag, StopWhenCaughtUp = StopWhenCaughtUp };
-        var accounts = bindings.Select(b => new AccountBinding(context, b, config.AccountId, Stored(writer, b, state))).ToList();
-        var events = new EventsReader(context, new EventRoutes(accounts));
-        Log.Info($"Capturing {accounts.Count} streams", ("streams", string.Join(",", bindings.Select(b => b.Stream.Name))));
+        foreach (var binding in bindings)
+        {
+            var stored = Stored(writer, binding, state, range, config);
+            // Other shards' accounts are theirs: never read nor written here, not even kept in memory.
+            stored?.Accounts?.Keys.Where(id => !range.Owns(id)).ToList().ForEach(id => stored.Accounts.Remove(id));
+            state.Bindings[binding.StateKey] = stored;
+        }
+        var accounts = new AccountDirectory(context, bindings, state, range);
+        Log.Info($"Capturing {bindings.Count} streams", ("streams", string.Join(",", bindings.Select(b => b.Stream.Name))));
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var writing = WriteAsync(writer, stop);
@@ -57,11 +69,8 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
         string? failure = null;
         try
         {
-            foreach (var account in accounts)
-            {
-                await account.StartAsync(stop.Token).ConfigureAwait(false);
-            }
-            scheduler.IdleWork = SplitInTurn(accounts);
+            await accounts.StartAsync(stop.Token).ConfigureAwait(false);
+            scheduler.IdleWork = accounts.NextSplit;
             if (StopWhenCaughtUp)
             {
                 // Events are applied to a binding only once its backfill is done: one cycle once all are.
@@ -73,18 +82,19 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
                         return false;
                     }
                     eventsRan = true;
-                    events.RunOnce();
+                    accounts.ReadEventsOnce();
                     return true;
                 };
-            }
-            else
-            {
-                events.Start();
             }
             await scheduler.RunAsync(stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+        }
+        catch (Exception e) when (e is ConfigException or StripeApiException or StripeUnavailableException or HttpRequestException or StripeResponseException)
+        {
+            // Listing the platform's connected accounts, before any unit ran.
+            failure = Explain("the platform's connected accounts", e);
         }
         if (scheduler.Failure is { } failed)
         {
@@ -94,10 +104,7 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
         // Whatever each binding gathered since its last checkpoint is consistent with its state: flush both.
         try
         {
-            foreach (var account in accounts)
-            {
-                await account.CommitAsync(context.NewBatch(), null, CancellationToken.None).ConfigureAwait(false);
-            }
+            await accounts.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         }
         catch (InvalidOperationException)
         {
@@ -119,29 +126,12 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
         return 0;
     }
 
-    /// <summary>Idle capacity splits a range of the binding whose turn it is, round robin, so that no one binding takes it all.</summary>
-    private static Func<WorkUnit?> SplitInTurn(List<AccountBinding> accounts)
-    {
-        var turn = 0;
-        return () =>
-        {
-            for (var i = 0; i < accounts.Count; i++)
-            {
-                if (accounts[(turn + i) % accounts.Count].TrySplit() is { } unit)
-                {
-                    turn = (turn + i + 1) % accounts.Count;
-                    return unit;
-                }
-            }
-            return null;
-        };
-    }
-
     /// <summary>
     /// The binding's stored state, or none when its backfill counter rose: then the old state is cleared
-    /// first, in a checkpoint of its own, and the binding starts over.
+    /// first, in a checkpoint of its own, and the binding starts over. A shard of a split clears only the
+    /// accounts it owns: the others' entries belong to the other shards.
     /// </summary>
-    private static BindingState? Stored(CaptureWriter writer, BoundStream binding, CaptureState state)
+    private static BindingState? Stored(CaptureWriter writer, BoundStream binding, CaptureState state, KeyRange range, EndpointConfig config)
     {
         var stored = state.Bindings.GetValueOrDefault(binding.StateKey);
         if (stored is null || binding.Backfill <= stored.Backfill)
@@ -149,8 +139,33 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
             return stored;
         }
         Log.Info($"Backfilling {binding.Stream.Name} again: its backfill counter rose to {binding.Backfill}");
-        writer.Add(null, 0, binding.StateKey, "null"u8.ToArray(), 0);
+        writer.Add(null, 0, binding.StateKey, range.IsFull ? "null"u8.ToArray() : ClearOwned(stored, binding.Backfill, range, config.AccountId), 0);
         return null;
+    }
+
+    private static byte[] ClearOwned(BindingState stored, long backfill, KeyRange range, string platform)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("backfill", backfill);
+            json.WriteStartObject("accounts");
+            foreach (var owned in (stored.Accounts ?? []).Keys.Where(range.Owns))
+            {
+                json.WriteNull(owned);
+            }
+            json.WriteEndObject();
+            if (stored.HasUnkeyedCursors && range.Owns(platform))
+            {
+                foreach (var name in BindingState.UnkeyedMembers)
+                {
+                    json.WriteNull(name);
+                }
+            }
+            json.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Runs the writer; returns the sentence to fail with when stdout fails, after stopping the capture.</summary>
@@ -177,6 +192,7 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
         StripeApiException { Status: HttpStatusCode.Forbidden } api =>
             $"The key lacks read access to {what} (Stripe answered 403{(api.Error is { Message.Length: > 0 } ? ": " + api.Error.Message : "")}); grant it Read in the restricted key's permissions or remove the binding",
         StripeApiException api => $"Capturing {what} failed: {api.Message}",
+        ConfigException config => config.Message,
         Polly.Timeout.TimeoutRejectedException => $"Capturing {what} failed: Stripe did not answer within the time allowed for a request, retries included",
         HttpRequestException http => $"Capturing {what} failed: could not reach Stripe: {http.Message}",
         StripeResponseException bad => $"Capturing {what} failed: Stripe sent a response that could not be read: {bad.Message}",

@@ -10,12 +10,20 @@ namespace SourceStripe.Cli;
 /// </summary>
 public static class CaptureCommands
 {
+    /// <summary>The simulator holds at most this many connected accounts.</summary>
+    private const int MaxDemoAccounts = 20_000;
+
     public static Command Build()
     {
         var config = TerminalCommands.ConfigOption(required: false);
         var demo = new Option<bool>("--demo")
         {
             Description = "Capture a simulated Stripe account served on 127.0.0.1 by this binary: no key, no network.",
+        };
+        var connected = new Option<int>("--connected-accounts")
+        {
+            Description = "With --demo: the simulated account is a Connect platform with N small connected accounts, all captured (capture_connected_accounts).",
+            HelpName = "N",
         };
         var state = new Option<string>("--state")
         {
@@ -34,7 +42,7 @@ public static class CaptureCommands
         };
         var command = new Command("capture", "Capture the bound streams, with progress on stderr and a summary at the end.")
         {
-            config, demo, state, streams, output, follow,
+            config, demo, connected, state, streams, output, follow,
         };
         command.Validators.Add(result =>
         {
@@ -43,6 +51,14 @@ public static class CaptureCommands
             if (hasConfig == isDemo)
             {
                 result.AddError(isDemo ? "--config and --demo: pick one; --demo brings its own account" : "--config FILE or --demo is required");
+            }
+            if (result.GetResult(connected) is not null && !isDemo)
+            {
+                result.AddError("--connected-accounts goes with --demo; for a real platform set capture_connected_accounts: true in the config");
+            }
+            if (result.GetValue(connected) is < 0 or > MaxDemoAccounts)
+            {
+                result.AddError($"--connected-accounts: expected a whole number from 0 to {MaxDemoAccounts}, got {result.GetValue(connected)}");
             }
         });
         command.SetAction(async (parse, cancellation) =>
@@ -61,7 +77,7 @@ public static class CaptureCommands
             };
             if (isDemo)
             {
-                return await DemoCapture.RunAsync(run, cancellation).ConfigureAwait(false);
+                return await DemoCapture.RunAsync(run, parse.GetValue(connected), cancellation).ConfigureAwait(false);
             }
             return await TerminalCommands.WithConfigAsync(parse.GetRequiredValue(config), endpoint => run.RunAsync(endpoint, cancellation)).ConfigureAwait(false);
         });

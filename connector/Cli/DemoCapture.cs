@@ -15,14 +15,18 @@ public static class DemoCapture
     /// <summary>Loopback has no Stripe limit to respect: pace for speed, still through the limiter.</summary>
     private const int DemoRequestsPerSecond = 2000;
 
-    public static async Task<int> RunAsync(TerminalCapture run, CancellationToken cancellation)
+    /// <summary>Captures the demo account, with <paramref name="connectedAccounts"/> small connected accounts of its platform when above 0.</summary>
+    public static async Task<int> RunAsync(TerminalCapture run, int connectedAccounts, CancellationToken cancellation)
     {
-        await using var demo = await DemoAccount.StartAsync(ct: cancellation).ConfigureAwait(false);
-        var expected = Expected(run.Streams, demo.ObjectCounts());
+        await using var demo = await DemoAccount.StartAsync(DemoAccount.DefaultObjectsPerStream, connectedAccounts, cancellation).ConfigureAwait(false);
+        var expected = Expected(run.Streams, Counts(demo));
+        var what = connectedAccounts == 0
+            ? "a simulated Stripe account"
+            : $"a simulated Stripe platform and its {connectedAccounts} connected accounts,";
         Log.Line(string.Create(CultureInfo.InvariantCulture,
-            $"Demo: a simulated Stripe account of {expected.Sum(c => c.Value):N0} objects in {expected.Count} streams, served by this binary on {demo.BaseUrl} (no key, no network). Capturing it as Flow would:"));
+            $"Demo: {what} of {expected.Sum(c => c.Value):N0} objects in {expected.Count} streams, served by this binary on {demo.BaseUrl} (no key, no network). Capturing it as Flow would:"));
 
-        var code = await run.RunAsync(Config(demo), cancellation).ConfigureAwait(false);
+        var code = await run.RunAsync(Config(demo, connectedAccounts > 0), cancellation).ConfigureAwait(false);
         if (code != 0)
         {
             return code;
@@ -40,6 +44,14 @@ public static class DemoCapture
             $"Every one of the account's {expected.Sum(c => c.Value):N0} objects was captured (documents beyond that are later versions from Stripe events)."));
         return 0;
     }
+
+    /// <summary>
+    /// The objects of each resource, over the platform and its connected accounts; a connected account is no
+    /// platform (it lacks Connect), so the capture skips its Connect resources.
+    /// </summary>
+    private static List<(Resource Resource, int Count)> Counts(DemoServer demo) =>
+        [.. demo.ObjectCounts().Select(c => (c.Resource, c.Count + demo.ConnectedAccountIds.Sum(id =>
+            c.Resource.Feature == AccountFeature.Connect ? 0 : demo.AccountFor(id).Count(c.Resource.Name))))];
 
     /// <summary>
     /// Per bound stream, the objects the demo account holds: the simulator counts by its own resources, and a
@@ -65,7 +77,7 @@ public static class DemoCapture
         return x.Length == y.Length && x.Zip(y).All(p => p.First == p.Second || (p.First.StartsWith('{') && p.Second.StartsWith('{')));
     }
 
-    private static JsonElement Config(DemoServer demo)
+    private static JsonElement Config(DemoServer demo, bool connectedAccounts)
     {
         var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -74,6 +86,7 @@ public static class DemoCapture
             json.WriteString("account_id", demo.AccountId);
             json.WriteString("client_secret", demo.SecretKey);
             json.WriteString("start_date", demo.StartDate.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+            json.WriteBoolean("capture_connected_accounts", connectedAccounts);
             json.WriteStartObject("advanced");
             json.WriteString("base_url", demo.BaseUrl.ToString());
             json.WriteNumber("max_requests_per_second", DemoRequestsPerSecond);

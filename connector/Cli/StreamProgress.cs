@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using SourceStripe.Capture;
 
 namespace SourceStripe.Cli;
 
@@ -39,7 +40,7 @@ public sealed class StreamProgress(string name)
         {
             Pages++;
         }
-        var accounts = (state?["accounts"] as JsonObject)?.Select(a => a.Value).OfType<JsonObject>().ToList() ?? [];
+        var accounts = (state?["accounts"] as JsonObject)?.Select(a => a.Value).Where(a => a is not null).Select(Expanded).ToList() ?? [];
         if (accounts.Count == 0)
         {
             _remaining = _total = 0;
@@ -52,6 +53,26 @@ public sealed class StreamProgress(string name)
         _total = Math.Max(_total, _remaining);
         Position = pending.Count == 0 ? null : DateTimeOffset.FromUnixTimeSeconds(pending.Min(Reached));
         Caught = pending.Count == 0 && accounts.All(a => a["cursor"] is not null || a["lastPass"] is not null);
+    }
+
+    /// <summary>An account's state as an object: a compact one (a string, nothing pending) with its cursors.</summary>
+    private static JsonObject Expanded(JsonNode? account)
+    {
+        if (account is JsonObject full)
+        {
+            return full;
+        }
+        var compact = AccountStateConverter.Decode(account!.GetValue<string>());
+        var expanded = new JsonObject();
+        if (compact.Cursor is { } cursor)
+        {
+            expanded["cursor"] = cursor;
+        }
+        if (compact.LastPass is { } lastPass)
+        {
+            expanded["lastPass"] = lastPass;
+        }
+        return expanded;
     }
 
     /// <summary>Where a range read newest first has reached.</summary>

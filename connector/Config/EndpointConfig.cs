@@ -53,7 +53,13 @@ public sealed partial record EndpointConfig(
     int LookbackWindowDays,
     AdvancedConfig Advanced)
 {
-    private static readonly string[] KnownFields = ["account_id", "client_secret", "start_date", "lookback_window_days", "advanced"];
+    private static readonly string[] KnownFields = ["account_id", "client_secret", "start_date", "lookback_window_days", "capture_connected_accounts", "advanced"];
+
+    /// <summary>
+    /// Whether every connected account of the platform <see cref="AccountId"/> is captured too, each document
+    /// then naming its account in <c>account_id</c>.
+    /// </summary>
+    public bool CaptureConnectedAccounts { get; init; }
     private static readonly string[] KnownAdvancedFields = ["base_url", "event_lag_seconds", "event_payloads", "request_timeout_seconds", "max_retry_seconds", "max_requests_per_second"];
 
     public const string RfcExample = "2017-01-25T00:00:00Z";
@@ -134,12 +140,25 @@ public sealed partial record EndpointConfig(
             }
         }
 
+        var connected = false;
+        if (root.TryGetProperty("capture_connected_accounts", out var connectedElement) && connectedElement.ValueKind != JsonValueKind.Null)
+        {
+            if (connectedElement.ValueKind is JsonValueKind.True or JsonValueKind.False)
+            {
+                connected = connectedElement.GetBoolean();
+            }
+            else
+            {
+                problems.Add("config.capture_connected_accounts", $"expected true or false, got {Describe(connectedElement)}");
+            }
+        }
+
         var advanced = ParseAdvanced(root, problems);
         WarnUnknown(root, KnownFields, "config");
 
         return problems.Any || accountId is null || secret is null || startDate is null || advanced is null
             ? null
-            : new EndpointConfig(accountId, secret, startDate.Value, lookback, advanced);
+            : new EndpointConfig(accountId, secret, startDate.Value, lookback, advanced) { CaptureConnectedAccounts = connected };
     }
 
     private static AdvancedConfig? ParseAdvanced(JsonElement root, ConfigProblems problems)
@@ -281,52 +300,4 @@ public sealed partial record EndpointConfig(
         }
         return text;
     }
-
-    private static void WarnUnknown(JsonElement obj, string[] known, string path)
-    {
-        foreach (var property in obj.EnumerateObject())
-        {
-            if (Array.IndexOf(known, property.Name) < 0)
-            {
-                // A name is echoed like a value: cut, and never when it looks like a key.
-                var name = LooksLikeKey(property.Name) ? "(a name that looks like a Stripe key, not shown)" : Cut(property.Name);
-                Logging.Log.Warn($"Ignoring unknown option {path}.{name}", ("expected", string.Join(", ", known)));
-            }
-        }
-    }
-
-    /// <summary>A value for an error message; strings are quoted, long values cut.</summary>
-    public static string Describe(JsonElement? element) => element switch
-    {
-        null => "nothing",
-        { ValueKind: JsonValueKind.String } e => Describe(e.GetString()!),
-        { ValueKind: JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False } e => Cut(e.GetRawText()),
-        { } e => KindName(e.ValueKind),
-    };
-
-    /// <summary>
-    /// A string for an error message: quoted and cut, and never shown when it looks like a Stripe key
-    /// (a key pasted into the wrong field must not reach the logs).
-    /// </summary>
-    public static string Describe(string text) =>
-        LooksLikeKey(text) ? "a value that looks like a Stripe key (not shown)" : "\"" + Cut(text) + "\"";
-
-    private static bool LooksLikeKey(string text) =>
-        text.Contains("sk_live_", StringComparison.Ordinal) || text.Contains("sk_test_", StringComparison.Ordinal)
-        || text.Contains("rk_live_", StringComparison.Ordinal) || text.Contains("rk_test_", StringComparison.Ordinal)
-        || text.Contains("pk_live_", StringComparison.Ordinal) || text.Contains("pk_test_", StringComparison.Ordinal);
-
-    public static string KindName(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        JsonValueKind.Null => "null",
-        _ => "nothing",
-    };
-
-    public static string Cut(string text) =>
-        text.Length <= 60 ? text : text[..(char.IsHighSurrogate(text[59]) ? 59 : 60)] + "…";
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using SourceStripe.Config;
 using SourceStripe.Streams;
 
@@ -7,7 +8,10 @@ namespace SourceStripe.Protocol;
 /// <summary>The <c>discovered</c> response: one binding per stream, with its generated schema.</summary>
 public static class Discover
 {
-    public static void Write(Utf8JsonWriter json)
+    /// <summary>The field naming the Stripe account a document belongs to, when connected accounts are captured.</summary>
+    public const string AccountField = "account_id";
+
+    public static void Write(Utf8JsonWriter json, EndpointConfig config)
     {
         json.WriteStartObject();
         json.WriteStartObject("discovered");
@@ -21,7 +25,14 @@ public static class Discover
             json.WriteString("syncMode", ResourceConfig.SyncModeName(stream.DefaultSyncMode));
             json.WriteEndObject();
             json.WritePropertyName("documentSchema");
-            json.WriteRawValue(stream.DocumentSchema, skipInputValidation: true);
+            if (config.CaptureConnectedAccounts)
+            {
+                WithAccountField(stream.DocumentSchema).WriteTo(json);
+            }
+            else
+            {
+                json.WriteRawValue(stream.DocumentSchema, skipInputValidation: true);
+            }
             json.WriteStartArray("key");
             json.WriteStringValue("/id");
             json.WriteEndArray();
@@ -33,5 +44,30 @@ public static class Discover
         json.WriteEndArray();
         json.WriteEndObject();
         json.WriteEndObject();
+    }
+
+    /// <summary>A stream's schema that also requires <see cref="AccountField"/>: every document of a capture of connected accounts names its account.</summary>
+    public static JsonObject WithAccountField(ReadOnlySpan<byte> schema)
+    {
+        var root = JsonNode.Parse(schema)!.AsObject();
+        if (root["properties"] is not JsonObject properties)
+        {
+            root["properties"] = properties = [];
+        }
+        // The children of Connect's accounts name their account there already, as their parent's id.
+        properties[AccountField] ??= new JsonObject
+        {
+            ["type"] = "string",
+            ["description"] = "The Stripe account the object belongs to: the platform or one of its connected accounts (added by the connector).",
+        };
+        if (root["required"] is not JsonArray required)
+        {
+            root["required"] = required = [];
+        }
+        if (!required.Any(r => r?.GetValue<string>() == AccountField))
+        {
+            required.Add((JsonNode)AccountField);
+        }
+        return root;
     }
 }

@@ -93,8 +93,8 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
 
     private int HandleDiscover(DiscoverRequest request)
     {
-        ParseEndpoint(request.Config);
-        return Respond(Discover.Write);
+        var config = ParseEndpoint(request.Config);
+        return Respond(json => Discover.Write(json, config));
     }
 
     private async Task<int> HandleValidateAsync(ValidateRequest request, CancellationToken cancellation)
@@ -107,10 +107,23 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
             throw new ConfigException(problems.Summary("configuration"));
         }
 
+        if (!config.CaptureConnectedAccounts)
+        {
+            AccountFieldCheck(request.Bindings ?? [], problems);
+            if (problems.Any)
+            {
+                throw new ConfigException(problems.Summary("configuration"));
+            }
+        }
+
         using (var client = _clientFactory(config))
         {
             var needsEvents = bindings.Any(b => b.SyncMode == SyncMode.Incremental && b.Stream.ChangesFromEvents);
             await AccessCheck.CheckAsync(client, bindings.Select(b => b.Stream).ToList(), needsEvents, problems, cancellation).ConfigureAwait(false);
+            if (config.CaptureConnectedAccounts && !problems.Any)
+            {
+                await AccessCheck.CheckConnectedAccountsAsync(client, problems, cancellation).ConfigureAwait(false);
+            }
         }
         if (problems.Any)
         {
@@ -134,6 +147,38 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
             json.WriteEndObject();
             json.WriteEndObject();
         });
+    }
+
+    /// <summary>
+    /// Turning connected accounts off under collections whose schema requires <c>account_id</c> (discovered
+    /// while it was on) would fail the capture at its first document without it: refused, saying what to do.
+    /// Turning it on needs nothing: the platform's progress is already kept under its account id.
+    /// </summary>
+    private static void AccountFieldCheck(List<ValidateBinding> bindings, ConfigProblems problems)
+    {
+        var requiring = bindings
+            .Where(b => b.Collection is { ValueKind: JsonValueKind.Object } collection && RequiresAccountField(collection))
+            .Select(b => b.Collection!.Value.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String ? name.GetString()! : "(unnamed)")
+            .ToList();
+        if (requiring.Count > 0)
+        {
+            problems.Add("config.capture_connected_accounts", $"is false, but the schemas of {string.Join(", ", requiring.Take(5))}{(requiring.Count > 5 ? $" and {requiring.Count - 5} more" : "")} "
+                + $"require {Discover.AccountField}, which documents carry only while it is true; set it back to true, or refresh those collections' schemas (discover again) so that they no longer require {Discover.AccountField}");
+        }
+    }
+
+    private static bool RequiresAccountField(JsonElement collection)
+    {
+        foreach (var name in (ReadOnlySpan<string>)["writeSchema", "schema"])
+        {
+            if (collection.TryGetProperty(name, out var schema) && schema.ValueKind == JsonValueKind.Object
+                && schema.TryGetProperty("required", out var required) && required.ValueKind == JsonValueKind.Array
+                && required.EnumerateArray().Any(r => r.ValueKind == JsonValueKind.String && r.GetString() == Discover.AccountField))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private int HandleApply(ApplyRequest request)

@@ -191,7 +191,8 @@ public static class RequestErrors
         catch (JsonException e)
         {
             var found = Find(root, e.Path) is { } element ? $", got {EndpointConfig.Describe(element)}" : "";
-            var expected = IsConversion(e, out var target) ? $"expected {Expected(target)}{found}" : $"expected valid JSON ({FirstSentence(e.Message)})";
+            var expected = e.Message.StartsWith("expected ", StringComparison.Ordinal) ? e.Message + found
+                : IsConversion(e, out var target) ? $"expected {Expected(target)}{found}" : $"expected valid JSON ({FirstSentence(e.Message)})";
             return (Field("open.state", e.Path), $"{expected}, which is not state this connector writes; {Reset}");
         }
     }

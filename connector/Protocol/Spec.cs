@@ -22,7 +22,7 @@ public static class Spec
             "account_id": {
               "type": "string",
               "title": "Account ID",
-              "description": "Your Stripe account ID (starts with acct_), from Settings > Business > Account details in the Stripe Dashboard. Sent as the Stripe-Account header, so a Connect platform can capture one of its connected accounts.",
+              "description": "Your Stripe account ID (starts with acct_), from Settings > Business > Account details in the Stripe Dashboard. Sent as the Stripe-Account header, so a Connect platform can capture one of its connected accounts; with Capture Connected Accounts, the platform's own ID.",
               "pattern": "^\\S+$",
               "order": 0
             },
@@ -50,12 +50,19 @@ public static class Spec
               "description": "How many days before the last cursor each incremental poll re-reads, so that objects changed shortly after creation are captured again with their new content. 0 reads only new objects.",
               "order": 3
             },
+            "capture_connected_accounts": {
+              "type": "boolean",
+              "default": false,
+              "title": "Capture Connected Accounts",
+              "description": "For a Stripe Connect platform: capture every connected account as well as the platform account_id, each request made for its account with the Stripe-Account header, and each document naming its account in account_id. Accounts that connect later are captured from start_date; one that disconnects is skipped with a warning. A capture with several shards divides the accounts among them.",
+              "order": 4
+            },
             "advanced": {
               "type": "object",
               "title": "Advanced",
               "description": "Options most captures leave alone.",
               "advanced": true,
-              "order": 4,
+              "order": 5,
               "properties": {
                 "base_url": {
                   "type": "string",

@@ -36,6 +36,26 @@ public static class AccessCheck
         }
     }
 
+    /// <summary>
+    /// With connected accounts on, the platform must be able to list them: one <c>limit=1</c> call to
+    /// <c>GET /v1/accounts</c>, whose refusal (not a Connect platform, or a key without Connect's Read)
+    /// names the option.
+    /// </summary>
+    public static async Task CheckConnectedAccountsAsync(StripeClient client, ConfigProblems problems, CancellationToken cancellation)
+    {
+        var path = "/v1/accounts?limit=1";
+        var probe = client.ProbeAsync(path, cancellation);
+        if (await FailedAsync(client, [(path, [], probe)], problems, cancellation).ConfigureAwait(false) || probe.Result.IsSuccess)
+        {
+            return;
+        }
+        var response = probe.Result;
+        problems.Add("config.capture_connected_accounts", response.Status == HttpStatusCode.Unauthorized
+            ? "Stripe rejected the secret key (401) when listing the connected accounts: check that it is a current secret or restricted key of the platform"
+            : $"is true, but Stripe refused to list the platform's connected accounts ({(int)response.Status} for GET /v1/accounts{(response.Error is null ? "" : ": " + response.Error.Message)}); "
+              + "the account must be a Connect platform and the key needs Read access to Connect's accounts, otherwise set capture_connected_accounts to false");
+    }
+
     private static async Task CheckStreamsAsync(StripeClient client, IReadOnlyList<StreamDescriptor> streams, ConfigProblems problems, CancellationToken cancellation)
     {
         // With no bindings, any authenticated call proves the key; a 403 there says nothing about it.

@@ -15,7 +15,8 @@ namespace SourceStripe.Stripe;
 
 /// <summary>
 /// The one HTTP client every Stripe request goes through: connection reuse, timeouts, and the auth,
-/// version and account headers on every request.
+/// version and account headers on every request. The account is per request: the platform's own by
+/// default, or the connected account a request is made for.
 /// </summary>
 public sealed class StripeClient : IDisposable
 {
@@ -27,6 +28,7 @@ public sealed class StripeClient : IDisposable
     private readonly TimeSpan _retryBudget;
     private readonly Uri _baseUrl;
     private readonly string _prefix;
+    private readonly string _platformAccount;
     private readonly ConcurrentDictionary<string, int> _bodySizes = new(StringComparer.Ordinal);
 
     public StripeClient(EndpointConfig config, HttpMessageHandler? handler = null, TimeProvider? clock = null)
@@ -44,10 +46,10 @@ public sealed class StripeClient : IDisposable
         _retry = BuildRetry();
         _attempt = new ResiliencePipelineBuilder().AddTimeout(config.Advanced.AttemptTimeout).Build();
         _retryBudget = config.Advanced.RequestTimeout;
+        _platformAccount = config.AccountId;
         var headers = _http.DefaultRequestHeaders;
         headers.TryAddWithoutValidation("Authorization", config.ClientSecret.AuthorizationHeaderValue);
         headers.Add("Stripe-Version", StripeApiVersion.Pinned);
-        headers.Add("Stripe-Account", config.AccountId);
         headers.UserAgent.Add(new ProductInfoHeaderValue("source-stripe", Version));
         headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
     }
@@ -87,7 +89,8 @@ public sealed class StripeClient : IDisposable
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             timeout.CancelAfter(TimeSpan.FromSeconds(10));
-            using var response = await _http.GetAsync(new Uri(_prefix + "/v1/events?limit=1"), HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            using var request = Get("/v1/events?limit=1", null);
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             if (response.Headers.Date is { } serverTime)
             {
                 ServerClock.Observe(serverTime);
@@ -110,7 +113,7 @@ public sealed class StripeClient : IDisposable
     /// network or a proxy far more often than a passing blip, and max_retry_seconds of retries would only
     /// delay saying so (<see cref="StripeUnreachableException"/>).
     /// </summary>
-    public async Task<StripeResponse> ProbeAsync(string pathAndQuery, CancellationToken cancellation)
+    public async Task<StripeResponse> ProbeAsync(string pathAndQuery, CancellationToken cancellation, string? account = null)
     {
         try
         {
@@ -119,7 +122,7 @@ public sealed class StripeClient : IDisposable
                 // The first object's id lets validate probe a child's endpoint under it.
                 using var page = ListPage.Parse(buffer, length, null, null, Buffers);
                 return new StripeResponse(HttpStatusCode.OK, null) { FirstId = page.Items.Count > 0 ? page.Items[0].Id : null };
-            }, cancellation, ProbeConnectAttempts).ConfigureAwait(false);
+            }, account, cancellation, ProbeConnectAttempts).ConfigureAwait(false);
         }
         catch (StripeApiException answer) when (!answer.IsTransient)
         {
@@ -130,21 +133,22 @@ public sealed class StripeClient : IDisposable
     /// <summary>
     /// Reads one list page, retrying transient failures (connection errors, timeouts, 409/429/5xx,
     /// truncated or malformed bodies) with exponential backoff and jitter, honouring Stripe-Should-Retry
-    /// and Retry-After, within the total time allowed for a request.
+    /// and Retry-After, within the total time allowed for a request. <paramref name="account"/> is the
+    /// connected account the request is made for; null for the platform's own.
     /// </summary>
-    public Task<ListPage> ListAsync(string pathAndQuery, string? cursorField, string? embeddedField, CancellationToken cancellation) =>
-        SendAsync(pathAndQuery, (buffer, length) => ListPage.Parse(buffer, length, cursorField, embeddedField, Buffers), cancellation);
+    public Task<ListPage> ListAsync(string pathAndQuery, string? cursorField, string? embeddedField, CancellationToken cancellation, string? account = null) =>
+        SendAsync(pathAndQuery, (buffer, length) => ListPage.Parse(buffer, length, cursorField, embeddedField, Buffers), account, cancellation);
 
     /// <summary>Reads one object (a retrieve call), with the same retries as a list page.</summary>
-    public Task<FetchedObject> RetrieveAsync(string path, CancellationToken cancellation) =>
-        SendAsync(path, (buffer, length) => FetchedObject.Parse(buffer, length, Buffers), cancellation);
+    public Task<FetchedObject> RetrieveAsync(string path, CancellationToken cancellation, string? account = null) =>
+        SendAsync(path, (buffer, length) => FetchedObject.Parse(buffer, length, Buffers), account, cancellation);
 
     /// <summary>
     /// One request through the retry pipeline; the body is parsed inside each attempt so a truncated or
     /// malformed answer is retried like any transient failure, and never half-used. Each attempt first
     /// waits for the limiter, outside both its own timeout and the request's budget (<see cref="RequestBudget"/>).
     /// </summary>
-    private async Task<T> SendAsync<T>(string pathAndQuery, Func<byte[], int, T> parse, CancellationToken cancellation, int connectAttempts = int.MaxValue)
+    private async Task<T> SendAsync<T>(string pathAndQuery, Func<byte[], int, T> parse, string? account, CancellationToken cancellation, int connectAttempts = int.MaxValue)
     {
         using var budget = new RequestBudget(_retryBudget, cancellation);
         Exception? lastFailure = null;
@@ -158,7 +162,7 @@ public sealed class StripeClient : IDisposable
                 {
                     return await _attempt.ExecuteAsync(async attempt =>
                     {
-                        var (buffer, length) = await GetBodyAsync(pathAndQuery, attempt).ConfigureAwait(false);
+                        var (buffer, length) = await GetBodyAsync(pathAndQuery, account, attempt).ConfigureAwait(false);
                         return parse(buffer, length);
                     }, token).ConfigureAwait(false);
                 }
@@ -190,9 +194,10 @@ public sealed class StripeClient : IDisposable
     /// becomes <see cref="StripeApiException"/>. A gzip'd answer declares no length, so the buffer is sized by
     /// the last answer from the same path, and grows only when a page is larger than the one before.
     /// </summary>
-    private async Task<(byte[] Buffer, int Length)> GetBodyAsync(string pathAndQuery, CancellationToken cancellation)
+    private async Task<(byte[] Buffer, int Length)> GetBodyAsync(string pathAndQuery, string? account, CancellationToken cancellation)
     {
-        using var response = await _http.GetAsync(new Uri(_prefix + pathAndQuery), HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
+        using var request = Get(pathAndQuery, account);
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
         if (response.Headers.Date is { } serverTime)
         {
             ServerClock.Observe(serverTime);
@@ -253,6 +258,14 @@ public sealed class StripeClient : IDisposable
         string.Join('/', path.Split('/').Select(segment => segment.AsSpan().ContainsAnyExcept(ResourceNameChars) ? "*" : segment));
 
     private static readonly SearchValues<char> ResourceNameChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyz_");
+
+    /// <summary>A GET made for <paramref name="account"/> (the platform's own when null).</summary>
+    private HttpRequestMessage Get(string pathAndQuery, string? account)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_prefix + pathAndQuery));
+        request.Headers.Add("Stripe-Account", account ?? _platformAccount);
+        return request;
+    }
 
     private static bool? ShouldRetryHeader(HttpResponseMessage response) =>
         response.Headers.TryGetValues("Stripe-Should-Retry", out var values) && values.FirstOrDefault() is { } value

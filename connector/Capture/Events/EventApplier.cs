@@ -87,7 +87,7 @@ public static class EventApplier
             }
             if (change == ChangeKind.Delete)
             {
-                AppendTombstone(owner, batch, e.ObjectId, e.ObjectKind, Added(stream, parentId, ChangeKind.Delete));
+                AppendTombstone(owner, batch, e.ObjectId, e.ObjectKind, Added(owner, parentId, ChangeKind.Delete));
             }
             if (stream.Parent is { Relist: true })
             {
@@ -100,7 +100,7 @@ public static class EventApplier
             }
             else if (first == true && owner.Context.Config.Advanced.EventPayloads == EventPayloads.Auto && e.ApiVersion == StripeApiVersion.Pinned)
             {
-                batch.Add(owner.Binding.Index, page.Raw(item).Slice(e.ObjectStart, e.ObjectLength), Added(stream, parentId, change));
+                batch.Add(owner.Binding.Index, page.Raw(item).Slice(e.ObjectStart, e.ObjectLength), Added(owner, parentId, change));
             }
             else
             {
@@ -121,7 +121,7 @@ public static class EventApplier
             FetchedObject fetched;
             try
             {
-                fetched = await owner.Context.Client.RetrieveAsync(StripeQuery.ObjectPath(owner.Stream, target.ParentId, target.Id), token).ConfigureAwait(false);
+                fetched = await owner.Context.Client.RetrieveAsync(StripeQuery.ObjectPath(owner.Stream, target.ParentId, target.Id), token, owner.Account.RequestAccount).ConfigureAwait(false);
             }
             catch (StripeApiException e) when (e.IsResourceMissing)
             {
@@ -131,7 +131,7 @@ public static class EventApplier
             }
             using (fetched)
             {
-                var added = Added(owner.Stream, target.ParentId, fetched.Deleted ? ChangeKind.Delete : target.Change);
+                var added = Added(owner, target.ParentId, fetched.Deleted ? ChangeKind.Delete : target.Change);
                 lock (batch)
                 {
                     batch.Add(owner.Binding.Index, fetched.Json, added);
@@ -149,7 +149,7 @@ public static class EventApplier
         {
             var batch = owner.Context.NewBatch();
             var lister = new ChildLister(owner, batch);
-            await lister.ListAsync(parentId, null, Added(owner.Stream, parentId, ChangeKind.Update), (_, _) => owner.CommitAsync(batch, null, token), token).ConfigureAwait(false);
+            await lister.ListAsync(parentId, null, Added(owner, parentId, ChangeKind.Update), (_, _) => owner.CommitAsync(batch, null, token), token).ConfigureAwait(false);
         }).ConfigureAwait(false);
     }
 
@@ -170,7 +170,7 @@ public static class EventApplier
         {
             foreach (var child in children)
             {
-                AppendTombstone(owner, batch, child, null, Added(owner.Stream, e.ObjectId, ChangeKind.Delete));
+                AppendTombstone(owner, batch, child, null, Added(owner, e.ObjectId, ChangeKind.Delete));
                 cycle.Documents++;
             }
         }
@@ -215,19 +215,17 @@ public static class EventApplier
         batch.Add(owner.Binding.Index, buffer.WrittenSpan, added);
     }
 
-    /// <summary>The members the connector adds to a document from an event: the parent's id and <c>_meta</c>.</summary>
-    private static byte[] Added(StreamDescriptor stream, string? parentId, ChangeKind change)
+    /// <summary>The members the connector adds to a document from an event: the parent's id, the account's and <c>_meta</c>.</summary>
+    private static byte[] Added(AccountBinding owner, string? parentId, ChangeKind change)
     {
+        var stream = owner.Stream;
         var meta = change switch
         {
             ChangeKind.Create => "\"_meta\":{\"op\":\"c\"}"u8,
             ChangeKind.Update => "\"_meta\":{\"op\":\"u\"}"u8,
             _ => "\"_meta\":{\"op\":\"d\"}"u8,
         };
-        if (stream.Parent is not { } link || parentId is null)
-        {
-            return meta.ToArray();
-        }
-        return [.. DocumentLines.StringMember(link.IdField, parentId), (byte)',', .. meta];
+        var parent = stream.Parent is { } link && parentId is not null ? DocumentLines.StringMember(link.IdField, parentId) : [];
+        return DocumentLines.Join(parent, owner.AccountMember, meta.ToArray());
     }
 }

@@ -1,16 +1,17 @@
 namespace SourceStripe.Capture;
 
 /// <summary>
-/// Which bindings of an account each Stripe event type concerns, and the <c>types[]</c> of the requests
-/// that read them: the union of the bound streams' types in as few requests as Stripe allows (20 types each).
+/// Which bindings each Stripe event type concerns, and the <c>types[]</c> of the requests that read them:
+/// the union of the bound streams' types in as few requests as Stripe allows (20 types each). The same for
+/// every account, so built once and shared by all of them.
 /// </summary>
 public sealed class EventRoutes
 {
     private const int MaxTypesPerRequest = 20;
 
-    private readonly Dictionary<string, List<(AccountBinding Binding, bool Direct)>> _routes = [];
+    private readonly Dictionary<string, List<(BoundStream Binding, bool Direct)>> _routes = [];
 
-    public EventRoutes(IEnumerable<AccountBinding> bindings)
+    public EventRoutes(IEnumerable<BoundStream> bindings)
     {
         Listeners = [.. bindings.Where(b => b.ListensToEvents)];
         var carriers = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
@@ -34,25 +35,25 @@ public sealed class EventRoutes
     }
 
     /// <summary>The bindings that take changes from events.</summary>
-    public IReadOnlyList<AccountBinding> Listeners { get; }
+    public IReadOnlyList<BoundStream> Listeners { get; }
 
     /// <summary>The <c>types[]</c> of each request of a cycle.</summary>
     public IReadOnlyList<IReadOnlyList<string>> Requests { get; }
 
     /// <summary>The bindings an event of <paramref name="type"/> concerns, and whether it carries their own objects.</summary>
-    public IReadOnlyList<(AccountBinding Binding, bool Direct)> For(string type) => _routes.GetValueOrDefault(type) ?? [];
+    public IReadOnlyList<(BoundStream Binding, bool Direct)> For(string type) => _routes.GetValueOrDefault(type) ?? [];
 
     /// <summary>
     /// A binding's event types, each with the stream whose objects the events carry (used to keep one
     /// object's events in one request) and whether they carry this stream's own objects.
     /// </summary>
-    private static IEnumerable<(string Carrier, string Type, bool Direct)> Routes(AccountBinding binding)
+    private static IEnumerable<(string Carrier, string Type, bool Direct)> Routes(BoundStream binding)
     {
         var stream = binding.Stream;
         var own = stream.Events.Select(e => (stream.Name, e.Type, true));
         // A child that its own events carry whole does not follow its parent's.
         return stream.Parent is { Relist: true } parent
-            ? own.Concat(binding.Listed.Events.Select(e => (parent.Stream, e.Type, false)))
+            ? own.Concat(stream.Listed.Events.Select(e => (parent.Stream, e.Type, false)))
             : own;
     }
 

@@ -10,23 +10,25 @@ namespace SourceStripe.Capture;
 /// A cycle reads up to now less the event lag, each request's pages once (the requests at the same time),
 /// hands each page's events to the bindings they concern, which apply them at the same time, then lists
 /// again the children of parents that changed and moves each binding's events cursor. Every step is a
-/// unit on the capture's scheduler.
+/// unit on the capture's scheduler. Each account has its own: Stripe keeps events per account.
 /// </summary>
-public sealed class EventsReader(CaptureContext context, EventRoutes routes)
+public sealed class EventsReader(CaptureContext context, EventRoutes routes, AccountCapture account)
 {
     private readonly Lock _lock = new();
+    /// <summary>Counts cycles: the units of a cycle abandoned (its account refused) end without effect.</summary>
+    private int _generation;
     private int _openRequests;
     private int _openFinishes;
     private Dictionary<AccountBinding, BindingCycle> _cycles = [];
     private long _upTo;
     private int _events;
 
-    /// <summary>Flow's capture: a cycle now and then one every interval, for as long as the capture runs.</summary>
-    public void Start()
+    /// <summary>Flow's capture: a cycle after <paramref name="delay"/> and then one every interval, for as long as the capture runs.</summary>
+    public void Start(TimeSpan delay)
     {
         if (routes.Listeners.Count > 0)
         {
-            context.Scheduler.Enqueue(CycleUnit(repeat: true));
+            context.Scheduler.EnqueueAt(context.Clock.GetUtcNow() + delay, CycleUnit(repeat: true));
         }
     }
 
@@ -39,28 +41,33 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes)
         }
     }
 
-    private WorkUnit CycleUnit(bool repeat) => new DelegateUnit("Stripe events", isBackfill: false, cursor: 0, stop => BeginAsync(repeat, stop));
+    private WorkUnit CycleUnit(bool repeat) => new DelegateUnit(What, isBackfill: false, cursor: 0, stop => BeginAsync(repeat, stop));
+
+    private string What => "Stripe events" + account.Of;
 
     private async Task BeginAsync(bool repeat, CancellationToken stop)
     {
-        foreach (var binding in routes.Listeners)
+        var listeners = routes.Listeners.Select(b => account.Bindings[b.Index]).ToList();
+        foreach (var binding in listeners)
         {
             await binding.CheckRetentionAsync(stop).ConfigureAwait(false);
         }
         // Whole seconds only: the current second may still gain events.
         var upTo = (context.Clock.GetUtcNow() - context.Config.Advanced.EventLag).ToUnixTimeSeconds() - 1;
-        var cycles = routes.Listeners
+        var cycles = listeners
             .Select(b => (Binding: b, Cursor: b.EventsCursor))
             .Where(b => b.Cursor is { } cursor && cursor < upTo)
             .ToDictionary(b => b.Binding, b => new BindingCycle(b.Binding, b.Cursor!.Value));
-        var requests = routes.Requests.Where(r => r.Any(t => routes.For(t).Any(target => cycles.ContainsKey(target.Binding)))).ToList();
+        var requests = routes.Requests.Where(r => r.Any(t => routes.For(t).Any(target => cycles.ContainsKey(account.Bindings[target.Binding.Index])))).ToList();
         if (requests.Count == 0)
         {
             Next(repeat);
             return;
         }
+        int generation;
         lock (_lock)
         {
+            generation = ++_generation;
             _cycles = cycles;
             _upTo = upTo;
             _events = 0;
@@ -69,7 +76,7 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes)
         var from = cycles.Values.Min(c => c.From);
         foreach (var types in requests)
         {
-            context.Scheduler.Enqueue(new EventsPageUnit(this, types, from, upTo, after: null, repeat));
+            context.Scheduler.Enqueue(new EventsPageUnit(this, generation, types, from, upTo, after: null, repeat));
         }
     }
 
@@ -78,21 +85,37 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes)
     {
         if (repeat)
         {
-            var interval = routes.Listeners.Min(b => b.Binding.Interval);
+            var interval = routes.Listeners.Min(b => b.Interval);
             context.Scheduler.EnqueueAt(context.Clock.GetUtcNow() + interval, CycleUnit(repeat: true));
         }
     }
 
     /// <summary>Reads one page of one request's events and applies it; queues the request's next page, or ends the request.</summary>
-    private sealed class EventsPageUnit(EventsReader reader, IReadOnlyList<string> types, long from, long upTo, string? after, bool repeat) : WorkUnit
+    private sealed class EventsPageUnit(EventsReader reader, int generation, IReadOnlyList<string> types, long from, long upTo, string? after, bool repeat) : WorkUnit
     {
         public override bool IsBackfill => false;
 
         public override long Cursor => from;
 
-        public override string What => "Stripe events";
+        public override string What => reader.What;
 
         public override async Task RunAsync(CancellationToken stop)
+        {
+            if (!reader.IsCurrent(generation))
+            {
+                return;
+            }
+            try
+            {
+                await ReadPageAsync(stop).ConfigureAwait(false);
+            }
+            catch (Exception e) when (reader.Account.Absorbs(null, e))
+            {
+                reader.Abandon(generation, repeat);
+            }
+        }
+
+        private async Task ReadPageAsync(CancellationToken stop)
         {
             var cycles = reader.Cycles;
             var fields = cycles.Keys.Select(b => b.Stream.Parent?.Param).OfType<string>().ToHashSet();
@@ -109,14 +132,14 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes)
                 query.Add(new("starting_after", after));
             }
             var client = reader.Context.Client;
-            using var page = await client.ListAsync(StripeQuery.ListPath(StreamCatalog.Events, null, [.. query]), "created", null, stop).ConfigureAwait(false);
+            using var page = await client.ListAsync(StripeQuery.ListPath(StreamCatalog.Events, null, [.. query]), "created", null, stop, reader.Account.RequestAccount).ConfigureAwait(false);
             var byBinding = new Dictionary<BindingCycle, List<(PageItem, StripeEvent, bool)>>();
             foreach (var item in page.Items)
             {
                 var e = StripeEvent.Parse(page.Raw(item), fields, embedded);
                 foreach (var (binding, direct) in reader.Routes.For(e.Type))
                 {
-                    if (cycles.TryGetValue(binding, out var cycle))
+                    if (cycles.TryGetValue(reader.Account.Bindings[binding.Index], out var cycle))
                     {
                         if (!byBinding.TryGetValue(cycle, out var list))
                         {
@@ -130,11 +153,11 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes)
             await Task.WhenAll(byBinding.Select(b => ApplyAsync(b.Key, page, b.Value, stop))).ConfigureAwait(false);
             if (page.HasMore && page.Items.Count > 0)
             {
-                reader.Context.Scheduler.Enqueue(new EventsPageUnit(reader, types, from, upTo, page.Items[^1].Id, repeat));
+                reader.Context.Scheduler.Enqueue(new EventsPageUnit(reader, generation, types, from, upTo, page.Items[^1].Id, repeat));
             }
             else
             {
-                reader.RequestDone(repeat);
+                reader.RequestDone(generation, repeat);
             }
         }
 
@@ -149,6 +172,31 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes)
 
     private CaptureContext Context => context;
 
+    private AccountCapture Account => account;
+
+    private bool IsCurrent(int generation)
+    {
+        lock (_lock)
+        {
+            return generation == _generation;
+        }
+    }
+
+    /// <summary>The account refused a request of the cycle: its other units end without effect, and the next cycle is timed.</summary>
+    private void Abandon(int generation, bool repeat)
+    {
+        lock (_lock)
+        {
+            if (generation != _generation)
+            {
+                return;
+            }
+            _generation++;
+            _cycles = [];
+        }
+        Next(repeat);
+    }
+
     private EventRoutes Routes => routes;
 
     private Dictionary<AccountBinding, BindingCycle> Cycles
@@ -159,13 +207,13 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes)
     private void Counted(int events) => Interlocked.Add(ref _events, events);
 
     /// <summary>A request has read all its pages; after the last one, each binding finishes its cycle.</summary>
-    private void RequestDone(bool repeat)
+    private void RequestDone(int generation, bool repeat)
     {
         List<BindingCycle> finishing;
         long upTo;
         lock (_lock)
         {
-            if (--_openRequests > 0)
+            if (generation != _generation || --_openRequests > 0)
             {
                 return;
             }
@@ -175,20 +223,32 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes)
         }
         foreach (var cycle in finishing)
         {
-            context.Scheduler.Enqueue(new DelegateUnit(cycle.Binding.Stream.Name, isBackfill: false, cursor: cycle.From, async stop =>
+            context.Scheduler.Enqueue(new DelegateUnit(cycle.Binding.Stream.Name + account.Of, isBackfill: false, cursor: cycle.From, async stop =>
             {
-                await EventApplier.RelistAsync(cycle, stop).ConfigureAwait(false);
-                await cycle.Binding.CommitAsync(context.NewBatch(), state => state.Events = Math.Max(state.Events ?? upTo, upTo), stop).ConfigureAwait(false);
-                FinishDone(repeat);
+                if (!IsCurrent(generation))
+                {
+                    return;
+                }
+                try
+                {
+                    await EventApplier.RelistAsync(cycle, stop).ConfigureAwait(false);
+                    await cycle.Binding.CommitAsync(context.NewBatch(), state => state.Events = Math.Max(state.Events ?? upTo, upTo), stop).ConfigureAwait(false);
+                }
+                catch (Exception e) when (account.Absorbs(cycle.Binding, e))
+                {
+                    Abandon(generation, repeat);
+                    return;
+                }
+                FinishDone(generation, repeat);
             }));
         }
     }
 
-    private void FinishDone(bool repeat)
+    private void FinishDone(int generation, bool repeat)
     {
         lock (_lock)
         {
-            if (--_openFinishes > 0)
+            if (generation != _generation || --_openFinishes > 0)
             {
                 return;
             }

@@ -68,6 +68,25 @@ public static class DocumentLines
         return buffer.WrittenSpan[1..^1].ToArray();
     }
 
+    /// <summary>Joins encoded members with commas, leaving out empty ones.</summary>
+    public static byte[] Join(params ReadOnlySpan<byte[]> members)
+    {
+        var joined = new List<byte>();
+        foreach (var member in members)
+        {
+            if (member.Length == 0)
+            {
+                continue;
+            }
+            if (joined.Count > 0)
+            {
+                joined.Add((byte)',');
+            }
+            joined.AddRange(member);
+        }
+        return [.. joined];
+    }
+
     private static void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
     {
         if (bytes.IsEmpty)

@@ -16,7 +16,7 @@ public sealed class ChildLister(AccountBinding owner, CommitBatch batch)
     public async Task CaptureAsync(string key, ListPage parentPage, PageItem parent, string? after, CancellationToken stop)
     {
         var link = owner.Stream.Parent!;
-        var added = DocumentLines.StringMember(link.IdField, parent.Id);
+        var added = DocumentLines.Join(DocumentLines.StringMember(link.IdField, parent.Id), owner.AccountMember);
         if (after is null && link.Embedded is not null && parent.Embedded is { } embedded)
         {
             foreach (var child in embedded.Items)
@@ -67,7 +67,7 @@ public sealed class ChildLister(AccountBinding owner, CommitBatch batch)
                 var path = after is null
                     ? StripeQuery.ListPath(stream, parentId, limit)
                     : StripeQuery.ListPath(stream, parentId, limit, KeyValuePair.Create("starting_after", after));
-                page = await owner.Context.Client.ListAsync(path, null, null, stop).ConfigureAwait(false);
+                page = await owner.Context.Client.ListAsync(path, null, null, stop, owner.Account.RequestAccount).ConfigureAwait(false);
             }
             catch (StripeApiException e) when (e.IsResourceMissing)
             {

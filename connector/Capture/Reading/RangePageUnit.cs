@@ -20,14 +20,20 @@ public sealed class RangePageUnit(AccountBinding owner, string key) : WorkUnit
     /// <summary>Backfills take turns in arrival order; polls and passes go oldest range first.</summary>
     public override long Cursor => IsBackfill ? 0 : owner.Read(_ => owner.Range(key)?.Gte ?? 0);
 
-    public override string What => owner.Stream.Name;
+    public override string What => owner.Stream.Name + owner.Account.Of;
 
     public override async Task RunAsync(CancellationToken stop)
     {
         bool more;
         try
         {
-            more = await ReadPageAsync(stop).ConfigureAwait(false);
+            // A unit queued before its account was set aside ends here; Resume queues the range again.
+            more = owner.IsActive && await ReadPageAsync(stop).ConfigureAwait(false);
+        }
+        catch (Exception e) when (owner.Account.Absorbs(owner, e))
+        {
+            owner.RangeEnded(key);
+            return;
         }
         catch
         {
@@ -67,7 +73,7 @@ public sealed class RangePageUnit(AccountBinding owner, string key) : WorkUnit
         ListPage page;
         try
         {
-            page = await owner.Context.Client.ListAsync(query, owner.Listed.CursorField, owner.Stream.Parent?.Embedded, stop).ConfigureAwait(false);
+            page = await owner.Context.Client.ListAsync(query, owner.Listed.CursorField, owner.Stream.Parent?.Embedded, stop, owner.Account.RequestAccount).ConfigureAwait(false);
         }
         catch (StripeApiException e) when (e.IsResourceMissing && query.Contains("starting_after", StringComparison.Ordinal))
         {
@@ -111,7 +117,7 @@ public sealed class RangePageUnit(AccountBinding owner, string key) : WorkUnit
                 _batch.Expect(count, page.ByteCount);
                 foreach (var item in page.Items)
                 {
-                    _batch.Add(binding, page.Raw(item), []);
+                    _batch.Add(binding, page.Raw(item), owner.AccountMember);
                 }
             }
             else

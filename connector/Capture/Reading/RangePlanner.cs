@@ -18,12 +18,12 @@ public static class RangePlanner
     private const long MinSliceSeconds = 60;
 
     /// <summary>Whether the first backfill is still under way, in any of its slices.</summary>
-    public static bool IsBackfilling(AccountState state) => state.Pending.Keys.Any(IsBackfillRange);
+    public static bool IsBackfilling(AccountState state) => state.PendingRanges.Keys.Any(IsBackfillRange);
 
     public static bool IsBackfillRange(string key) => key.StartsWith(BackfillKey, StringComparison.Ordinal);
 
     /// <summary>Adds the next range to read to <paramref name="state"/>: the first backfill, an incremental poll, or a full-refresh pass.</summary>
-    public static void PlanNext(AccountState state, BoundStream binding, CaptureContext context, bool listensToEvents)
+    public static void PlanNext(AccountState state, BoundStream binding, CaptureContext context, bool listensToEvents, string of = "")
     {
         var config = context.Config;
         var stream = binding.Stream;
@@ -44,7 +44,7 @@ public static class RangePlanner
         if (binding.Mode == SyncMode.FullRefresh)
         {
             state.Pending[PassKey] = new RangeState { Gte = start, Lt = upper };
-            Log.Info($"Starting a full pass of {stream.Name}", ("created_lt", DateTimeOffset.FromUnixTimeSeconds(upper)));
+            Log.Info($"Starting a full pass of {stream.Name}{of}", ("created_lt", DateTimeOffset.FromUnixTimeSeconds(upper)));
         }
         else if (state.Cursor is not { } cursor)
         {
@@ -54,7 +54,7 @@ public static class RangePlanner
             state.Cursor = upper;
             // Objects are read from now on: events of this second or later may not show in them.
             state.Events = listensToEvents ? now.ToUnixTimeSeconds() - 1 : null;
-            Log.Info($"Backfilling {stream.Name}", ("created_gte", DateTimeOffset.FromUnixTimeSeconds(from)), ("created_lt", DateTimeOffset.FromUnixTimeSeconds(upper)));
+            Log.Info($"Backfilling {stream.Name}{of}", ("created_gte", DateTimeOffset.FromUnixTimeSeconds(from)), ("created_lt", DateTimeOffset.FromUnixTimeSeconds(upper)));
         }
         else if (!binding.Stream.Listed.HasCreatedFilter)
         {
@@ -69,7 +69,7 @@ public static class RangePlanner
             {
                 state.Pending[PollKey] = new RangeState { Gte = pollFrom, Lt = upper };
                 state.Cursor = Math.Max(cursor, upper);
-                Log.Debug($"Polling {stream.Name}", ("created_gte", DateTimeOffset.FromUnixTimeSeconds(pollFrom)), ("created_lt", DateTimeOffset.FromUnixTimeSeconds(upper)));
+                Log.Debug($"Polling {stream.Name}{of}", ("created_gte", DateTimeOffset.FromUnixTimeSeconds(pollFrom)), ("created_lt", DateTimeOffset.FromUnixTimeSeconds(upper)));
             }
         }
     }
@@ -82,7 +82,7 @@ public static class RangePlanner
     /// </summary>
     public static (string Split, string Created)? Split(AccountState state, IReadOnlyDictionary<string, long> candidates)
     {
-        var largest = state.Pending
+        var largest = state.PendingRanges
             .Where(p => p.Value is not null && candidates.ContainsKey(p.Key))
             .Select(p => (p.Key, Range: p.Value!, Left: Math.Min(candidates[p.Key], p.Value!.AfterCreated ?? p.Value.Lt) - p.Value.Gte))
             .Where(p => p.Left >= 2 * MinSliceSeconds)

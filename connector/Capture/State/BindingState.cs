@@ -41,18 +41,25 @@ public sealed class BindingState
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? LastRun { get; set; }
 
+    /// <summary>The members of the shape of before per-account state: a checkpoint deletes them once carried over.</summary>
+    public static readonly string[] UnkeyedMembers = ["cursor", "events", "pending", "lastPass", "lastRun"];
+
     /// <summary>Whether the state is in the shape written before cursors were kept per account.</summary>
     [JsonIgnore]
     public bool HasUnkeyedCursors => Cursor is not null || Events is not null || Pending is not null || LastPass is not null || LastRun is not null;
 
-    /// <summary>The state of <paramref name="accountId"/>, carrying unkeyed (older) cursors over to it when it has none.</summary>
-    public AccountState? For(string accountId)
+    /// <summary>
+    /// Takes the state of <paramref name="accountId"/> out of the binding's (its capture keeps it from then on:
+    /// the entry would only hold memory, a lot of it with many accounts), carrying unkeyed (older) cursors over to
+    /// it when it has none and <paramref name="isPlatform"/>: they were written when only the platform was captured.
+    /// </summary>
+    public AccountState? Take(string accountId, bool isPlatform)
     {
-        if (Accounts?.GetValueOrDefault(accountId) is { } state)
+        if (Accounts?.Remove(accountId, out var taken) == true && taken is { } state)
         {
             return state;
         }
-        if (!HasUnkeyedCursors)
+        if (!HasUnkeyedCursors || !isPlatform)
         {
             return null;
         }
@@ -71,6 +78,7 @@ public sealed class BindingState
 /// One account's progress in one binding. Invariant: every object of the account created before
 /// <see cref="Cursor"/> (incremental) has been captured, or lies in one of the <see cref="Pending"/> ranges.
 /// </summary>
+[JsonConverter(typeof(AccountStateConverter))]
 public sealed class AccountState
 {
     /// <summary>Incremental: the created time polling continues from (less the lookback window).</summary>
@@ -87,9 +95,41 @@ public sealed class AccountState
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? Events { get; set; }
 
+    private static readonly Dictionary<string, RangeState?> NonePending = [];
+
+    private Dictionary<string, RangeState?>? _pending;
+
     /// <summary>Created ranges still to read, by range id; a finished range is written as null, then forgotten.</summary>
     [JsonPropertyName("pending")]
-    public Dictionary<string, RangeState?> Pending { get; set; } = [];
+    public Dictionary<string, RangeState?> Pending
+    {
+        get => _pending ??= [];
+        set => _pending = value.Count == 0 ? null : value;
+    }
+
+    /// <summary>
+    /// <see cref="Pending"/> to read without making it: most accounts of a large capture have nothing pending,
+    /// and an empty dictionary for each of their bindings would cost more than the rest of their state.
+    /// </summary>
+    [JsonIgnore]
+    public IReadOnlyDictionary<string, RangeState?> PendingRanges => _pending ?? NonePending;
+
+    /// <summary>Forgets the finished ranges (written as null by the checkpoint just made), and the dictionary once none is left.</summary>
+    public void ForgetFinished()
+    {
+        if (_pending is null)
+        {
+            return;
+        }
+        foreach (var key in _pending.Where(p => p.Value is null).Select(p => p.Key).ToList())
+        {
+            _pending.Remove(key);
+        }
+        if (_pending.Count == 0)
+        {
+            _pending = null;
+        }
+    }
 
     /// <summary>Full refresh: when the last complete pass started (unix seconds).</summary>
     [JsonPropertyName("lastPass")]
@@ -147,4 +187,5 @@ public sealed class CaptureState
 [JsonSerializable(typeof(CaptureState))]
 [JsonSerializable(typeof(BindingState))]
 [JsonSerializable(typeof(AccountState))]
+[JsonSerializable(typeof(Dictionary<string, RangeState?>))]
 internal sealed partial class StateJson : JsonSerializerContext;

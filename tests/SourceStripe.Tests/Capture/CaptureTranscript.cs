@@ -101,10 +101,53 @@ public sealed class CaptureTranscript
         }
     }
 
+    /// <summary>Pending ranges of a binding, over all its accounts; -1 before any account checkpointed.</summary>
     private static int Pending(JsonNode? state, string stateKey) =>
-        Account(state, stateKey) is { } account ? account["pending"]?.AsObject().Count ?? 0 : -1;
+        state?["bindingStateV1"]?[stateKey]?["accounts"] is JsonObject accounts && accounts.Any(a => a.Value is not null)
+            ? accounts.Where(a => a.Value is not null).ToList().Sum(a => Expanded(accounts, a.Key)!["pending"]?.AsObject().Count ?? 0)
+            : -1;
 
-    /// <summary>A binding's cursors for its one account (<c>bindingStateV1.&lt;stateKey&gt;.accounts.&lt;account&gt;</c>), or null.</summary>
+    /// <summary>
+    /// Whether each of <paramref name="accounts"/> has checkpointed each of <paramref name="stateKeys"/> with
+    /// nothing pending, in the whole committed state: a capture of connected accounts has caught up.
+    /// </summary>
+    public bool CaughtUp(IEnumerable<string> stateKeys, IEnumerable<string> accounts)
+    {
+        lock (_gate)
+        {
+            var state = _committedState!.DeepClone();
+            return stateKeys.All(key => accounts.All(id => state["bindingStateV1"]?[key]?["accounts"] is JsonObject all
+                && all[id] is not null && Expanded(all, id)!["pending"]?.AsObject().Count == 0));
+        }
+    }
+
+    /// <summary>
+    /// A binding's cursors for its one account (<c>bindingStateV1.&lt;stateKey&gt;.accounts.&lt;account&gt;</c>), or
+    /// null. A compact string is expanded in place to the object shape, which the connector reads as well,
+    /// so that a test may edit it.
+    /// </summary>
     public static JsonNode? Account(JsonNode? state, string stateKey) =>
-        (state?["bindingStateV1"]?[stateKey]?["accounts"] as JsonObject)?.Select(a => a.Value).SingleOrDefault(a => a is not null);
+        state?["bindingStateV1"]?[stateKey]?["accounts"] is JsonObject accounts && accounts.SingleOrDefault(a => a.Value is not null) is { Key: { } id }
+            ? Expanded(accounts, id)
+            : null;
+
+    /// <summary>One account's cursors in a binding's <c>accounts</c>, as an object (a compact string is expanded in place).</summary>
+    public static JsonObject? Expanded(JsonObject accounts, string id)
+    {
+        if (accounts[id] is not JsonValue compact)
+        {
+            return accounts[id] as JsonObject;
+        }
+        var decoded = AccountStateConverter.Decode(compact.GetValue<string>());
+        var expanded = new JsonObject { ["pending"] = new JsonObject() };
+        foreach (var (name, value) in new[] { ("cursor", decoded.Cursor), ("events", decoded.Events), ("lastRun", decoded.LastRun), ("lastPass", decoded.LastPass) })
+        {
+            if (value is { } set)
+            {
+                expanded[name] = set;
+            }
+        }
+        accounts[id] = expanded;
+        return expanded;
+    }
 }

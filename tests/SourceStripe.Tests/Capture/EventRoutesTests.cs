@@ -34,11 +34,7 @@ public sealed class EventRoutesTests
         Assert.Contains(routes.For("payment_method.detached"), b => b.Binding.Stream.Name == "payment_methods" && b.Direct);
     }
 
-    private static SourceStripe.Capture.EventRoutes Routes()
-    {
-        var context = new SourceStripe.Capture.CaptureContext(null!, null!, null!, TimeProvider.System, null!);
-        var bindings = StreamCatalog.All.Select((s, i) => new SourceStripe.Capture.AccountBinding(context,
-            new SourceStripe.Capture.BoundStream(i, s.Name, s, s.Supports(SyncMode.Incremental) ? SyncMode.Incremental : SyncMode.FullRefresh, TimeSpan.FromMinutes(5), 0), "acct_simulator", null));
-        return new SourceStripe.Capture.EventRoutes(bindings);
-    }
+    private static SourceStripe.Capture.EventRoutes Routes() =>
+        new(StreamCatalog.All.Select((s, i) => new SourceStripe.Capture.BoundStream(i, s.Name, s,
+            s.Supports(SyncMode.Incremental) ? SyncMode.Incremental : SyncMode.FullRefresh, TimeSpan.FromMinutes(5), 0)));
 }

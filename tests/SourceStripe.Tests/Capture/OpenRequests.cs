@@ -8,7 +8,9 @@ public static class OpenRequests
 {
     public sealed record Binding(string Stream, string? SyncMode = null, string? Interval = null, long Backfill = 0, string? StateKey = null);
 
-    public static string Open(Uri baseUrl, string secret, DateTimeOffset startDate, IEnumerable<Binding> bindings, JsonNode? state = null, int lookbackDays = 0, string account = "acct_simulator", JsonObject? advanced = null)
+    /// <summary>An open request; <c>connected</c> sets capture_connected_accounts, <c>range</c> the shard's keyBegin and keyEnd (full when null).</summary>
+    public static string Open(Uri baseUrl, string secret, DateTimeOffset startDate, IEnumerable<Binding> bindings, JsonNode? state = null, int lookbackDays = 0, string account = "acct_simulator", JsonObject? advanced = null,
+        bool connected = false, (uint Begin, uint End)? range = null)
     {
         var config = new JsonObject
         {
@@ -19,6 +21,10 @@ public static class OpenRequests
             // The simulator has no rate limit unless a test sets one: tests need not wait on a test key's 25/s.
             ["advanced"] = new JsonObject { ["base_url"] = baseUrl.ToString(), ["max_requests_per_second"] = 1000 },
         };
+        if (connected)
+        {
+            config["capture_connected_accounts"] = true;
+        }
         foreach (var (name, value) in advanced ?? [])
         {
             config["advanced"]![name] = value?.DeepClone();
@@ -52,7 +58,7 @@ public static class OpenRequests
                     ["bindings"] = bindingArray,
                 },
                 ["version"] = "test",
-                ["range"] = new JsonObject { ["keyBegin"] = 0, ["keyEnd"] = 4294967295, ["rClockBegin"] = 0, ["rClockEnd"] = 4294967295 },
+                ["range"] = new JsonObject { ["keyBegin"] = range?.Begin ?? 0, ["keyEnd"] = range?.End ?? uint.MaxValue, ["rClockBegin"] = 0, ["rClockEnd"] = 4294967295 },
                 ["state"] = state?.DeepClone() ?? new JsonObject(),
             },
         };

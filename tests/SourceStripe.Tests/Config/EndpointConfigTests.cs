@@ -81,4 +81,19 @@ public sealed class EndpointConfigTests
         using var document = JsonDocument.Parse(json);
         return EndpointConfig.Parse(document.RootElement.Clone(), problems, Now);
     }
+
+    [Fact]
+    public void Connected_accounts_are_off_unless_asked_for()
+    {
+        Assert.False(Parse(Valid, out _)!.CaptureConnectedAccounts);
+        Assert.True(Parse(Valid.Replace("}", ""","capture_connected_accounts":true}"""), out _)!.CaptureConnectedAccounts);
+        Assert.False(Parse(Valid.Replace("}", ""","capture_connected_accounts":null}"""), out _)!.CaptureConnectedAccounts);
+    }
+
+    [Fact]
+    public void Capture_connected_accounts_must_be_a_boolean()
+    {
+        Assert.Null(Parse(Valid.Replace("}", ""","capture_connected_accounts":"yes"}"""), out var problems));
+        Assert.Equal(["config.capture_connected_accounts: expected true or false, got \"yes\""], problems.All);
+    }
 }

@@ -18,8 +18,10 @@ public static class KillAndResume
     /// <param name="kills">How many runs to kill before letting one finish.</param>
     /// <param name="maxLinesBeforeKill">Each killed run is killed after a random number of stdout lines up to this.</param>
     /// <param name="seed">Seeds the kill points, so a failure can be replayed.</param>
-    public static async Task<Outcome> RunAsync(Func<JsonNode?, string> open, int kills, int maxLinesBeforeKill, int seed)
+    /// <param name="done">When a run has finished its work: by default, when every stream's backfill is done.</param>
+    public static async Task<Outcome> RunAsync(Func<JsonNode?, string> open, int kills, int maxLinesBeforeKill, int seed, Func<CaptureTranscript, bool>? done = null)
     {
+        var isDone = done ?? AllBackfilled;
         var random = new Random(seed);
         JsonNode state = new JsonObject();
         var committed = new List<(int Binding, JsonObject Document)>();
@@ -33,8 +35,8 @@ public static class KillAndResume
             var finished = false;
             try
             {
-                await capture.WaitUntilAsync(t => Done(t) || t.LineCount >= killAt, TimeSpan.FromSeconds(120));
-                finished = Done(capture.Transcript) && capture.Transcript.LineCount < killAt;
+                await capture.WaitUntilAsync(t => isDone(t) || t.LineCount >= killAt, TimeSpan.FromSeconds(120));
+                finished = isDone(capture.Transcript) && capture.Transcript.LineCount < killAt;
             }
             catch (Xunit.Sdk.FailException)
             {
@@ -60,5 +62,5 @@ public static class KillAndResume
         }
     }
 
-    private static bool Done(CaptureTranscript t) => StreamCatalog.All.All(s => t.PendingRangesOverall(s.Name) == 0);
+    private static bool AllBackfilled(CaptureTranscript t) => StreamCatalog.All.All(s => t.PendingRangesOverall(s.Name) == 0);
 }

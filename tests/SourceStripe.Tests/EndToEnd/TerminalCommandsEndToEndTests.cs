@@ -188,6 +188,17 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task The_demo_with_connected_accounts_captures_the_platform_and_every_connected_account()
+    {
+        var demo = await RunAsync("capture", "--demo", "--connected-accounts", "4", "--streams", "customers,invoices,invoice_line_items,accounts", "--output", PathOf("connected.jsonl"));
+        Assert.True(demo.ExitCode == 0, demo.Stderr);
+        Assert.Contains("its 4 connected accounts", demo.Stderr);
+        Assert.Contains("Every one of the account's", demo.Stderr);
+        var accounts = File.ReadLines(PathOf("connected.jsonl")).Select(l => JsonNode.Parse(l)!["doc"]!["account_id"]!.GetValue<string>()).Distinct().ToList();
+        Assert.Equal(5, accounts.Count);
+    }
+
+    [Fact]
     public async Task Ctrl_c_saves_the_state_prints_the_summary_and_exits_130_and_follow_exits_0()
     {
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { Seed = 33, ObjectsPerStream = 100 });
@@ -243,6 +254,8 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
     [Theory]
     [InlineData(new[] { "capture" }, "--config FILE or --demo is required")]
     [InlineData(new[] { "capture", "--demo", "--config", "x.yaml" }, "--config and --demo: pick one")]
+    [InlineData(new[] { "capture", "--config", "FLOW", "--connected-accounts", "4" }, "--connected-accounts goes with --demo; for a real platform set capture_connected_accounts: true in the config")]
+    [InlineData(new[] { "capture", "--demo", "--connected-accounts", "-1" }, "--connected-accounts: expected a whole number from 0 to 20000, got -1")]
     [InlineData(new[] { "capture", "--config", "FLOW", "--streams", "charges,nope" }, "--streams: unknown stream 'nope'; expected a comma-separated list of: accounts, application_fees")]
     [InlineData(new[] { "discover", "--config", "MISSING" }, "cannot read the file")]
     [InlineData(new[] { "validate", "--config", "EMPTY" }, "config.client_secret: missing: expected a Stripe secret key")]

@@ -44,6 +44,26 @@ public sealed class BadInputTests
 
     private static Func<Uri, byte[]> OpenWithState(JsonNode? state) => _ => Line(Open(Endpoint(), state, Resource("charges")));
 
+    private static string OpenWithRange(JsonObject config, long begin, long end)
+    {
+        var open = JsonNode.Parse(Open(config, new JsonObject(), Resource("charges")))!;
+        open["open"]!["range"] = new JsonObject { ["keyBegin"] = begin, ["keyEnd"] = end, ["rClockBegin"] = 0, ["rClockEnd"] = 4294967295 };
+        return open.ToJsonString();
+    }
+
+    /// <summary>A validate whose collection was discovered with connected accounts on (its schema requires account_id), now with the option off.</summary>
+    private static string ValidateRequiringAccountId()
+    {
+        var validate = JsonNode.Parse(Validate(Endpoint(), Resource("customers")))!;
+        validate["validate"]!["bindings"]![0]!["collection"] = new JsonObject
+        {
+            ["name"] = "acmeCo/stripe/customers",
+            ["key"] = new JsonArray("/id"),
+            ["writeSchema"] = new JsonObject { ["type"] = "object", ["required"] = new JsonArray("id", "account_id") },
+        };
+        return validate.ToJsonString();
+    }
+
     private static JsonObject StateOf(JsonNode? charges) => new() { ["bindingStateV1"] = new JsonObject { ["charges"] = charges } };
 
     public static readonly IReadOnlyList<BadInput> Rows =
@@ -227,6 +247,18 @@ public sealed class BadInputTests
             $"Invalid capture: open.state.bindingStateV1.charges.pending: expected an object, got 5, which is not state this connector writes; {Reset}"),
         new("open state entry with a text cursor", OpenWithState(StateOf(new JsonObject { ["cursor"] = "yesterday" })), 1,
             $"Invalid capture: open.state.bindingStateV1.charges.cursor: expected a whole number, got \"yesterday\", which is not state this connector writes; {Reset}"),
+        new("open state of an account that is not the compact shape", OpenWithState(StateOf(new JsonObject { ["backfill"] = 0, ["accounts"] = new JsonObject { ["acct_simulator"] = "yesterday" } })), 1,
+            $"Invalid capture: open.state.bindingStateV1.charges.accounts.acct_simulator: expected an account's cursors: an object, or a string of at most four comma-separated whole numbers, got \"yesterday\", which is not state this connector writes; {Reset}"),
+        new("open with half the key range without connected accounts", _ => Line(OpenWithRange(Endpoint(), 0, 2147483647)), 1,
+            "Invalid capture: open.range: this capture reads one account, which cannot be divided among shards, but this shard was given the range [0, 2147483647]; "
+            + "run it as one shard, or set capture_connected_accounts to true to divide a platform's connected accounts among shards"),
+        new("open with a range whose bounds are not numbers", _ => Line(OpenWithRange(Endpoint(edit: c => c["capture_connected_accounts"] = true), -1, 5)), 1,
+            "Invalid capture: open.range.keyBegin: expected a whole number from 0 to 4294967295, got -1"),
+        new("capture_connected_accounts not a boolean", DiscoverWith(c => c["capture_connected_accounts"] = "yes"), 1,
+            "Invalid configuration: config.capture_connected_accounts: expected true or false, got \"yes\""),
+        new("validate turning connected accounts off under collections that require account_id", _ => Line(ValidateRequiringAccountId()), 1,
+            "Invalid configuration: config.capture_connected_accounts: is false, but the schemas of acmeCo/stripe/customers require account_id, which documents carry only while it is true; "
+            + "set it back to true, or refresh those collections' schemas (discover again) so that they no longer require account_id"),
         new("open state entry that is an array", OpenWithState(StateOf(new JsonArray())), 1,
             $"Invalid capture: open.state.bindingStateV1.charges: expected an object, got an array, which is not state this connector writes; {Reset}"),
         new("open state and config mistakes are reported together", _ => Line(Open(Endpoint(edit: c => c["lookback_window_days"] = -3), StateOf(new JsonObject { ["pending"] = 5 }), Resource("charges"))), 1,

@@ -71,6 +71,36 @@ public sealed class SpecAndDiscoverTests
         }
     }
 
+    [Fact]
+    public async Task Discover_with_connected_accounts_requires_account_id_in_every_schema_and_keeps_the_key()
+    {
+        var config = Config.Replace("}", ""","capture_connected_accounts":true}""");
+        var (exit, responses) = await InProcessConnector.RunAsync($$$"""{"discover":{"connectorType":"IMAGE","config":{{{config}}}}}""");
+        Assert.Equal(0, exit);
+        var bindings = responses[0]["discovered"]!["bindings"]!.AsArray();
+        Assert.Equal(StreamCatalog.All.Length, bindings.Count);
+        foreach (var binding in bindings)
+        {
+            var schema = binding!["documentSchema"]!;
+            Assert.Equal(["/id"], binding["key"]!.AsArray().Select(n => n!.GetValue<string>()));
+            var name = binding["recommendedName"]!.GetValue<string>();
+            var own = System.Text.Json.Nodes.JsonNode.Parse(StreamCatalog.Find(name)!.DocumentSchema)!;
+            var required = schema["required"]!.AsArray();
+            Assert.Contains("account_id", required.Select(r => r!.GetValue<string>()));
+            Assert.Contains("string", schema["properties"]!["account_id"]!.ToJsonString());
+            // Everything else is the stream's own schema (the children of Connect's accounts have account_id already, their parent's id).
+            if (own["properties"]!["account_id"] is null)
+            {
+                schema["properties"]!.AsObject().Remove("account_id");
+            }
+            if (!own["required"]!.AsArray().Any(r => r!.GetValue<string>() == "account_id"))
+            {
+                required.RemoveAt(required.Count - 1);
+            }
+            Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(own, schema), name);
+        }
+    }
+
     /// <summary>
     /// Each schema has its own snapshot (DocumentSchemaTests); here each is replaced by its digest so this
     /// snapshot still changes with any schema without repeating 30,000 lines.

@@ -52,7 +52,8 @@ public sealed class StdinTests
         var stdout = new MemoryStream();
         var handler = new ProtocolHandler(stdin, new ProtocolOutput(stdout), TimeProvider.System) { ListLag = TimeSpan.Zero };
         var exit = Task.Run(() => handler.RunAsync(CancellationToken.None));
-        await WorkSchedulerTests.Until(() => { lock (stdout) { return stdout.Length > 0; } });
+        // Break it while documents flow: the capture must still end on a checkpoint of what it wrote.
+        await WorkSchedulerTests.Until(() => { lock (stdout) { return Encoding.UTF8.GetString(stdout.ToArray()).Contains("\"captured\"", StringComparison.Ordinal); } });
         stdin.Break();
         Assert.Equal(1, await exit.WaitAsync(TimeSpan.FromSeconds(60)));
         foreach (var line in Encoding.UTF8.GetString(stdout.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -61,5 +62,6 @@ public sealed class StdinTests
         }
         Assert.True(transcript.Opened);
         Assert.True(transcript.Checkpoints >= 1, "the capture checkpointed what it had before it stopped");
+        Assert.Equal(transcript.Documents.Count, transcript.CommittedDocuments.Count);
     }
 }

@@ -1,0 +1,99 @@
+using System.Buffers;
+using System.Text.Json;
+using SourceStripe.Logging;
+using SourceStripe.Streams;
+
+namespace SourceStripe.Capture;
+
+/// <summary>How an account's binding writes its state: only with the documents it records, one account a checkpoint.</summary>
+public sealed partial class AccountBinding
+{
+    /// <summary>Commits the state if it changed since its last checkpoint: the capture's last word for this binding.</summary>
+    public Task FlushAsync(CancellationToken stop)
+    {
+        lock (_lock)
+        {
+            if (!_dirty)
+            {
+                return Task.CompletedTask;
+            }
+        }
+        return CommitAsync(_context.NewBatch(), null, stop);
+    }
+
+    /// <summary>
+    /// Hands <paramref name="batch"/>'s documents to the writer with a checkpoint of this account's state,
+    /// after applying <paramref name="change"/> to it: the only way the state changes once a range is read.
+    /// </summary>
+    public async Task CommitAsync(CommitBatch batch, Action<AccountState>? change, CancellationToken stop)
+    {
+        var (lines, documents) = batch.Take();
+        var reserved = lines?.WrittenCount ?? 0;
+        try
+        {
+            await _context.Writer.ReserveAsync(reserved, stop).ConfigureAwait(false);
+        }
+        catch
+        {
+            lines?.Dispose();
+            throw;
+        }
+        lock (_lock)
+        {
+            _dirty = false;
+            change?.Invoke(_state);
+            if (Binding.Mode == SyncMode.FullRefresh && _state.PendingRanges.Count > 0 && _state.PendingRanges.Values.All(r => r is null))
+            {
+                _state.LastPass = _state.LastRun;
+                Log.Info($"Finished a full pass of {Stream.Name}{Account.Of}");
+            }
+            _context.Writer.Add(lines, documents, Binding.StateKey, Patch(forget: false), reserved);
+            // Finished ranges were written as null (a merge patch deletes them); now forget them.
+            _state.ForgetFinished();
+        }
+    }
+
+    /// <summary>A range is done: written as null by the next checkpoint, then forgotten. Call inside a commit's change.</summary>
+    public static void Finish(AccountState state, string key)
+    {
+        if (state.PendingRanges.ContainsKey(key))
+        {
+            state.Pending[key] = null;
+        }
+    }
+
+    /// <summary>
+    /// The checkpoint's merge patch for the binding: its backfill counter and this account's whole state
+    /// (or null, to <paramref name="forget"/> it). Holds the lock.
+    /// </summary>
+    private byte[] Patch(bool forget)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("backfill", Binding.Backfill);
+            json.WriteStartObject("accounts");
+            json.WritePropertyName(AccountId);
+            if (forget)
+            {
+                json.WriteNullValue();
+            }
+            else
+            {
+                JsonSerializer.Serialize(json, _state, StateJson.Default.AccountState);
+            }
+            json.WriteEndObject();
+            if (_clearUnkeyed)
+            {
+                foreach (var name in BindingState.UnkeyedMembers)
+                {
+                    json.WriteNull(name);
+                }
+                _clearUnkeyed = false;
+            }
+            json.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+}

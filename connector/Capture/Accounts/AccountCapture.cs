@@ -1,0 +1,161 @@
+using System.Net;
+using SourceStripe.Logging;
+using SourceStripe.Stripe;
+
+namespace SourceStripe.Capture;
+
+/// <summary>
+/// One Stripe account's capture: a binding per bound stream, its own events reader, and whether it can be
+/// read at all. A connected account that Stripe refuses (it disconnected, or the key lost access to it) is
+/// set aside with one warning, its progress kept, and resumed if it connects again; one that lacks what a
+/// stream needs skips that stream. The platform has no such leniency: its refusals fail the capture.
+/// </summary>
+public sealed class AccountCapture
+{
+    private readonly Lock _lock = new();
+    private readonly Action<AccountCapture> _splittable;
+    private int _turn;
+    private volatile bool _disconnected;
+    private bool _warned;
+
+    public AccountCapture(CaptureContext context, string accountId, bool isPlatform, IReadOnlyList<BoundStream> bindings, EventRoutes routes,
+        Func<BoundStream, BindingState?> stored, Action<AccountCapture> splittable)
+    {
+        AccountId = accountId;
+        IsPlatform = isPlatform;
+        _splittable = splittable;
+        var named = context.Config.CaptureConnectedAccounts;
+        Member = named ? DocumentLines.StringMember(Protocol.Discover.AccountField, accountId) : [];
+        Of = named ? " of " + accountId : "";
+        Bindings = [.. bindings.Select(b => new AccountBinding(context, b, this, stored(b)))];
+        Events = new EventsReader(context, routes, this);
+    }
+
+    public string AccountId { get; }
+
+    /// <summary>Guards the account's and its bindings' state (reentrant: a split holds it across a binding's).</summary>
+    internal Lock Gate => _lock;
+
+    public bool IsPlatform { get; }
+
+    /// <summary>The account a request is made for: null for the platform's own (the client's default).</summary>
+    public string? RequestAccount => IsPlatform ? null : AccountId;
+
+    /// <summary>The <c>"account_id":"…"</c> member added to each document when connected accounts are captured; empty otherwise.</summary>
+    public byte[] Member { get; }
+
+    /// <summary>" of acct_…" for log lines when several accounts are captured; empty otherwise.</summary>
+    public string Of { get; }
+
+    /// <summary>In the order of the open request's bindings: <c>Bindings[b.Index]</c> is bound stream b's.</summary>
+    public IReadOnlyList<AccountBinding> Bindings { get; }
+
+    public EventsReader Events { get; }
+
+    public bool IsActive => !_disconnected;
+
+    /// <summary>Starts each binding, then the events reader after <paramref name="eventsDelay"/> (accounts take turns within an interval).</summary>
+    public async Task StartAsync(TimeSpan eventsDelay, bool readEvents, CancellationToken stop)
+    {
+        foreach (var binding in Bindings)
+        {
+            await binding.StartAsync(stop).ConfigureAwait(false);
+        }
+        if (readEvents)
+        {
+            Events.Start(eventsDelay);
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="error"/>, met reading <paramref name="binding"/> (null: the account's events),
+    /// is this connected account's to bear rather than the capture's: it then sets the stream or the whole
+    /// account aside, saying so once, and the unit ends quietly.
+    /// </summary>
+    public bool Absorbs(AccountBinding? binding, Exception error)
+    {
+        if (IsPlatform || Unwrap(error) is not StripeApiException { IsTransient: false } refused)
+        {
+            return false;
+        }
+        var status = refused.Status;
+        var lostAccount = status == HttpStatusCode.Unauthorized || refused.Error?.Code == "account_invalid";
+        var needs = binding is null ? null : binding.Stream.Needs ?? binding.Listed.Needs;
+        if (!lostAccount && needs is not null && status is HttpStatusCode.BadRequest or HttpStatusCode.Forbidden)
+        {
+            binding!.Skip($"it needs {needs.Description}, which Stripe says this account does not have ({(int)status}: {refused.Error?.Message})");
+            return true;
+        }
+        if (lostAccount || status == HttpStatusCode.Forbidden)
+        {
+            Disconnect($"Stripe answered {(int)status}{(refused.Error is { Message.Length: > 0 } e ? ": " + e.Message : "")}");
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Sets the account aside (warning once per run): its units end, its state stays as it is.</summary>
+    public void Disconnect(string why)
+    {
+        bool warn;
+        lock (_lock)
+        {
+            _disconnected = true;
+            warn = !_warned;
+            _warned = true;
+        }
+        if (warn)
+        {
+            Log.Warn($"Skipping connected account {AccountId}: {why}. It was disconnected from the platform or the key lost access to it; "
+                + "its progress is kept, and its capture resumes if it connects again");
+        }
+    }
+
+    /// <summary>
+    /// The account is listed, or <paramref name="authorized"/> the platform again: its bindings continue from
+    /// their state. A listed account may still refuse (a key without access to it stays listed): it is then
+    /// set aside again, quietly.
+    /// </summary>
+    public void Resume(bool authorized)
+    {
+        lock (_lock)
+        {
+            if (!_disconnected)
+            {
+                return;
+            }
+            _disconnected = false;
+        }
+        Log.Write(authorized ? LogLevel.Info : LogLevel.Debug, $"Resuming connected account {AccountId}", []);
+        foreach (var binding in Bindings)
+        {
+            binding.Continue();
+        }
+    }
+
+    /// <summary>Splits a range of the binding whose turn it is, round robin among the account's bindings.</summary>
+    public WorkUnit? TrySplit()
+    {
+        if (!IsActive)
+        {
+            return null;
+        }
+        lock (_lock)
+        {
+            for (var i = 0; i < Bindings.Count; i++)
+            {
+                if (Bindings[(_turn + i) % Bindings.Count].TrySplit() is { } unit)
+                {
+                    _turn = (_turn + i + 1) % Bindings.Count;
+                    return unit;
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>A binding has a range worth splitting: the account queues for idle capacity.</summary>
+    public void Splittable() => _splittable(this);
+
+    private static Exception Unwrap(Exception error) => error is AggregateException { InnerExceptions.Count: 1 } one ? Unwrap(one.InnerExceptions[0]) : error;
+}

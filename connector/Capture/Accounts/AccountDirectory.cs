@@ -1,0 +1,113 @@
+using SourceStripe.Logging;
+
+namespace SourceStripe.Capture;
+
+/// <summary>
+/// The accounts this shard captures: the platform (<c>account_id</c>) and, with connected accounts on,
+/// every account the platform lists whose hash falls in the shard's <see cref="KeyRange"/>. Each has its
+/// own <see cref="AccountCapture"/>; all share the scheduler, the limiter and the writer. Idle capacity
+/// goes to the accounts with a range worth splitting, one account at a time in turn, so that one large
+/// account cannot take it all from many small ones.
+/// </summary>
+public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyList<BoundStream> bindings, CaptureState state, KeyRange range)
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, AccountCapture> _accounts = new(StringComparer.Ordinal);
+    private readonly EventRoutes _routes = new(bindings);
+    private readonly TakeInTurn<AccountCapture> _splittable = new();
+
+    private bool Connected => context.Config.CaptureConnectedAccounts;
+
+    /// <summary>Every account being captured, the platform first when this shard owns it.</summary>
+    public IReadOnlyList<AccountCapture> Accounts
+    {
+        get { lock (_lock) { return [.. _accounts.Values]; } }
+    }
+
+    /// <summary>
+    /// Finds the accounts (listing the platform's connected accounts when asked to) and starts each; their
+    /// events readers start spread over one events interval, so that accounts take turns at their events.
+    /// </summary>
+    public async Task StartAsync(CancellationToken stop)
+    {
+        var platform = context.Config.AccountId;
+        List<string> ids = range.Owns(platform) || !Connected ? [platform] : [];
+        var listedAt = context.Clock.GetUtcNow();
+        if (Connected)
+        {
+            var listed = await ListConnectedAsync(stop).ConfigureAwait(false);
+            ids.AddRange(listed.Where(range.Owns));
+            Log.Info($"Capturing {ids.Count} accounts: those of the platform and its {listed.Count} connected accounts whose hash falls in this shard's range {range}",
+                ("accounts", ids.Count), ("connected", listed.Count));
+        }
+        for (var i = 0; i < ids.Count; i++)
+        {
+            await AddAsync(ids[i], EventsInterval * i / ids.Count, stop).ConfigureAwait(false);
+        }
+        // Each account took its entry; what is left is the state of accounts not listed now, kept should they return.
+        foreach (var stored in state.Bindings.Values)
+        {
+            stored?.Accounts?.TrimExcess();
+        }
+        if (Connected && !context.StopWhenCaughtUp)
+        {
+            ScheduleRelist();
+            ScheduleWatch((listedAt - context.Config.Advanced.EventLag).ToUnixTimeSeconds() - 1);
+        }
+    }
+
+    /// <summary>Starts capturing an account this shard owns; false when it is captured already.</summary>
+    private async Task<bool> AddAsync(string accountId, TimeSpan eventsDelay, CancellationToken stop)
+    {
+        AccountCapture account;
+        lock (_lock)
+        {
+            if (_accounts.ContainsKey(accountId))
+            {
+                return false;
+            }
+            account = new AccountCapture(context, accountId, accountId == context.Config.AccountId, bindings, _routes,
+                b => state.Bindings.GetValueOrDefault(b.StateKey), Splittable);
+            _accounts.Add(accountId, account);
+        }
+        await account.StartAsync(eventsDelay, readEvents: !context.StopWhenCaughtUp, stop).ConfigureAwait(false);
+        return true;
+    }
+
+    private AccountCapture? Find(string accountId)
+    {
+        lock (_lock)
+        {
+            return _accounts.GetValueOrDefault(accountId);
+        }
+    }
+
+    /// <summary>How often events are read: the shortest interval of the bindings that take changes from them.</summary>
+    private TimeSpan EventsInterval => _routes.Listeners.Count > 0 ? _routes.Listeners.Min(b => b.Interval) : RelistInterval;
+
+    /// <summary>Idle capacity's next unit: a split of the range of the account whose turn it is.</summary>
+    public WorkUnit? NextSplit() => _splittable.Next(account => account.TrySplit());
+
+    private void Splittable(AccountCapture account) => _splittable.Add(account);
+
+    /// <summary>A one-shot capture's last step: each account's events, once.</summary>
+    public void ReadEventsOnce()
+    {
+        foreach (var account in Accounts)
+        {
+            account.Events.RunOnce();
+        }
+    }
+
+    /// <summary>Writes each binding's state that changed since its last checkpoint: the capture's last words.</summary>
+    public async Task FlushAsync(CancellationToken stop)
+    {
+        foreach (var account in Accounts)
+        {
+            foreach (var binding in account.Bindings)
+            {
+                await binding.FlushAsync(stop).ConfigureAwait(false);
+            }
+        }
+    }
+}

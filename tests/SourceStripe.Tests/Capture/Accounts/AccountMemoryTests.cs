@@ -1,0 +1,48 @@
+using System.Text.Json;
+using SourceStripe.Capture;
+using SourceStripe.Config;
+using SourceStripe.Streams;
+using Xunit.Abstractions;
+
+namespace SourceStripe.Tests.Capture.Accounts;
+
+/// <summary>What an account the capture holds costs in memory, for the README's figure.</summary>
+public sealed class AccountMemoryTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void A_caught_up_account_with_the_48_streams_discover_enables_costs_under_12_KB_of_memory_state_included()
+    {
+        var config = EndpointConfig.Parse(JsonDocument.Parse("""
+            {"account_id":"acct_platform","client_secret":"sk_test_memory00","start_date":"2020-01-01T00:00:00Z","capture_connected_accounts":true}
+            """).RootElement, new ConfigProblems(), DateTimeOffset.UtcNow)!;
+        var context = new CaptureContext(config, null!, null!, TimeProvider.System, null!);
+        var bindings = StreamCatalog.EveryAccount.Select((s, i) => new BoundStream(i, s.Name, s, s.DefaultSyncMode, TimeSpan.FromMinutes(5), 0)).ToList();
+        var routes = new EventRoutes(bindings);
+        const int count = 2000;
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        // The state as open reads it: each binding's entry for each account, caught up (nothing pending).
+        var states = bindings.ToDictionary(b => b.StateKey, _ => new BindingState { Accounts = [] });
+        for (var i = 0; i < count; i++)
+        {
+            foreach (var state in states.Values)
+            {
+                state.Accounts![$"acct_{i:D16}"] = AccountStateConverter.Decode($"{1_764_650_000 + i},-61,30");
+            }
+        }
+        var accounts = Enumerable.Range(0, count)
+            .Select(i => new AccountCapture(context, $"acct_{i:D16}", isPlatform: false, bindings, routes, b => states[b.StateKey], _ => { }))
+            .ToList();
+        foreach (var state in states.Values)
+        {
+            // As the capture does once every account has taken its entry.
+            state.Accounts!.TrimExcess();
+        }
+        var perAccount = (GC.GetTotalMemory(forceFullCollection: true) - before) / count;
+        GC.KeepAlive(accounts);
+        GC.KeepAlive(states);
+
+        output.WriteLine($"{perAccount:N0} bytes an account with {bindings.Count} bindings");
+        Assert.Equal(48, bindings.Count);
+        Assert.InRange(perAccount, 1, 12 * 1024);
+    }
+}

@@ -1,0 +1,127 @@
+using System.Text.Json.Nodes;
+using SourceStripe.Simulator;
+using static SourceStripe.Tests.Capture.Accounts.ConnectedCaptures;
+
+namespace SourceStripe.Tests.Capture.Accounts;
+
+/// <summary>A Connect platform captured with its connected accounts, in this process against the simulator.</summary>
+public sealed class ConnectedAccountsTests
+{
+    [Fact]
+    public async Task Every_account_is_captured_whole_each_request_made_for_its_account_and_each_document_naming_it()
+    {
+        await using var stripe = await StripeSimulator.StartAsync(Options(connected: 3));
+        await using var capture = await InProcessCapture.StartAsync(Open(stripe));
+        var accounts = AllAccounts(stripe);
+        await capture.WaitUntilAsync(CaughtUp(accounts));
+        Assert.Equal(0, await capture.StopAsync());
+
+        AssertAccounts(stripe, accounts, capture.Transcript.CommittedDocuments);
+        // Each account's objects were asked for with its own Stripe-Account, the platform's with its id.
+        var customerRequests = stripe.Requests.Where(r => r.Path == "/v1/customers").ToList();
+        Assert.All(accounts, account => Assert.Contains(customerRequests, r => r.StripeAccount == account));
+        Assert.All(stripe.Requests, r => Assert.Contains(r.StripeAccount, accounts));
+    }
+
+    [Fact]
+    public async Task Each_accounts_updates_and_deletes_arrive_from_its_own_events()
+    {
+        await using var stripe = await StripeSimulator.StartAsync(Options(connected: 2));
+        await using var capture = await InProcessCapture.StartAsync(Open(stripe));
+        var accounts = AllAccounts(stripe);
+        await capture.WaitUntilAsync(CaughtUp(accounts));
+
+        var changes = accounts.Select(account =>
+        {
+            var customers = stripe.AccountFor(account).Objects("customers").ToList();
+            var updated = stripe.On(account).Update("customers", customers[0].Id, c => c["description"] = "changed on " + account);
+            stripe.On(account).Delete("customers", customers[1].Id);
+            return (Account: account, Updated: updated["id"]!.GetValue<string>(), Deleted: customers[1].Id);
+        }).ToList();
+
+        await capture.WaitUntilAsync(t => changes.All(c =>
+            Has(t, c.Account, c.Updated, d => d["description"]?.GetValue<string>() == "changed on " + c.Account)
+            && Has(t, c.Account, c.Deleted, d => d["_meta"]?["op"]?.GetValue<string>() == "d")));
+        Assert.Equal(0, await capture.StopAsync());
+    }
+
+    [Fact]
+    public async Task An_account_that_connects_mid_capture_is_backfilled_from_start_date()
+    {
+        await using var stripe = await StripeSimulator.StartAsync(Options(connected: 1));
+        await using var capture = await InProcessCapture.StartAsync(Open(stripe));
+        await capture.WaitUntilAsync(CaughtUp(AllAccounts(stripe)));
+
+        var joined = stripe.ConnectAccount(new ConnectedAccountOptions { ObjectsPerStream = 12 });
+        var accounts = AllAccounts(stripe);
+        Assert.Contains(joined, accounts);
+        await capture.WaitUntilAsync(CaughtUp(accounts));
+        Assert.Equal(0, await capture.StopAsync());
+        AssertAccounts(stripe, accounts, capture.Transcript.CommittedDocuments);
+    }
+
+    [Fact]
+    public async Task An_account_that_disconnects_is_set_aside_without_failing_the_others_and_resumes_when_it_returns()
+    {
+        await using var stripe = await StripeSimulator.StartAsync(Options(connected: 2));
+        await using var capture = await InProcessCapture.StartAsync(Open(stripe));
+        var accounts = AllAccounts(stripe);
+        await capture.WaitUntilAsync(CaughtUp(accounts));
+        var (gone, stays) = (accounts[1], accounts[2]);
+
+        stripe.DisconnectAccount(gone);
+        var staying = stripe.AccountFor(stays).Objects("customers").First().Id;
+        stripe.On(stays).Update("customers", staying, c => c["description"] = "while the other was away");
+        await capture.WaitUntilAsync(t => Has(t, stays, staying, d => d["description"]?.GetValue<string>() == "while the other was away"));
+        Assert.False(capture.Exit.IsCompleted, "the capture stopped when one connected account disconnected");
+
+        stripe.ReconnectAccount(gone);
+        var returning = stripe.AccountFor(gone).Objects("customers").First().Id;
+        stripe.On(gone).Update("customers", returning, c => c["description"] = "after coming back");
+        await capture.WaitUntilAsync(t => Has(t, gone, returning, d => d["description"]?.GetValue<string>() == "after coming back"));
+        Assert.Equal(0, await capture.StopAsync());
+    }
+
+    [Fact]
+    public async Task A_key_that_reads_the_platform_but_not_one_account_captures_every_other_account()
+    {
+        await using var stripe = await StripeSimulator.StartAsync(Options(connected: 3));
+        var accounts = AllAccounts(stripe);
+        stripe.ForbidAccount(accounts[2]);
+        await using var capture = await InProcessCapture.StartAsync(Open(stripe));
+        string[] readable = [accounts[0], accounts[1], accounts[3]];
+        await capture.WaitUntilAsync(CaughtUp(readable));
+        Assert.Equal(0, await capture.StopAsync());
+        AssertAccounts(stripe, readable, capture.Transcript.CommittedDocuments);
+    }
+
+    [Fact]
+    public async Task Turning_it_on_for_an_existing_capture_keeps_the_platforms_progress_and_backfills_the_connected_accounts()
+    {
+        await using var stripe = await StripeSimulator.StartAsync(Options(connected: 2));
+        JsonNode before;
+        await using (var platformOnly = await InProcessCapture.StartAsync(Open(stripe, connected: false)))
+        {
+            await platformOnly.WaitUntilAsync(CaughtUp([Platform]));
+            Assert.Equal(0, await platformOnly.StopAsync());
+            Assert.DoesNotContain(platformOnly.Transcript.Documents, d => d.Document.ContainsKey("account_id"));
+            before = platformOnly.Transcript.State;
+        }
+
+        stripe.ClearRequests();
+        await using var capture = await InProcessCapture.StartAsync(Open(stripe, before), initialState: before);
+        var connected = stripe.ConnectedAccountIds;
+        await capture.WaitUntilAsync(CaughtUp(AllAccounts(stripe)));
+        Assert.Equal(0, await capture.StopAsync());
+        AssertAccounts(stripe, connected, [.. capture.Transcript.CommittedDocuments.Where(d => d.Document["account_id"]!.GetValue<string>() != Platform)]);
+        // The platform's incremental streams went on from their cursors (polls, events); only the connected
+        // accounts' were read from start_date (invoice_line_items is a full refresh: each pass reads from there).
+        var backfill = $"created[gte]={Start.ToUnixTimeSeconds()}&";
+        bool IsBackfill(RecordedRequest r) => r.Path is "/v1/customers" or "/v1/charges" && Uri.UnescapeDataString(r.QueryString).Contains(backfill, StringComparison.Ordinal);
+        Assert.DoesNotContain(stripe.Requests, r => r.StripeAccount == Platform && IsBackfill(r));
+        Assert.All(connected, account => Assert.Contains(stripe.Requests, r => r.StripeAccount == account && IsBackfill(r)));
+    }
+
+    private static bool Has(CaptureTranscript transcript, string account, string id, Func<JsonObject, bool> condition) =>
+        transcript.Documents.Any(d => d.Document["id"]?.GetValue<string>() == id && d.Document["account_id"]?.GetValue<string>() == account && condition(d.Document));
+}
