@@ -36,7 +36,8 @@ public static class ConnectedScenario
         // Accounts are generated on their first request: the large one now, so that the run measures the connector.
         _ = simulator.AccountFor(largeId);
         simulator.RateLimitPerSecond = Limit;
-        simulator.Latency = TimeSpan.FromMilliseconds(smoke ? 20 : 250);
+        var latency = TimeSpan.FromMilliseconds(smoke ? 20 : 250);
+        simulator.Latency = latency;
 
         var accounts = new List<string> { "acct_simulator" };
         accounts.AddRange(simulator.ConnectedAccountIds);
@@ -60,7 +61,7 @@ public static class ConnectedScenario
         var throttled = requests.Count(r => r.Status == 429);
         var small = simulator.ConnectedAccountIds.Take(smallAccounts).ToList();
 
-        var scenario = $"(g) Connect platform: {smallAccounts:N0} accounts × 20 objects a stream + 1 of {largeObjects:N0}, {streams.Count} streams, 250 ms, {Limit} req/s";
+        var scenario = $"(g) Connect platform: {smallAccounts:N0} accounts × 20 objects a stream + 1 of {largeObjects:N0}, {streams.Count} streams, {latency.TotalMilliseconds:F0} ms, {Limit} req/s";
         row(scenario, "accepted requests/s ÷ limit after 15 s", steady.ToString("F3", CultureInfo.InvariantCulture), $"{requests.Count:N0} requests in {run.Wall.TotalSeconds:F0} s, {throttled} 429s", "≥ 0.9", check(steady >= 0.9));
         row(scenario, "peak RSS", $"{run.PeakRssMb:F1} MB", $"{run.CpuSeconds:F1} s CPU", "≤ 64 MB", check(run.PeakRssMb <= 64));
         row(scenario, "small accounts: first document, median / last", $"{Seconds(progress.FirstDocument, small, 0.5)} / {Seconds(progress.FirstDocument, small, 1)} s", "", "", "");
