@@ -54,10 +54,7 @@ public static class ConnectedScenario
             var truth = simulator.AccountFor(account);
             lost += streams.Sum(s => (long)truth.Objects(s).Count(o => !run.IdsByStream[s].Contains(o.Id)));
         }
-        var first = requests.Count == 0 ? DateTimeOffset.UtcNow : requests.Min(r => r.At);
-        var last = requests.Count == 0 ? first : requests.Max(r => r.At);
-        var steadyFrom = first.AddSeconds(15);
-        var steady = last > steadyFrom ? requests.Count(r => r.Status != 429 && r.At >= steadyFrom) / (last - steadyFrom).TotalSeconds / Limit : double.NaN;
+        var steady = RequestRates.Steady(requests) / Limit;
         var throttled = requests.Count(r => r.Status == 429);
         var small = simulator.ConnectedAccountIds.Take(smallAccounts).ToList();
 

@@ -66,11 +66,8 @@ lost += realisticLost;
 var realisticRate = accepted / realistic.Wall.TotalSeconds;
 var rateRatio = realisticRate / Limit;
 var share429 = requestsAtDone.Count == 0 ? 0 : (double)throttled / requestsAtDone.Count;
-// The limiter starts at half the rate and climbs: the rate once it has had 15 s to get there.
 var firstRequest = requestsAtDone.Count == 0 ? DateTimeOffset.UtcNow : requestsAtDone.Min(r => r.At);
-var lastRequest = requestsAtDone.Count == 0 ? firstRequest : requestsAtDone.Max(r => r.At);
-var steadyFrom = firstRequest.AddSeconds(15);
-var steadyRate = lastRequest > steadyFrom ? requestsAtDone.Count(r => r.Status != 429 && r.At >= steadyFrom) / (lastRequest - steadyFrom).TotalSeconds : double.NaN;
+var steadyRate = RequestRates.Steady(requestsAtDone);
 var seconds429 = requestsAtDone.Where(r => r.Status == 429).Select(r => r.At.ToUnixTimeSeconds()).Distinct().Count();
 if (Environment.GetEnvironmentVariable("BENCH_TIMELINE") is { Length: > 0 } timelinePath)
 {

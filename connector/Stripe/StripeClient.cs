@@ -192,7 +192,7 @@ public sealed class StripeClient : IDisposable
     /// <summary>
     /// GETs a path into a buffer of <see cref="Buffers"/>, decompressing as the bytes arrive; an error status
     /// becomes <see cref="StripeApiException"/>. A gzip'd answer declares no length, so the buffer is sized by
-    /// the last answer from the same path, and grows only when a page is larger than the one before.
+    /// the last answer from the same kind of path (<see cref="SizeKey"/>), and grows only when a page is larger than the one before.
     /// </summary>
     private async Task<(byte[] Buffer, int Length)> GetBodyAsync(string pathAndQuery, string? account, CancellationToken cancellation)
     {
