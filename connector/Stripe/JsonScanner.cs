@@ -7,10 +7,11 @@ namespace SourceStripe.Stripe;
 
 /// <summary>
 /// One forward pass over a Stripe response. Only the members the capture reads are looked at token by
-/// token; every other object or array is stepped over 64 bytes at a time (JsonScanner.Blocks.cs), so the
-/// cost per byte stays near a memory scan whether Stripe indents its answers or not. It checks what a truncated
-/// or garbled body breaks (brackets that match, strings that end, members and elements separated as JSON
-/// separates them, nothing after the end) without validating every number of the values it skips.
+/// token; every other object or array, and the rest of a listed object once its id and cursor are read, is
+/// stepped over 64 bytes at a time (JsonScanner.Blocks.cs), so the cost per byte stays near a memory scan
+/// whether Stripe indents its answers or not. It checks what a truncated or garbled body breaks (brackets that
+/// match, strings that end, nothing after the end, and members and elements separated as JSON separates them
+/// where it reads token by token) without validating every number of the values it skips.
 /// </summary>
 public ref partial struct JsonScanner(ReadOnlySpan<byte> json, string what)
 {

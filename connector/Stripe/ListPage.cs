@@ -102,6 +102,9 @@ public sealed class ListPage : IDisposable
         string? id = null;
         long created = 0;
         EmbeddedList? embedded = null;
+        // Stripe writes id first and created soon after: once both are read, and no embedded list is looked
+        // for, the rest of a 2–6 KB object is stepped over in blocks rather than member by member.
+        var cursorRead = cursorField is null;
         var started = false;
         while (scanner.NextMember(ref started, out var name))
         {
@@ -112,6 +115,7 @@ public sealed class ListPage : IDisposable
             else if (cursorField is not null && name.SequenceEqual(cursorField))
             {
                 created = scanner.ReadInt64() ?? 0;
+                cursorRead = true;
             }
             else if (embeddedField is not null && name.SequenceEqual(embeddedField) && scanner.Peek() == (byte)'{')
             {
@@ -121,6 +125,11 @@ public sealed class ListPage : IDisposable
             else
             {
                 scanner.SkipValue();
+            }
+            if (id is not null && cursorRead && embeddedField is null)
+            {
+                scanner.SkipRestOfObject();
+                break;
             }
         }
         return new PageItem(start, scanner.Position - start, id ?? throw new StripeResponseException("a listed object has no string id"), created, embedded);

@@ -1,5 +1,8 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -28,7 +31,7 @@ public static class DocumentLines
     /// Copies a JSON object as Stripe sent it, its line breaks turned into spaces (JSON allows them only
     /// as whitespace between tokens, so the line stays valid JSON and means the same), and adds
     /// <paramref name="addedMembers"/> (already-encoded <c>"name":value</c> pairs, comma separated) as its
-    /// last members. One copy and two vectorized replaces: no byte-by-byte re-minifying.
+    /// last members. One vectorized copy that blanks line breaks as it goes: no byte-by-byte re-minifying.
     /// </summary>
     public static void WriteDocument(IBufferWriter<byte> output, ReadOnlySpan<byte> document, ReadOnlySpan<byte> addedMembers)
     {
@@ -38,10 +41,7 @@ public static class DocumentLines
             throw new FormatException("a document is not a JSON object");
         }
         var body = document[..close];
-        var copy = output.GetSpan(body.Length)[..body.Length];
-        body.CopyTo(copy);
-        copy.Replace((byte)'\n', (byte)' ');
-        copy.Replace((byte)'\r', (byte)' ');
+        CopyOnOneLine(body, output.GetSpan(body.Length));
         output.Advance(body.Length);
         if (!addedMembers.IsEmpty)
         {
@@ -53,6 +53,31 @@ public static class DocumentLines
             Write(output, addedMembers);
         }
         Write(output, "}"u8);
+    }
+
+    /// <summary>
+    /// Copies <paramref name="source"/> into <paramref name="destination"/> with each '\n' and '\r' made a
+    /// space, in one pass of 256-bit vectors (the binary is built for AVX2): Stripe's indented objects hold a
+    /// line break every few dozen bytes, so a copy followed by two replaces would go over each byte three times.
+    /// </summary>
+    public static void CopyOnOneLine(ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        destination = destination[..source.Length];
+        ref var from = ref MemoryMarshal.GetReference(source);
+        ref var to = ref MemoryMarshal.GetReference(destination);
+        var length = (nuint)source.Length;
+        nuint i = 0;
+        for (; i + (nuint)Vector256<byte>.Count <= length; i += (nuint)Vector256<byte>.Count)
+        {
+            var v = Vector256.LoadUnsafe(ref from, i);
+            var breaks = Vector256.Equals(v, Vector256.Create((byte)'\n')) | Vector256.Equals(v, Vector256.Create((byte)'\r'));
+            Vector256.ConditionalSelect(breaks, Vector256.Create((byte)' '), v).StoreUnsafe(ref to, i);
+        }
+        for (; i < length; i++)
+        {
+            var b = Unsafe.Add(ref from, i);
+            Unsafe.Add(ref to, i) = b is (byte)'\n' or (byte)'\r' ? (byte)' ' : b;
+        }
     }
 
     /// <summary>Encodes <c>"name":"value"</c> for splicing into a document.</summary>

@@ -62,6 +62,45 @@ public sealed class PageReaderTests
     }
 
     [Fact]
+    public void Line_breaks_are_blanked_at_every_length_and_alignment()
+    {
+        var random = new Random(5);
+        var source = new byte[300];
+        random.NextBytes(source);
+        for (var i = 0; i < source.Length; i += random.Next(1, 6))
+        {
+            source[i] = random.Next(2) == 0 ? (byte)'\n' : (byte)'\r';
+        }
+        for (var offset = 0; offset < 3; offset++)
+        {
+            for (var length = 0; length <= source.Length - offset; length++)
+            {
+                var from = source.AsSpan(offset, length);
+                var expected = from.ToArray();
+                expected.AsSpan().Replace((byte)'\n', (byte)' ');
+                expected.AsSpan().Replace((byte)'\r', (byte)' ');
+                var copy = new byte[length + 1];
+                copy[length] = 42;
+                DocumentLines.CopyOnOneLine(from, copy);
+                Assert.Equal(expected, copy[..length]);
+                Assert.Equal(42, copy[length]);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"data": [{"id": "a", "created": 1, "x": [1, 2}], "has_more": false}""")]
+    [InlineData("""{"data": [{"id": "a", "created": 1, "x": {"y": [}}], "has_more": false}""")]
+    [InlineData("""{"data": [{"id": "a", "created": 1, "x": "open], "has_more": false}""")]
+    [InlineData("""{"data": [{"id": "a", "created": 1, "x": 1], "has_more": false}""")]
+    public void An_object_garbled_after_the_members_read_is_still_rejected(string body)
+    {
+        // Once id and created are read the rest of an object is stepped over in blocks, which still match
+        // its brackets and end its strings.
+        Assert.Throws<StripeResponseException>(() => Parse(Encoding.UTF8.GetBytes(body), "created", null).Dispose());
+    }
+
+    [Fact]
     public void Reads_a_parents_embedded_first_page_of_children()
     {
         var invoice = Account.Objects("invoices").First(i => i.ToJsonObject()["lines"]!["data"]!.AsArray().Count > 0);
