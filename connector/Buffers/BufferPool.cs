@@ -8,12 +8,13 @@ namespace SourceStripe.Buffers;
 /// lines until the writer has written them. It counts the bytes of every buffer handed out, so memory is
 /// bounded in bytes rather than in pages: once <see cref="Limit"/> bytes are held, new work waits
 /// (<see cref="HasRoom"/>, <see cref="RoomFreed"/>) until the writer frees some, while work already running
-/// finishes. Freed buffers are kept for reuse up to half of <see cref="Limit"/>, however many are held, and
-/// dropped beyond it, so a burst of large pages does not stay resident for the rest of the run (the shared
-/// pool keeps what it once needed, per core and per thread), and buffers are reused rather than left to the
-/// GC, which finds large ones only in its rare full collections: a pool that kept nothing while the held
-/// bytes stood at the limit (a capture faster than its stdout) allocated a buffer for every page and left
-/// 50 MB of large-object garbage behind. Sizes are powers of two from 64 KiB.
+/// finishes. Freed buffers are kept for reuse as long as what is held and kept together stays within what the
+/// capture has recently held at once (<see cref="Demand"/>), and at most half of <see cref="Limit"/>: buffers
+/// are reused rather than left to the GC, which finds large ones only in its rare full collections (a pool
+/// that kept nothing while the held bytes stood at the limit, a capture faster than its stdout, allocated a
+/// buffer for every page and left 50 MB of large-object garbage behind), while a burst of large pages, or
+/// a few pages that happened to be read at once, does not stay resident for the rest of the run (the shared
+/// pool keeps what it once needed, per core and per thread). Sizes are powers of two from 64 KiB.
 /// </summary>
 public sealed class BufferPool(long limit = BufferPool.DefaultLimit) : ArrayPool<byte>
 {
@@ -30,12 +31,28 @@ public sealed class BufferPool(long limit = BufferPool.DefaultLimit) : ArrayPool
     private readonly Stack<byte[]>[] _free = [.. Enumerable.Range(0, Classes).Select(_ => new Stack<byte[]>())];
     private long _kept;
     private long _held;
+    private long _demand;
+    private long _windowPeak;
+    private int _rentsSinceDecay;
     private long _peak;
 
     public long Limit => limit;
 
     /// <summary>The most bytes of freed buffers kept for reuse.</summary>
     private long KeepLimit => limit / 2;
+
+    /// <summary>Rents between two steps of <see cref="Demand"/>'s decay: a few seconds of a capture at Stripe's rate.</summary>
+    private const int DecayRents = 256;
+
+    /// <summary>
+    /// The most bytes held at once lately: the largest <see cref="Held"/> seen, a quarter of its excess over the
+    /// most held in the last <see cref="DecayRents"/> rents forgotten every as many rents. What is held and kept
+    /// stays within it.
+    /// </summary>
+    public long Demand
+    {
+        get { lock (_gate) { return _demand; } }
+    }
 
     /// <summary>Bytes of the buffers handed out and not yet returned.</summary>
     public long Held
@@ -64,6 +81,13 @@ public sealed class BufferPool(long limit = BufferPool.DefaultLimit) : ArrayPool
         var index = ClassOf(size);
         lock (_gate)
         {
+            if (++_rentsSinceDecay == DecayRents)
+            {
+                _rentsSinceDecay = 0;
+                _demand = Math.Max(_windowPeak, _demand - ((_demand - _windowPeak) / 4));
+                _windowPeak = _held;
+                Evict(_demand - _held);
+            }
             // A kept buffer up to four times the size will do: pages of different streams differ in size, and
             // a new buffer for each change would leave the old ones to the large object heap, which only the
             // rare full collections clear (measured: 50 MB of it in a capture without a rate limit).
@@ -72,22 +96,14 @@ public sealed class BufferPool(long limit = BufferPool.DefaultLimit) : ArrayPool
                 if (_free[larger].TryPop(out var reused))
                 {
                     _kept -= reused.Length;
-                    _held += reused.Length;
-                    _peak = Math.Max(_peak, _held);
+                    HandOut(reused.Length);
                     return reused;
                 }
             }
-            _held += size;
-            _peak = Math.Max(_peak, _held);
-            // A new buffer: when pages change size, the kept ones of the old sizes make way (largest first),
-            // so that this one can be kept when it comes back.
-            for (var other = Classes - 1; other >= 0 && _kept + size > KeepLimit; other--)
-            {
-                while (_kept + size > KeepLimit && _free[other].TryPop(out var evicted))
-                {
-                    _kept -= evicted.Length;
-                }
-            }
+            HandOut(size);
+            // A new buffer: when pages change size, the kept ones of the old sizes make way, so that this one
+            // can be kept when it comes back.
+            Evict(KeepLimit - size);
         }
         return GC.AllocateUninitializedArray<byte>(size);
     }
@@ -104,7 +120,7 @@ public sealed class BufferPool(long limit = BufferPool.DefaultLimit) : ArrayPool
         {
             freed = _held >= limit && _held - size < limit;
             _held -= size;
-            if (_kept + size <= KeepLimit)
+            if (_kept + size <= KeepLimit && _held + _kept + size <= _demand)
             {
                 _kept += size;
                 _free[ClassOf(size)].Push(array);
@@ -113,6 +129,27 @@ public sealed class BufferPool(long limit = BufferPool.DefaultLimit) : ArrayPool
         if (freed)
         {
             RoomFreed?.Invoke();
+        }
+    }
+
+    /// <summary>Counts a buffer handed out. Call under the lock.</summary>
+    private void HandOut(int size)
+    {
+        _held += size;
+        _peak = Math.Max(_peak, _held);
+        _windowPeak = Math.Max(_windowPeak, _held);
+        _demand = Math.Max(_demand, _held);
+    }
+
+    /// <summary>Drops kept buffers, largest first, until at most <paramref name="keep"/> bytes are kept. Call under the lock.</summary>
+    private void Evict(long keep)
+    {
+        for (var other = Classes - 1; other >= 0 && _kept > keep; other--)
+        {
+            while (_kept > keep && _free[other].TryPop(out var evicted))
+            {
+                _kept -= evicted.Length;
+            }
         }
     }
 

@@ -57,6 +57,31 @@ public sealed class BufferPoolTests
     }
 
     [Fact]
+    public void Forgets_a_burst_once_the_capture_holds_less_for_a_while()
+    {
+        var pool = new BufferPool(limit: 2048 * Kib);
+        var burst = Enumerable.Range(0, 4).Select(_ => pool.Rent(128 * Kib)).ToList();
+        burst.ForEach(buffer => pool.Return(buffer));
+        Assert.Equal(512 * Kib, pool.Demand);
+
+        // Soon after, a burst like it is served from what was kept.
+        var again = Enumerable.Range(0, 4).Select(_ => pool.Rent(128 * Kib)).ToList();
+        Assert.All(again, buffer => Assert.Contains(buffer, burst));
+        again.ForEach(buffer => pool.Return(buffer));
+
+        // A long while of one page at a time: the demand falls to it, and the other buffers are dropped.
+        for (var i = 0; i < 60 * 256; i++)
+        {
+            pool.Return(pool.Rent(128 * Kib));
+        }
+        Assert.InRange(pool.Demand, 128 * Kib, 130 * Kib);
+        var later = Enumerable.Range(0, 4).Select(_ => pool.Rent(128 * Kib)).ToList();
+        Assert.Equal(1, later.Count(burst.Contains));
+        later.ForEach(buffer => pool.Return(buffer));
+        Assert.Equal(512 * Kib, pool.Demand);
+    }
+
+    [Fact]
     public void Makes_way_among_kept_buffers_when_pages_change_size()
     {
         var pool = new BufferPool(limit: 512 * Kib);
