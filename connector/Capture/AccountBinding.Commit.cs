@@ -11,14 +11,14 @@ public sealed partial class AccountBinding
     /// <summary>Commits the state if it changed since its last checkpoint: the capture's last word for this binding.</summary>
     public Task FlushAsync(CancellationToken stop)
     {
-        lock (_lock)
+        lock (Account.Gate)
         {
             if (!_dirty)
             {
                 return Task.CompletedTask;
             }
         }
-        return CommitAsync(_context.NewBatch(), null, stop);
+        return CommitAsync(Context.NewBatch(), null, stop);
     }
 
     /// <summary>
@@ -31,14 +31,14 @@ public sealed partial class AccountBinding
         var reserved = lines?.WrittenCount ?? 0;
         try
         {
-            await _context.Writer.ReserveAsync(reserved, stop).ConfigureAwait(false);
+            await Context.Writer.ReserveAsync(reserved, stop).ConfigureAwait(false);
         }
         catch
         {
             lines?.Dispose();
             throw;
         }
-        lock (_lock)
+        lock (Account.Gate)
         {
             _dirty = false;
             change?.Invoke(_state);
@@ -47,7 +47,7 @@ public sealed partial class AccountBinding
                 _state.LastPass = _state.LastRun;
                 Log.Info($"Finished a full pass of {Stream.Name}{Account.Of}");
             }
-            _context.Writer.Add(lines, documents, Binding.StateKey, Patch(forget: false), reserved);
+            Context.Writer.Add(lines, documents, Binding.StateKey, Patch(forget: false), reserved);
             // Finished ranges were written as null (a merge patch deletes them); now forget them.
             _state.ForgetFinished();
         }

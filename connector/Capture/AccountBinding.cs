@@ -13,9 +13,6 @@ public sealed partial class AccountBinding
     /// <summary>Events this close to expiring are not relied on: reading them can take a while.</summary>
     private static readonly TimeSpan RetentionMargin = TimeSpan.FromHours(1);
 
-    private readonly CaptureContext _context;
-    /// <summary>The account's: one lock per account rather than per binding keeps an idle binding small.</summary>
-    private readonly Lock _lock;
     /// <summary>Ranges with a unit queued or running: each range is read by one unit at a time.</summary>
     /// <remarks>Made on first use and dropped when empty, as is <see cref="_large"/>: a capture of many accounts holds
     /// a binding per account and stream, most of them idle.</remarks>
@@ -37,13 +34,10 @@ public sealed partial class AccountBinding
     /// <summary>The account lacks what this stream needs: it is not read for this account in this run.</summary>
     private volatile bool _skipped;
 
-    public AccountBinding(CaptureContext context, BoundStream binding, AccountCapture account, BindingState? stored)
+    public AccountBinding(BoundStream binding, AccountCapture account, BindingState? stored)
     {
-        _context = context;
-        _lock = account.Gate;
         Binding = binding;
         Account = account;
-        Listed = binding.Stream.Listed;
         _state = stored?.Take(account.AccountId, account.IsPlatform) ?? new AccountState();
         _clearUnkeyed = account.IsPlatform && stored?.HasUnkeyedCursors == true;
         _dirty = _clearUnkeyed;
@@ -68,9 +62,9 @@ public sealed partial class AccountBinding
     public StreamDescriptor Stream => Binding.Stream;
 
     /// <summary>The stream whose list is paged: the binding's own, or its parent's for a child stream.</summary>
-    public StreamDescriptor Listed { get; }
+    public StreamDescriptor Listed => Binding.Stream.Listed;
 
-    public CaptureContext Context => _context;
+    public CaptureContext Context => Account.Context;
 
     public bool IsEventsStream => ReferenceEquals(Stream, StreamCatalog.Events);
 
@@ -80,7 +74,7 @@ public sealed partial class AccountBinding
     /// <summary>Where this binding's events stand once its backfill is done; null before, and for bindings without events.</summary>
     public long? EventsCursor
     {
-        get { lock (_lock) { return ListensToEvents && IsActive && _state.Events is { } cursor && !RangePlanner.IsBackfilling(_state) ? cursor : null; } }
+        get { lock (Account.Gate) { return ListensToEvents && IsActive && _state.Events is { } cursor && !RangePlanner.IsBackfilling(_state) ? cursor : null; } }
     }
 
     /// <summary>Starts the account's binding: over again if its events expired, then its pending ranges or its next plan.</summary>
@@ -94,10 +88,10 @@ public sealed partial class AccountBinding
     public async Task CheckRetentionAsync(CancellationToken stop)
     {
         string? expired;
-        lock (_lock)
+        lock (Account.Gate)
         {
             expired = ListensToEvents && _state.Events is { } cursor
-                && cursor < (_context.Clock.GetUtcNow() - CaptureContext.EventRetention + RetentionMargin).ToUnixTimeSeconds()
+                && cursor < (Context.Clock.GetUtcNow() - CaptureContext.EventRetention + RetentionMargin).ToUnixTimeSeconds()
                 ? $"Stripe keeps events for 30 days, and {Stream.Name}{Account.Of} last read its events up to {DateTimeOffset.FromUnixTimeSeconds(cursor):yyyy-MM-dd HH:mm}Z: "
                   + $"backfilling {Stream.Name}{Account.Of} again so that no change made since is lost"
                 : null;
@@ -107,12 +101,12 @@ public sealed partial class AccountBinding
             return;
         }
         Log.Warn(expired);
-        await _context.Writer.ReserveAsync(0, stop).ConfigureAwait(false);
-        lock (_lock)
+        await Context.Writer.ReserveAsync(0, stop).ConfigureAwait(false);
+        lock (Account.Gate)
         {
             _state = new AccountState();
             _large = null;
-            _context.Writer.Add(null, 0, Binding.StateKey, Patch(forget: true), 0);
+            Context.Writer.Add(null, 0, Binding.StateKey, Patch(forget: true), 0);
         }
     }
 
@@ -121,7 +115,7 @@ public sealed partial class AccountBinding
     {
         List<string> start;
         bool idle;
-        lock (_lock)
+        lock (Account.Gate)
         {
             if (!IsActive)
             {
@@ -137,7 +131,7 @@ public sealed partial class AccountBinding
         }
         foreach (var key in start)
         {
-            _context.Scheduler.Enqueue(new RangePageUnit(this, key));
+            Context.Scheduler.Enqueue(new RangePageUnit(this, key));
         }
         if (idle)
         {
@@ -148,7 +142,7 @@ public sealed partial class AccountBinding
     /// <summary>A unit finished its range (or lost it to a restart): forget it as active and carry on.</summary>
     public void RangeEnded(string key)
     {
-        lock (_lock)
+        lock (Account.Gate)
         {
             if (_active?.Remove(key) == true && _active.Count == 0)
             {
@@ -165,20 +159,20 @@ public sealed partial class AccountBinding
     private void PlanLater()
     {
         DateTimeOffset due;
-        lock (_lock)
+        lock (Account.Gate)
         {
-            if ((_planned && _context.StopWhenCaughtUp) || _planQueued)
+            if ((_planned && Context.StopWhenCaughtUp) || _planQueued)
             {
                 return;
             }
             _planQueued = true;
-            due = _state.LastRun is { } lastRun && !_context.StopWhenCaughtUp
+            due = _state.LastRun is { } lastRun && !Context.StopWhenCaughtUp
                 ? DateTimeOffset.FromUnixTimeSeconds(lastRun) + Binding.Interval
-                : _context.Clock.GetUtcNow();
+                : Context.Clock.GetUtcNow();
         }
         var unit = new DelegateUnit(Stream.Name, isBackfill: false, cursor: 0, _ =>
         {
-            lock (_lock)
+            lock (Account.Gate)
             {
                 _planQueued = false;
                 if (!IsActive)
@@ -187,12 +181,12 @@ public sealed partial class AccountBinding
                 }
                 _planned = true;
                 _dirty = true;
-                RangePlanner.PlanNext(_state, Binding, _context, ListensToEvents, Account.Of);
+                RangePlanner.PlanNext(_state, Binding, Context, ListensToEvents, Account.Of);
             }
             Continue();
             return Task.CompletedTask;
         });
-        _context.Scheduler.EnqueueAt(due, unit);
+        Context.Scheduler.EnqueueAt(due, unit);
     }
 
     /// <summary>The range's state as it stands now, if it is still pending. Call under <see cref="Read{T}"/>.</summary>
@@ -201,7 +195,7 @@ public sealed partial class AccountBinding
     /// <summary>Reads the state under the lock.</summary>
     public T Read<T>(Func<AccountState, T> read)
     {
-        lock (_lock)
+        lock (Account.Gate)
         {
             return read(_state);
         }
@@ -210,7 +204,7 @@ public sealed partial class AccountBinding
     /// <summary>Splits this binding's largest splittable range (see <see cref="RangePlanner.Split"/>) and returns the unit that reads its new half.</summary>
     public WorkUnit? TrySplit()
     {
-        lock (_lock)
+        lock (Account.Gate)
         {
             if (!IsActive || _large is null || RangePlanner.Split(_state, _large) is not var (split, key))
             {
@@ -230,7 +224,7 @@ public sealed partial class AccountBinding
     /// </summary>
     public void MarkLarge(string key, long reached)
     {
-        lock (_lock)
+        lock (Account.Gate)
         {
             (_large ??= [])[key] = reached;
         }
@@ -240,7 +234,7 @@ public sealed partial class AccountBinding
     /// <summary>Stops reading this stream for this account (it lacks what the stream needs), saying so once.</summary>
     public void Skip(string why)
     {
-        lock (_lock)
+        lock (Account.Gate)
         {
             if (_skipped)
             {

@@ -23,17 +23,24 @@ public sealed class AccountCapture
     {
         AccountId = accountId;
         IsPlatform = isPlatform;
+        Context = context;
         _splittable = splittable;
         var named = context.Config.CaptureConnectedAccounts;
         Member = named ? DocumentLines.StringMember(Protocol.Discover.AccountField, accountId) : [];
         Of = named ? " of " + accountId : "";
-        Bindings = [.. bindings.Select(b => new AccountBinding(context, b, this, stored(b)))];
+        Bindings = [.. bindings.Select(b => new AccountBinding(b, this, stored(b)))];
         Events = new EventsReader(context, routes, this);
     }
 
     public string AccountId { get; }
 
-    /// <summary>Guards the account's and its bindings' state (reentrant: a split holds it across a binding's).</summary>
+    /// <summary>The capture's, held here for the account's bindings rather than by each of them.</summary>
+    internal CaptureContext Context { get; }
+
+    /// <summary>
+    /// Guards the account's and its bindings' state (reentrant: a split holds it across a binding's): one lock per
+    /// account rather than per binding keeps an idle binding small.
+    /// </summary>
     internal Lock Gate => _lock;
 
     public bool IsPlatform { get; }

@@ -81,10 +81,17 @@ public sealed class BindingState
 [JsonConverter(typeof(AccountStateConverter))]
 public sealed class AccountState
 {
+    // The four cursors are kept as plain longs, Absent for none: a large platform holds one AccountState per
+    // account and binding (4.8 million at 100,000 accounts of 48 streams), and a long? takes twice the room.
+    private const long Absent = long.MinValue;
+    private long _cursor = Absent, _events = Absent, _lastPass = Absent, _lastRun = Absent;
+
+    private static long? Read(long field) => field == Absent ? null : field;
+
     /// <summary>Incremental: the created time polling continues from (less the lookback window).</summary>
     [JsonPropertyName("cursor")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public long? Cursor { get; set; }
+    public long? Cursor { get => Read(_cursor); set => _cursor = value ?? Absent; }
 
     /// <summary>
     /// Incremental streams with event types: every Stripe event created at or before this (unix seconds)
@@ -93,7 +100,7 @@ public sealed class AccountState
     /// </summary>
     [JsonPropertyName("events")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public long? Events { get; set; }
+    public long? Events { get => Read(_events); set => _events = value ?? Absent; }
 
     private static readonly Dictionary<string, RangeState?> NonePending = [];
 
@@ -134,12 +141,12 @@ public sealed class AccountState
     /// <summary>Full refresh: when the last complete pass started (unix seconds).</summary>
     [JsonPropertyName("lastPass")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public long? LastPass { get; set; }
+    public long? LastPass { get => Read(_lastPass); set => _lastPass = value ?? Absent; }
 
     /// <summary>When the last poll or pass was scheduled from (unix seconds), to keep the interval across restarts.</summary>
     [JsonPropertyName("lastRun")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public long? LastRun { get; set; }
+    public long? LastRun { get => Read(_lastRun); set => _lastRun = value ?? Absent; }
 }
 
 /// <summary>

@@ -15,7 +15,7 @@ namespace SourceStripe.Tests.Capture.Accounts;
 public sealed class AccountMemoryTests(ITestOutputHelper output)
 {
     [Fact]
-    public void A_caught_up_account_with_the_48_streams_discover_enables_costs_under_12_KB_of_memory_state_included()
+    public void A_caught_up_account_with_the_48_streams_discover_enables_costs_under_8_KB_of_memory_state_included()
     {
         var config = EndpointConfig.Parse(JsonDocument.Parse("""
             {"account_id":"acct_platform","client_secret":"sk_test_memory00","start_date":"2020-01-01T00:00:00Z","capture_connected_accounts":true}
@@ -48,7 +48,7 @@ public sealed class AccountMemoryTests(ITestOutputHelper output)
 
         output.WriteLine($"{perAccount:N0} bytes an account with {bindings.Count} bindings");
         Assert.Equal(48, bindings.Count);
-        Assert.InRange(perAccount, 1, 12 * 1024);
+        Assert.InRange(perAccount, 1, 8 * 1024);
     }
 }
 
