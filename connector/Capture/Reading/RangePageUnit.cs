@@ -115,9 +115,10 @@ public sealed class RangePageUnit(AccountBinding owner, string key) : WorkUnit
             if (owner.Stream.Parent is null)
             {
                 _batch.Expect(count, page.ByteCount);
+                var added = owner.AccountMember;
                 foreach (var item in page.Items)
                 {
-                    _batch.Add(binding, page.Raw(item), owner.AccountMember);
+                    _batch.Add(binding, page.Raw(item), added);
                 }
             }
             else
