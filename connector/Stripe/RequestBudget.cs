@@ -4,11 +4,11 @@ using System.Threading.RateLimiting;
 namespace SourceStripe.Stripe;
 
 /// <summary>
-/// The time one request may take, retries and their delays included, before it is given up
-/// (<c>max_retry_seconds</c>). Waits on the rate limiter do not count: they measure how busy the key is,
-/// not how Stripe answers, and a capture with many requests queued on the limiter must not fail them for
-/// waiting their turn. The budget's token is cancelled when the time is spent; it is paused while the
-/// request waits on the limiter.
+/// Time a request may take before it is given up: a whole request, retries and their delays included
+/// (<c>max_retry_seconds</c>), or one attempt of it. Waiting its turn does not count (on the rate limiter,
+/// for room in the capture's buffers): that measures how busy the key and the capture are, not how Stripe
+/// answers, and a capture with many requests queued, or one whose stdout is slow, must not fail them for
+/// waiting. The token is cancelled when the time is spent; the clock stops while the request waits.
 /// </summary>
 internal sealed class RequestBudget : IDisposable
 {
@@ -29,26 +29,38 @@ internal sealed class RequestBudget : IDisposable
     /// <summary>Cancelled when the budget is spent or the caller cancels.</summary>
     public CancellationToken Token => _expiry.Token;
 
+    /// <summary>The caller's own token, which a wait with the clock stopped still honours.</summary>
+    public CancellationToken Caller => _caller;
+
     /// <summary>The budget ran out (as opposed to the caller cancelling).</summary>
     public bool Spent => _expiry.IsCancellationRequested && !_caller.IsCancellationRequested;
 
-    /// <summary>Waits for the limiter's permit with the budget's clock stopped, then starts it again.</summary>
+    /// <summary>Waits for the limiter's permit with the budget's clock stopped.</summary>
     public async ValueTask AcquireAsync(RateLimiter limiter)
     {
-        _expiry.CancelAfter(Timeout.InfiniteTimeSpan);
-        var before = Stopwatch.GetTimestamp();
-        try
+        using (Pause())
         {
             // The caller's token: the budget's own is paused and cannot fire while the request waits here.
             using (await limiter.AcquireAsync(1, _caller).ConfigureAwait(false))
             {
             }
         }
-        finally
+    }
+
+    /// <summary>Stops the clock until the returned value is disposed.</summary>
+    public Paused Pause()
+    {
+        _expiry.CancelAfter(Timeout.InfiniteTimeSpan);
+        return new Paused(this, Stopwatch.GetTimestamp());
+    }
+
+    public readonly struct Paused(RequestBudget budget, long since) : IDisposable
+    {
+        public void Dispose()
         {
-            _waited += Stopwatch.GetElapsedTime(before);
-            var left = _total - (Stopwatch.GetElapsedTime(_started) - _waited);
-            _expiry.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+            budget._waited += Stopwatch.GetElapsedTime(since);
+            var left = budget._total - (Stopwatch.GetElapsedTime(budget._started) - budget._waited);
+            budget._expiry.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
         }
     }
 

@@ -24,15 +24,16 @@ public sealed class StripeClient : IDisposable
 
     private readonly HttpClient _http;
     private readonly ResiliencePipeline _retry;
-    private readonly ResiliencePipeline _attempt;
+    private readonly TimeSpan _attemptTimeout;
     private readonly TimeSpan _retryBudget;
     private readonly Uri _baseUrl;
     private readonly string _prefix;
     private readonly string _platformAccount;
     private readonly ConcurrentDictionary<string, int> _bodySizes = new(StringComparer.Ordinal);
 
-    public StripeClient(EndpointConfig config, HttpMessageHandler? handler = null, TimeProvider? clock = null)
+    public StripeClient(EndpointConfig config, HttpMessageHandler? handler = null, TimeProvider? clock = null, BufferPool? buffers = null)
     {
+        Buffers = buffers ?? new BufferPool();
         ServerClock = new ServerClock(clock ?? TimeProvider.System);
         _baseUrl = config.Advanced.BaseUrl;
         // Request paths start with '/': join without doubling it, keeping any path prefix of a proxy.
@@ -44,7 +45,7 @@ public sealed class StripeClient : IDisposable
         };
         Limiter = new AdaptiveRateLimiter(config.Advanced.RequestsPerSecond(config.ClientSecret), clock);
         _retry = BuildRetry();
-        _attempt = new ResiliencePipelineBuilder().AddTimeout(config.Advanced.AttemptTimeout).Build();
+        _attemptTimeout = config.Advanced.AttemptTimeout;
         _retryBudget = config.Advanced.RequestTimeout;
         _platformAccount = config.AccountId;
         var headers = _http.DefaultRequestHeaders;
@@ -77,7 +78,7 @@ public sealed class StripeClient : IDisposable
     public AdaptiveRateLimiter Limiter { get; }
 
     /// <summary>Where response bodies are read to, counted against the capture's bytes in flight.</summary>
-    public BufferPool Buffers { get; } = new();
+    public BufferPool Buffers { get; }
 
     /// <summary>
     /// Measures the clock skew with one cheap request before any capture window is cut. Any answer
@@ -134,10 +135,13 @@ public sealed class StripeClient : IDisposable
     /// Reads one list page, retrying transient failures (connection errors, timeouts, 409/429/5xx,
     /// truncated or malformed bodies) with exponential backoff and jitter, honouring Stripe-Should-Retry
     /// and Retry-After, within the total time allowed for a request. <paramref name="account"/> is the
-    /// connected account the request is made for; null for the platform's own.
+    /// connected account the request is made for; null for the platform's own. With
+    /// <paramref name="waitForRoom"/> the caller holds no buffer of <see cref="Buffers"/> (a unit's first
+    /// page), so its body may wait for room there (<see cref="BufferPool.AdmitAsync"/>); one that holds a
+    /// page while it asks for more (children, refetches) reads at once and finishes what it started.
     /// </summary>
-    public Task<ListPage> ListAsync(string pathAndQuery, string? cursorField, string? embeddedField, CancellationToken cancellation, string? account = null) =>
-        SendAsync(pathAndQuery, (buffer, length) => ListPage.Parse(buffer, length, cursorField, embeddedField, Buffers), account, cancellation);
+    public Task<ListPage> ListAsync(string pathAndQuery, string? cursorField, string? embeddedField, CancellationToken cancellation, string? account = null, bool waitForRoom = false) =>
+        SendAsync(pathAndQuery, (buffer, length) => ListPage.Parse(buffer, length, cursorField, embeddedField, Buffers), account, cancellation, waitForRoom: waitForRoom);
 
     /// <summary>Reads one object (a retrieve call), with the same retries as a list page.</summary>
     public Task<FetchedObject> RetrieveAsync(string path, CancellationToken cancellation, string? account = null) =>
@@ -148,7 +152,7 @@ public sealed class StripeClient : IDisposable
     /// malformed answer is retried like any transient failure, and never half-used. Each attempt first
     /// waits for the limiter, outside both its own timeout and the request's budget (<see cref="RequestBudget"/>).
     /// </summary>
-    private async Task<T> SendAsync<T>(string pathAndQuery, Func<byte[], int, T> parse, string? account, CancellationToken cancellation, int connectAttempts = int.MaxValue)
+    private async Task<T> SendAsync<T>(string pathAndQuery, Func<byte[], int, T> parse, string? account, CancellationToken cancellation, int connectAttempts = int.MaxValue, bool waitForRoom = false)
     {
         using var budget = new RequestBudget(_retryBudget, cancellation);
         Exception? lastFailure = null;
@@ -158,13 +162,16 @@ public sealed class StripeClient : IDisposable
             return await _retry.ExecuteAsync(async token =>
             {
                 await budget.AcquireAsync(Limiter).ConfigureAwait(false);
+                using var attempt = new RequestBudget(_attemptTimeout, token);
                 try
                 {
-                    return await _attempt.ExecuteAsync(async attempt =>
-                    {
-                        var (buffer, length) = await GetBodyAsync(pathAndQuery, account, attempt).ConfigureAwait(false);
-                        return parse(buffer, length);
-                    }, token).ConfigureAwait(false);
+                    var (buffer, length) = await GetBodyAsync(pathAndQuery, account, attempt, waitForRoom ? budget : null).ConfigureAwait(false);
+                    return parse(buffer, length);
+                }
+                catch (OperationCanceledException e) when (attempt.Spent)
+                {
+                    lastFailure = new TimeoutRejectedException($"no answer within {_attemptTimeout.TotalSeconds:0.#} s", _attemptTimeout, e);
+                    throw lastFailure;
                 }
                 catch (Exception e) when (!token.IsCancellationRequested)
                 {
@@ -193,11 +200,16 @@ public sealed class StripeClient : IDisposable
     /// GETs a path into a buffer of <see cref="Buffers"/>, decompressing as the bytes arrive; an error status
     /// becomes <see cref="StripeApiException"/>. A gzip'd answer declares no length, so the buffer is sized by
     /// the last answer from the same kind of path (<see cref="SizeKey"/>), and grows only when a page is larger than the one before.
+    /// With a <paramref name="request"/> budget, the body waits for room in <see cref="Buffers"/> once the headers are in,
+    /// both clocks stopped: Stripe has answered, and the bytes wait in the socket until the capture can take them.
+    /// It waits for room for two buffers of its size, the body and the lines it becomes; once read, the body is
+    /// held, and its lines are made from it at once.
     /// </summary>
-    private async Task<(byte[] Buffer, int Length)> GetBodyAsync(string pathAndQuery, string? account, CancellationToken cancellation)
+    private async Task<(byte[] Buffer, int Length)> GetBodyAsync(string pathAndQuery, string? account, RequestBudget attempt, RequestBudget? request)
     {
-        using var request = Get(pathAndQuery, account);
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
+        var cancellation = attempt.Token;
+        using var message = Get(pathAndQuery, account);
+        using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
         if (response.Headers.Date is { } serverTime)
         {
             ServerClock.Observe(serverTime);
@@ -206,6 +218,7 @@ public sealed class StripeClient : IDisposable
         var sizeKey = SizeKey(path);
         var declared = response.Content.Headers.ContentLength;
         var expected = declared is > 0 and < MaxBodyBytes ? (int)declared.Value : _bodySizes.GetValueOrDefault(sizeKey, 0) + 1;
+        using var admission = request is null ? null : await AdmitAsync(Math.Max(expected, FirstPageGuess), attempt, request).ConfigureAwait(false);
         var buffer = Buffers.Rent(expected);
         var length = 0;
         try
@@ -246,6 +259,22 @@ public sealed class StripeClient : IDisposable
         {
             Buffers.Return(buffer);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The least room a page waits for: before the first answer of its kind its size is unknown, and the
+    /// first pages of every range of a backfill start together (a page of 100 of Stripe's larger objects,
+    /// indented, takes about this much).
+    /// </summary>
+    private const int FirstPageGuess = 512 * 1024;
+
+    private async ValueTask<BufferPool.Admission> AdmitAsync(int expected, RequestBudget attempt, RequestBudget request)
+    {
+        using (attempt.Pause())
+        using (request.Pause())
+        {
+            return await Buffers.AdmitAsync(expected, 2, request.Caller).ConfigureAwait(false);
         }
     }
 

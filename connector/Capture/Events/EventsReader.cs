@@ -132,7 +132,7 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes, Acc
                 query.Add(new("starting_after", after));
             }
             var client = reader.Context.Client;
-            using var page = await client.ListAsync(StripeQuery.ListPath(StreamCatalog.Events, null, [.. query]), "created", null, stop, reader.Account.RequestAccount).ConfigureAwait(false);
+            using var page = await client.ListAsync(StripeQuery.ListPath(StreamCatalog.Events, null, [.. query]), "created", null, stop, reader.Account.RequestAccount, waitForRoom: true).ConfigureAwait(false);
             var byBinding = new Dictionary<BindingCycle, List<(PageItem, StripeEvent, bool)>>();
             foreach (var item in page.Items)
             {

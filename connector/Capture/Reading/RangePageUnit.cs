@@ -73,7 +73,8 @@ public sealed class RangePageUnit(AccountBinding owner, string key) : WorkUnit
         ListPage page;
         try
         {
-            page = await owner.Context.Client.ListAsync(query, owner.Listed.CursorField, owner.Stream.Parent?.Embedded, stop, owner.Account.RequestAccount).ConfigureAwait(false);
+            // The unit holds nothing yet (its last page was committed): its body may wait for room.
+            page = await owner.Context.Client.ListAsync(query, owner.Listed.CursorField, owner.Stream.Parent?.Embedded, stop, owner.Account.RequestAccount, waitForRoom: true).ConfigureAwait(false);
         }
         catch (StripeApiException e) when (e.IsResourceMissing && query.Contains("starting_after", StringComparison.Ordinal))
         {

@@ -1,0 +1,51 @@
+using System.Text.Json;
+using SourceStripe.Config;
+using SourceStripe.Simulator;
+using SourceStripe.Stripe;
+
+namespace SourceStripe.Tests.Stripe;
+
+/// <summary>A page whose body waits for room in the capture's buffers: Stripe has answered, so the wait is nobody's timeout.</summary>
+public sealed class WaitForRoomTests
+{
+    [Fact]
+    public async Task A_body_waiting_for_room_outlasts_the_request_timeout_and_is_read_once_room_is_freed_without_asking_again()
+    {
+        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 10 });
+        var config = EndpointConfig.Parse(JsonDocument.Parse($$$"""
+            {"account_id":"acct_simulator","client_secret":"sk_test_simulator","start_date":"2020-01-01T00:00:00Z",
+             "advanced":{"base_url":"{{{stripe.BaseUrl}}}","request_timeout_seconds":1,"max_retry_seconds":2}}
+            """).RootElement, new ConfigProblems(), DateTimeOffset.UtcNow)!;
+        using var client = new StripeClient(config);
+        // The capture's buffers are full: the writer has not taken its lines yet.
+        var lines = client.Buffers.Rent((int)client.Buffers.Limit);
+        stripe.ClearRequests();
+
+        var page = client.ListAsync("/v1/customers?limit=100", "created", null, CancellationToken.None, waitForRoom: true);
+        // Three attempt timeouts and more than the retry budget: a timed wait would have failed or asked again by now.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.False(page.IsCompleted);
+        Assert.Single(stripe.Requests, r => r.Path == "/v1/customers");
+
+        client.Buffers.Return(lines);
+        using var read = await page.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(10, read.Items.Count);
+        Assert.Single(stripe.Requests, r => r.Path == "/v1/customers");
+    }
+
+    [Fact]
+    public async Task A_caller_that_holds_buffers_reads_at_once_even_when_they_fill_the_pool()
+    {
+        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 10 });
+        var config = EndpointConfig.Parse(JsonDocument.Parse($$$"""
+            {"account_id":"acct_simulator","client_secret":"sk_test_simulator","start_date":"2020-01-01T00:00:00Z",
+             "advanced":{"base_url":"{{{stripe.BaseUrl}}}"}}
+            """).RootElement, new ConfigProblems(), DateTimeOffset.UtcNow)!;
+        using var client = new StripeClient(config);
+        var parentPage = client.Buffers.Rent((int)client.Buffers.Limit);
+
+        using var children = await client.ListAsync("/v1/customers?limit=100", "created", null, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(10, children.Items.Count);
+        client.Buffers.Return(parentPage);
+    }
+}
