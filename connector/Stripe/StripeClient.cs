@@ -217,8 +217,9 @@ public sealed class StripeClient : IDisposable
         var path = pathAndQuery.Split('?')[0];
         var sizeKey = SizeKey(path);
         var declared = response.Content.Headers.ContentLength;
-        var expected = declared is > 0 and < MaxBodyBytes ? (int)declared.Value : _bodySizes.GetValueOrDefault(sizeKey, 0) + 1;
-        using var admission = request is null ? null : await AdmitAsync(Math.Max(expected, FirstPageGuess), attempt, request).ConfigureAwait(false);
+        var known = _bodySizes.TryGetValue(sizeKey, out var last);
+        var expected = declared is > 0 and < MaxBodyBytes ? (int)declared.Value : last + 1;
+        using var admission = request is null ? null : await AdmitAsync(known ? expected : Math.Max(expected, FirstPageGuess), attempt, request).ConfigureAwait(false);
         var buffer = Buffers.Rent(expected);
         var length = 0;
         try
@@ -263,9 +264,9 @@ public sealed class StripeClient : IDisposable
     }
 
     /// <summary>
-    /// The least room a page waits for: before the first answer of its kind its size is unknown, and the
-    /// first pages of every range of a backfill start together (a page of 100 of Stripe's larger objects,
-    /// indented, takes about this much).
+    /// The room a page of a kind never read before waits for: its size is unknown, and the first pages of
+    /// every range of a backfill start together (a page of 100 of Stripe's larger objects, indented, takes
+    /// about this much).
     /// </summary>
     private const int FirstPageGuess = 512 * 1024;
 
