@@ -20,7 +20,7 @@ namespace SourceStripe.Buffers;
 /// and without latency 64 pages and their lines arrived at once (37-52 MB held against a 16 MiB limit, a
 /// new large buffer for most of them, every GC a full one); with bodies admitted, 21-24 MB at most.
 /// </summary>
-public sealed class BufferPool(long limit = BufferPool.DefaultLimit) : ArrayPool<byte>
+public sealed class BufferPool : ArrayPool<byte>
 {
     /// <summary>
     /// Room for a few dozen pages of Stripe's largest objects in flight while keeping the whole process
@@ -33,8 +33,9 @@ public sealed class BufferPool(long limit = BufferPool.DefaultLimit) : ArrayPool
 
     private readonly Lock _gate = new();
     private readonly Stack<byte[]>[] _free = [.. Enumerable.Range(0, Classes).Select(_ => new Stack<byte[]>())];
-    private readonly Queue<(long Bytes, TaskCompletionSource Ready)> _waiting = [];
-    private long _admitted;
+    private readonly long _limit;
+    /// <summary>Bodies admitted and not yet in their buffers, counted beside the held bytes.</summary>
+    private readonly ByteBudget _admissions;
     private long _kept;
     private long _held;
     private long _demand;
@@ -42,10 +43,16 @@ public sealed class BufferPool(long limit = BufferPool.DefaultLimit) : ArrayPool
     private int _rentsSinceDecay;
     private long _peak;
 
-    public long Limit => limit;
+    public BufferPool(long limit = DefaultLimit)
+    {
+        _limit = limit;
+        _admissions = new ByteBudget(limit, () => Interlocked.Read(ref _held));
+    }
+
+    public long Limit => _limit;
 
     /// <summary>The most bytes of freed buffers kept for reuse.</summary>
-    private long KeepLimit => limit;
+    private long KeepLimit => _limit;
 
     /// <summary>Rents between two steps of <see cref="Demand"/>'s decay: a few seconds of a capture at Stripe's rate.</summary>
     private const int DecayRents = 256;
@@ -75,7 +82,7 @@ public sealed class BufferPool(long limit = BufferPool.DefaultLimit) : ArrayPool
     /// <summary>Whether new work may start: fewer than <see cref="Limit"/> bytes are held.</summary>
     public bool HasRoom
     {
-        get { lock (_gate) { return _held < limit; } }
+        get { lock (_gate) { return _held < _limit; } }
     }
 
     /// <summary>Raised (outside the pool's lock) when a return brings <see cref="Held"/> back under the limit.</summary>
@@ -91,27 +98,12 @@ public sealed class BufferPool(long limit = BufferPool.DefaultLimit) : ArrayPool
     public async ValueTask<Admission> AdmitAsync(int minimumLength, int buffers, CancellationToken cancellation)
     {
         var size = (long)SizeFor(minimumLength) * buffers;
-        TaskCompletionSource ready;
-        lock (_gate)
-        {
-            if (_waiting.Count == 0 && Fits(size))
-            {
-                _admitted += size;
-                return new Admission(this, size);
-            }
-            ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiting.Enqueue((size, ready));
-        }
-        // A cancelled waiter stays queued until its turn, when it is passed over.
-        using (cancellation.Register(static state => ((TaskCompletionSource)state!).TrySetCanceled(), ready))
-        {
-            await ready.Task.ConfigureAwait(false);
-        }
-        return new Admission(this, size);
+        await _admissions.WaitAsync(size, cancellation).ConfigureAwait(false);
+        return new Admission(_admissions, size);
     }
 
     /// <summary>Room admitted by <see cref="AdmitAsync"/>; disposing it (once) lets the next waiter in.</summary>
-    public sealed class Admission(BufferPool pool, long bytes) : IDisposable
+    public sealed class Admission(ByteBudget admissions, long bytes) : IDisposable
     {
         private int _released;
 
@@ -119,35 +111,13 @@ public sealed class BufferPool(long limit = BufferPool.DefaultLimit) : ArrayPool
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                lock (pool._gate)
-                {
-                    pool._admitted -= bytes;
-                    pool.AdmitWaiting();
-                }
+                admissions.Release(bytes);
             }
         }
     }
 
     /// <summary>Bytes admitted and not yet rented.</summary>
-    public long Admitted
-    {
-        get { lock (_gate) { return _admitted; } }
-    }
-
-    private bool Fits(long size) => _admitted == 0 ? _held < limit : _held + _admitted + size <= limit;
-
-    /// <summary>Lets queued bodies in while they fit. Call under the lock.</summary>
-    private void AdmitWaiting()
-    {
-        while (_waiting.TryPeek(out var next) && (next.Ready.Task.IsCompleted || Fits(next.Bytes)))
-        {
-            _waiting.Dequeue();
-            if (next.Ready.TrySetResult())
-            {
-                _admitted += next.Bytes;
-            }
-        }
-    }
+    public long Admitted => _admissions.InFlight;
 
     public override byte[] Rent(int minimumLength)
     {
@@ -192,16 +162,13 @@ public sealed class BufferPool(long limit = BufferPool.DefaultLimit) : ArrayPool
         bool freed;
         lock (_gate)
         {
-            freed = _held >= limit && _held - size < limit;
+            freed = _held >= _limit && _held - size < _limit;
             _held -= size;
             _kept += size;
             _free[ClassOf(size)].Push(array);
             Evict(Math.Min(KeepLimit, _demand - _held));
-            if (_waiting.Count > 0)
-            {
-                AdmitWaiting();
-            }
         }
+        _admissions.Recheck();
         if (freed)
         {
             RoomFreed?.Invoke();

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using SourceStripe.Buffers;
 
 namespace SourceStripe.Capture;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using SourceStripe.Buffers;
 using SourceStripe.Capture;
 
 namespace SourceStripe.Tests.Capture.Core;
