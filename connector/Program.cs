@@ -29,7 +29,7 @@ public static class Program
             {
                 return await TerminalCommands.RunAsync(args, cancellation.Token).ConfigureAwait(false);
             }
-            var output = new ProtocolOutput(Console.OpenStandardOutput());
+            var output = new ProtocolOutput(StandardOutput.Open());
             var handler = new ProtocolHandler(Console.OpenStandardInput(), output, TimeProvider.System);
             return await handler.RunAsync(cancellation.Token).ConfigureAwait(false);
         }
