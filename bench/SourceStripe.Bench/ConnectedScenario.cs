@@ -105,21 +105,32 @@ public static class ConnectedScenario
                 }
                 return;
             }
-            if (JsonNode.Parse(line)?["checkpoint"]?["state"]?["updated"]?["bindingStateV1"] is not JsonObject bindings)
+            var updated = JsonNode.Parse(line)?["checkpoint"]?["state"]?["updated"];
+            if (updated?["bindingStateV1"] is not JsonObject bindings)
             {
                 return;
             }
+            // A checkpoint is one binding's: when it writes an account's row, that binding has nothing pending there.
+            var rows = (updated["accountsV1"]?["rows"] as JsonObject)?.Select(r => r.Key).ToList() ?? [];
             foreach (var (stream, binding) in bindings)
             {
+                rows.ForEach(account => Done(account, stream));
                 foreach (var (account, state) in binding?["accounts"] as JsonObject ?? [])
                 {
-                    // Caught up: the compact string form, or an object with no range left pending.
-                    var done = state is JsonValue || (state is JsonObject o && (o["pending"] is not JsonObject pending || pending.All(p => p.Value is null)));
-                    if (done && _doneIn.TryGetValue(account, out var streamsDone) && streamsDone.Add(stream) && streamsDone.Count == streams.Count)
+                    // Caught up: its entry deleted (moved to its row), the compact string of older states, or an object with no range left pending.
+                    if (state is null or JsonValue || (state is JsonObject o && (o["pending"] is not JsonObject pending || pending.All(p => p.Value is null))))
                     {
-                        _caughtUp.TryAdd(account, _clock.Elapsed);
+                        Done(account, stream);
                     }
                 }
+            }
+        }
+
+        private void Done(string account, string stream)
+        {
+            if (_doneIn.TryGetValue(account, out var streamsDone) && streamsDone.Add(stream) && streamsDone.Count == streams.Count)
+            {
+                _caughtUp.TryAdd(account, _clock.Elapsed);
             }
         }
     }

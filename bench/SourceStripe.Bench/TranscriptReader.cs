@@ -52,8 +52,7 @@ internal sealed class TranscriptReader(IReadOnlyList<string> streams)
             Checkpoints++;
             // State is binding → account → cursors: a binding is backfilled once every account has nothing pending
             // (an account's cursors are a compact string then, or, as written before, an object with no pending range).
-            AllBackfilled = streams.All(s => _state?["bindingStateV1"]?[s]?["accounts"] is JsonObject { Count: > 0 } accounts
-                && accounts.All(a => a.Value is JsonValue || a.Value?["pending"] is JsonObject { Count: 0 }));
+            AllBackfilled = streams.All(CaughtUp);
         }
         else if (message["opened"] is null)
         {
@@ -62,6 +61,24 @@ internal sealed class TranscriptReader(IReadOnlyList<string> streams)
     }
 
     /// <summary>RFC 7396 JSON merge patch, as the Flow runtime applies checkpoints.</summary>
+    /// <summary>
+    /// Whether a stream has caught up: no account's entry in its state has a range pending, and some account has
+    /// caught up in it (an entry without ranges, or its column in an account's row in <c>accountsV1</c>).
+    /// </summary>
+    private bool CaughtUp(string stream)
+    {
+        var entries = (_state?["bindingStateV1"]?[stream]?["accounts"] as JsonObject)?.Where(a => a.Value is not null).Select(a => a.Value!).ToList() ?? [];
+        if (entries.Any(e => e is JsonObject o && o["pending"] is JsonObject { Count: > 0 }))
+        {
+            return false;
+        }
+        var columns = (_state?["accountsV1"]?["bindings"] as JsonArray)?.Select(c => c!.GetValue<string>()).ToList() ?? [];
+        var column = columns.FindLastIndex(c => c[(c.IndexOf(':', StringComparison.Ordinal) + 1)..] == stream);
+        var inRows = column >= 0 && _state?["accountsV1"]?["rows"] is JsonObject rows
+            && rows.Any(r => r.Value?.GetValue<string>().Split(';') is { } parts && column < parts.Length && parts[column] != "!");
+        return entries.Count > 0 || inRows;
+    }
+
     private static JsonNode? MergePatch(JsonNode? target, JsonNode? patch)
     {
         if (patch is not JsonObject patchObject)

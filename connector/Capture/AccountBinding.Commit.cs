@@ -47,7 +47,7 @@ public sealed partial class AccountBinding
                 _state.LastPass = _state.LastRun;
                 Log.Info($"Finished a full pass of {Stream.Name}{Account.Of}");
             }
-            Context.Writer.Add(lines, documents, Binding.StateKey, Patch(forget: false), reserved);
+            Context.Writer.Add(lines, documents, Binding.StateKey, Patch(), reserved);
             // Finished ranges were written as null (a merge patch deletes them); now forget them.
             _state.ForgetFinished();
         }
@@ -63,27 +63,35 @@ public sealed partial class AccountBinding
     }
 
     /// <summary>
-    /// The checkpoint's merge patch for the binding: its backfill counter and this account's whole state
-    /// (or null, to <paramref name="forget"/> it). Holds the lock.
+    /// The checkpoint's merge patch: with a range pending, this account's entry in the binding's state (its
+    /// ranges and cursors); with none, the account's row (<see cref="AccountCapture.Row"/>), and the entry deleted
+    /// if there was one. The binding's backfill counter either way. Holds the lock.
     /// </summary>
-    private byte[] Patch(bool forget)
+    private byte[] Patch()
     {
+        var caughtUp = CaughtUp is not null;
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
+            json.WriteStartObject("bindingStateV1");
+            json.WriteStartObject(Binding.StateKey);
             json.WriteNumber("backfill", Binding.Backfill);
-            json.WriteStartObject("accounts");
-            json.WritePropertyName(AccountId);
-            if (forget)
+            if (!caughtUp || _hasEntry)
             {
-                json.WriteNullValue();
+                json.WriteStartObject("accounts");
+                json.WritePropertyName(AccountId);
+                if (caughtUp)
+                {
+                    json.WriteNullValue();
+                }
+                else
+                {
+                    JsonSerializer.Serialize(json, _state, StateJson.Default.AccountState);
+                }
+                json.WriteEndObject();
+                _hasEntry = !caughtUp;
             }
-            else
-            {
-                JsonSerializer.Serialize(json, _state, StateJson.Default.AccountState);
-            }
-            json.WriteEndObject();
             if (_clearUnkeyed)
             {
                 foreach (var name in BindingState.UnkeyedMembers)
@@ -91,6 +99,16 @@ public sealed partial class AccountBinding
                     json.WriteNull(name);
                 }
                 _clearUnkeyed = false;
+            }
+            json.WriteEndObject();
+            json.WriteEndObject();
+            if (caughtUp)
+            {
+                json.WriteStartObject("accountsV1");
+                json.WriteStartObject("rows");
+                json.WriteString(AccountId, Account.Row());
+                json.WriteEndObject();
+                json.WriteEndObject();
             }
             json.WriteEndObject();
         }

@@ -26,6 +26,8 @@ public sealed partial class AccountBinding
     private AccountState _state;
     /// <summary>The state was read in the shape of before per-account state: the next checkpoint deletes the old members.</summary>
     private bool _clearUnkeyed;
+    /// <summary>The binding's state holds an entry for the account, which its next checkpoint in the row deletes.</summary>
+    private bool _hasEntry;
     private bool _planned;
     /// <summary>A plan unit is timed: at most one is, even when the account is resumed meanwhile.</summary>
     private bool _planQueued;
@@ -34,11 +36,16 @@ public sealed partial class AccountBinding
     /// <summary>The account lacks what this stream needs: it is not read for this account in this run.</summary>
     private volatile bool _skipped;
 
-    public AccountBinding(BoundStream binding, AccountCapture account, BindingState? stored)
+    /// <summary>
+    /// The account's binding, from the binding's entry for the account in <paramref name="stored"/> if it has one,
+    /// else from <paramref name="fromRow"/> (the binding's column of the account's row), else from nothing.
+    /// </summary>
+    public AccountBinding(BoundStream binding, AccountCapture account, BindingState? stored, AccountState? fromRow)
     {
         Binding = binding;
         Account = account;
-        _state = stored?.Take(account.AccountId, account.IsPlatform) ?? new AccountState();
+        _hasEntry = stored?.Accounts?.ContainsKey(account.AccountId) == true;
+        _state = stored?.Take(account.AccountId, account.IsPlatform) ?? fromRow ?? new AccountState();
         _clearUnkeyed = account.IsPlatform && stored?.HasUnkeyedCursors == true;
         _dirty = _clearUnkeyed;
     }
@@ -106,7 +113,7 @@ public sealed partial class AccountBinding
         {
             _state = new AccountState();
             _large = null;
-            Context.Writer.Add(null, 0, Binding.StateKey, Patch(forget: true), 0);
+            Context.Writer.Add(null, 0, Binding.StateKey, Patch(), 0);
         }
     }
 
@@ -188,6 +195,9 @@ public sealed partial class AccountBinding
         });
         Context.Scheduler.EnqueueAt(due, unit);
     }
+
+    /// <summary>The state when nothing is pending (what the account's row holds for this binding), else null. Call under the account's gate.</summary>
+    internal AccountState? CaughtUp => _state.PendingRanges.Values.All(range => range is null) ? _state : null;
 
     /// <summary>The range's state as it stands now, if it is still pending. Call under <see cref="Read{T}"/>.</summary>
     public RangeState? Range(string key) => _state.PendingRanges.TryGetValue(key, out var range) ? range : null;

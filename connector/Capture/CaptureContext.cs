@@ -9,6 +9,9 @@ public sealed record BoundStream(int Index, string StateKey, StreamDescriptor St
 {
     /// <summary>Incremental bindings take changes from events: their own, or their parent's for child streams.</summary>
     public bool ListensToEvents => Mode == SyncMode.Incremental && Stream.ChangesFromEvents;
+
+    /// <summary>The binding's column in the accounts' rows (<see cref="AccountRows.Bindings"/>), set when the state is read.</summary>
+    public int Column { get; init; } = -1;
 }
 
 /// <summary>What every unit of a capture shares: the config, the one client (and its limiter), the one writer and the scheduler.</summary>

@@ -53,10 +53,12 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
         };
         client.Buffers.RoomFreed += scheduler.Wake;
         var context = new CaptureContext(config, client, writer, client.ServerClock, scheduler) { ListLag = ListLag, StopWhenCaughtUp = StopWhenCaughtUp };
+        bindings = PlaceColumns(writer, bindings, state.Accounts ??= new AccountRows());
+        // Other shards' accounts are theirs: never read nor written here, not even kept in memory.
+        state.Accounts.Rows?.Keys.Where(id => !range.Owns(id)).ToList().ForEach(id => state.Accounts.Rows.Remove(id));
         foreach (var binding in bindings)
         {
             var stored = Stored(writer, binding, state, range, config);
-            // Other shards' accounts are theirs: never read nor written here, not even kept in memory.
             stored?.Accounts?.Keys.Where(id => !range.Owns(id)).ToList().ForEach(id => stored.Accounts.Remove(id));
             state.Bindings[binding.StateKey] = stored;
         }
@@ -138,31 +140,82 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
         {
             return stored;
         }
+        // The accounts' rows need no clearing: the new counter has a column of its own (PlaceColumns).
         Log.Info($"Backfilling {binding.Stream.Name} again: its backfill counter rose to {binding.Backfill}");
-        writer.Add(null, 0, binding.StateKey, range.IsFull ? "null"u8.ToArray() : ClearOwned(stored, binding.Backfill, range, config.AccountId), 0);
+        writer.Add(null, 0, binding.StateKey, ClearOwned(stored, binding, range, config.AccountId), 0);
         return null;
     }
 
-    private static byte[] ClearOwned(BindingState stored, long backfill, KeyRange range, string platform)
+    /// <summary>
+    /// Gives each binding its column in the accounts' rows, adding a column for a binding (or a backfill counter)
+    /// the rows do not have yet, in a checkpoint of its own ahead of any row that uses it.
+    /// </summary>
+    private static List<BoundStream> PlaceColumns(CaptureWriter writer, List<BoundStream> bindings, AccountRows rows)
+    {
+        var columns = rows.Bindings ??= [];
+        var added = false;
+        List<BoundStream> placed = [];
+        foreach (var binding in bindings)
+        {
+            var name = AccountRows.Column(binding.Backfill, binding.StateKey);
+            var column = columns.IndexOf(name);
+            if (column < 0)
+            {
+                columns.Add(name);
+                column = columns.Count - 1;
+                added = true;
+            }
+            placed.Add(binding with { Column = column });
+        }
+        if (added)
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                json.WriteStartObject();
+                json.WriteStartObject("accountsV1");
+                json.WritePropertyName("bindings");
+                JsonSerializer.Serialize(json, columns, StateJson.Default.ListString);
+                json.WriteEndObject();
+                json.WriteEndObject();
+            }
+            writer.Add(null, 0, null, buffer.WrittenSpan.ToArray(), 0);
+        }
+        return placed;
+    }
+
+    /// <summary>The patch that clears a binding's state: all of it, or on a shard of a split only the accounts it owns.</summary>
+    private static byte[] ClearOwned(BindingState stored, BoundStream binding, KeyRange range, string platform)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteNumber("backfill", backfill);
-            json.WriteStartObject("accounts");
-            foreach (var owned in (stored.Accounts ?? []).Keys.Where(range.Owns))
+            json.WriteStartObject("bindingStateV1");
+            if (range.IsFull)
             {
-                json.WriteNull(owned);
+                json.WriteNull(binding.StateKey);
+            }
+            else
+            {
+                json.WriteStartObject(binding.StateKey);
+                json.WriteNumber("backfill", binding.Backfill);
+                json.WriteStartObject("accounts");
+                foreach (var owned in (stored.Accounts ?? []).Keys.Where(range.Owns))
+                {
+                    json.WriteNull(owned);
+                }
+                json.WriteEndObject();
+                if (stored.HasUnkeyedCursors && range.Owns(platform))
+                {
+                    foreach (var name in BindingState.UnkeyedMembers)
+                    {
+                        json.WriteNull(name);
+                    }
+                }
+                json.WriteEndObject();
             }
             json.WriteEndObject();
-            if (stored.HasUnkeyedCursors && range.Owns(platform))
-            {
-                foreach (var name in BindingState.UnkeyedMembers)
-                {
-                    json.WriteNull(name);
-                }
-            }
             json.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();

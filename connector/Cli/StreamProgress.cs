@@ -32,8 +32,11 @@ public sealed class StreamProgress(string name)
     /// <summary>Documents at the last progress line, to tell the rate since.</summary>
     public long Reported { get; set; }
 
-    /// <summary>Takes in a commit: its documents and the binding's state once its checkpoint is merged (null: cleared).</summary>
-    public void Committed(int documents, JsonObject? state)
+    /// <summary>
+    /// Takes in a commit: its documents, the binding's state once its checkpoint is merged (null: cleared) and,
+    /// from the accounts' rows, the cursors of the accounts that have caught up in it.
+    /// </summary>
+    public void Committed(int documents, JsonObject? state, IReadOnlyList<AccountState> fromRows)
     {
         Documents += documents;
         if (documents > 0)
@@ -41,6 +44,7 @@ public sealed class StreamProgress(string name)
             Pages++;
         }
         var accounts = (state?["accounts"] as JsonObject)?.Select(a => a.Value).Where(a => a is not null).Select(Expanded).ToList() ?? [];
+        accounts.AddRange(fromRows.Select(Expanded));
         if (accounts.Count == 0)
         {
             _remaining = _total = 0;
@@ -62,7 +66,11 @@ public sealed class StreamProgress(string name)
         {
             return full;
         }
-        var compact = AccountStateConverter.Decode(account!.GetValue<string>());
+        return Expanded(AccountStateConverter.Decode(account!.GetValue<string>()));
+    }
+
+    private static JsonObject Expanded(AccountState compact)
+    {
         var expanded = new JsonObject();
         if (compact.Cursor is { } cursor)
         {

@@ -23,9 +23,8 @@ public sealed class TerminalSink : ICaptureSink, IDisposable
     private readonly TimeProvider _clock;
     private readonly byte[][] _linePrefixes;
     private readonly Dictionary<string, StreamProgress> _byStateKey;
-    /// <summary>The state document: <c>{"bindingStateV1": {stateKey: …}}</c>, owned here and patched in place.</summary>
+    /// <summary>The state document (see <see cref="CaptureState"/>), owned here and patched in place.</summary>
     private readonly JsonObject _state;
-    private readonly JsonObject _bindings;
     private DateTimeOffset _savedAt;
     private bool _dirty;
 
@@ -39,11 +38,6 @@ public sealed class TerminalSink : ICaptureSink, IDisposable
         _documents = documents;
         _statePath = statePath;
         _state = state as JsonObject ?? [];
-        if (_state["bindingStateV1"] is not JsonObject bindings)
-        {
-            _state["bindingStateV1"] = bindings = [];
-        }
-        _bindings = bindings;
         _clock = clock;
         _savedAt = clock.GetUtcNow();
         Streams = [.. streams.Select(s => new StreamProgress(s))];
@@ -60,30 +54,50 @@ public sealed class TerminalSink : ICaptureSink, IDisposable
     {
     }
 
-    public void Commit(ReadOnlySpan<byte> capturedLines, int documents, string stateKey, ReadOnlySpan<byte> bindingPatch)
+    public void Commit(ReadOnlySpan<byte> capturedLines, int documents, string? stateKey, ReadOnlySpan<byte> statePatch)
     {
-        var patch = JsonNode.Parse(bindingPatch);
+        var patch = JsonNode.Parse(statePatch) as JsonObject ?? throw new FormatException("a checkpoint's patch is not a JSON object");
         lock (_gate)
         {
             if (_documents is not null || TrackIds)
             {
                 WriteDocuments(capturedLines);
             }
-            // Merged as Flow merges the checkpoint, one binding at a time: the rest of the document stays put.
-            var previous = _bindings[stateKey];
-            _bindings.Remove(stateKey);
-            var merged = MergePatch.Apply(previous, patch);
-            if (merged is not null)
+            // Merged as Flow merges the checkpoint: only what the patch names changes.
+            MergePatch.ApplyInPlace(_state, patch);
+            if (stateKey is not null)
             {
-                _bindings[stateKey] = merged;
+                _byStateKey[stateKey].Committed(documents, (_state["bindingStateV1"] as JsonObject)?[stateKey] as JsonObject, FromRows(stateKey));
             }
-            _byStateKey[stateKey].Committed(documents, merged as JsonObject);
             _dirty = true;
             if (_clock.GetUtcNow() - _savedAt >= SaveEvery)
             {
                 SaveState();
             }
         }
+    }
+
+    /// <summary>The binding's cursors in the accounts' rows (its latest column), of the accounts it has no entry for.</summary>
+    private List<AccountState> FromRows(string stateKey)
+    {
+        var rows = _state["accountsV1"] as JsonObject;
+        var columns = (rows?["bindings"] as JsonArray)?.Select(c => c?.GetValue<string>() ?? "").ToList() ?? [];
+        var column = columns.FindLastIndex(c => c[(c.IndexOf(':', StringComparison.Ordinal) + 1)..] == stateKey);
+        var entries = ((_state["bindingStateV1"] as JsonObject)?[stateKey] as JsonObject)?["accounts"] as JsonObject;
+        List<AccountState> found = [];
+        if (column < 0 || rows?["rows"] is not JsonObject all)
+        {
+            return found;
+        }
+        foreach (var (account, row) in all)
+        {
+            if (entries?.ContainsKey(account) != true && row is not null && AccountRow.Decode(row.GetValue<string>()) is var decoded
+                && column < decoded.Length && decoded[column] is { } state)
+            {
+                found.Add(state);
+            }
+        }
+        return found;
     }
 
     /// <summary>Nothing to push at once: the state file is saved on its own schedule, after the documents it covers.</summary>

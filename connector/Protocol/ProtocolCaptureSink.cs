@@ -15,26 +15,22 @@ public sealed class ProtocolCaptureSink(ProtocolOutput output) : ICaptureSink
         json.WriteEndObject();
     });
 
-    public void Commit(ReadOnlySpan<byte> capturedLines, int documents, string stateKey, ReadOnlySpan<byte> bindingPatch)
+    public void Commit(ReadOnlySpan<byte> capturedLines, int documents, string? stateKey, ReadOnlySpan<byte> statePatch)
     {
         // A span cannot enter the lambda: the patch is small, copy it.
-        var patch = bindingPatch.ToArray();
-        output.Write(capturedLines, json => WriteCheckpoint(json, stateKey, patch), flush: false);
+        var patch = statePatch.ToArray();
+        output.Write(capturedLines, json => WriteCheckpoint(json, patch), flush: false);
     }
 
     public void Flush() => output.Flush();
 
-    private static void WriteCheckpoint(Utf8JsonWriter json, string stateKey, byte[] bindingPatch)
+    private static void WriteCheckpoint(Utf8JsonWriter json, byte[] statePatch)
     {
         json.WriteStartObject();
         json.WriteStartObject("checkpoint");
         json.WriteStartObject("state");
-        json.WriteStartObject("updated");
-        json.WriteStartObject("bindingStateV1");
-        json.WritePropertyName(stateKey);
-        json.WriteRawValue(bindingPatch, skipInputValidation: true);
-        json.WriteEndObject();
-        json.WriteEndObject();
+        json.WritePropertyName("updated");
+        json.WriteRawValue(statePatch, skipInputValidation: true);
         json.WriteBoolean("mergePatch", true);
         json.WriteEndObject();
         json.WriteEndObject();

@@ -178,14 +178,25 @@ public static class RequestErrors
         }
         foreach (var property in root.EnumerateObject())
         {
-            if (property.Name != "bindingStateV1")
+            if (property.Name is not ("bindingStateV1" or "accountsV1"))
             {
-                return ("open.state", $"expected state written by this connector ({{\"bindingStateV1\":{{…}}}}), found the member {EndpointConfig.Describe(property.Name)}; {Reset}");
+                return ("open.state", $"expected state written by this connector ({{\"bindingStateV1\":{{…}},\"accountsV1\":{{…}}}}), found the member {EndpointConfig.Describe(property.Name)}; {Reset}");
             }
         }
         try
         {
-            root.Deserialize(StateJson.Default.CaptureState);
+            var read = root.Deserialize(StateJson.Default.CaptureState);
+            foreach (var (account, row) in read?.Accounts?.Rows ?? [])
+            {
+                try
+                {
+                    _ = row is null ? [] : AccountRow.Decode(row);
+                }
+                catch (JsonException)
+                {
+                    return ($"open.state.accountsV1.rows.{account}", $"{AccountRow.Expected}, got {EndpointConfig.Describe(row!)}, which is not state this connector writes; {Reset}");
+                }
+            }
             return null;
         }
         catch (JsonException e)

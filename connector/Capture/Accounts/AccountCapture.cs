@@ -17,9 +17,14 @@ public sealed class AccountCapture
     private int _turn;
     private volatile bool _disconnected;
     private bool _warned;
+    /// <summary>
+    /// The account's row as last checkpointed (<see cref="AccountRow"/>): what its pending bindings' columns keep.
+    /// In ASCII bytes, half the room of a string: every account of a large platform holds one.
+    /// </summary>
+    private byte[]? _row;
 
     public AccountCapture(CaptureContext context, string accountId, bool isPlatform, IReadOnlyList<BoundStream> bindings, EventRoutes routes,
-        Func<BoundStream, BindingState?> stored, Action<AccountCapture> splittable)
+        Func<BoundStream, BindingState?> stored, string? row, Action<AccountCapture> splittable)
     {
         AccountId = accountId;
         IsPlatform = isPlatform;
@@ -28,11 +33,35 @@ public sealed class AccountCapture
         var named = context.Config.CaptureConnectedAccounts;
         Member = named ? DocumentLines.StringMember(Protocol.Discover.AccountField, accountId) : [];
         Of = named ? " of " + accountId : "";
-        Bindings = [.. bindings.Select(b => new AccountBinding(b, this, stored(b)))];
+        _row = row is null ? null : System.Text.Encoding.ASCII.GetBytes(row);
+        var columns = row is null ? [] : AccountRow.Decode(row);
+        Bindings = [.. bindings.Select(b => new AccountBinding(b, this, stored(b), b.Column >= 0 && b.Column < columns.Length ? columns[b.Column] : null))];
         Events = new EventsReader(context, routes, this);
     }
 
     public string AccountId { get; }
+
+    /// <summary>
+    /// The account's row with the cursors of every binding that has nothing pending as they stand now; a binding
+    /// with a range pending keeps the column it was last checkpointed with (its entry in the binding's state takes
+    /// precedence until it catches up again, and its cursor may already be past that range). Call under <see cref="Gate"/>.
+    /// </summary>
+    internal string Row()
+    {
+        var committed = _row is null ? [] : AccountRow.Decode(System.Text.Encoding.ASCII.GetString(_row));
+        var columns = new AccountState?[Math.Max(committed.Length, Bindings.Max(b => b.Binding.Column) + 1)];
+        committed.CopyTo(columns, 0);
+        foreach (var binding in Bindings)
+        {
+            if (binding.Binding.Column >= 0 && binding.CaughtUp is { } state)
+            {
+                columns[binding.Binding.Column] = state;
+            }
+        }
+        var row = AccountRow.Encode(columns);
+        _row = System.Text.Encoding.ASCII.GetBytes(row);
+        return row;
+    }
 
     /// <summary>The capture's, held here for the account's bindings rather than by each of them.</summary>
     internal CaptureContext Context { get; }

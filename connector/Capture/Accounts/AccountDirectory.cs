@@ -49,6 +49,7 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
         {
             stored?.Accounts?.TrimExcess();
         }
+        state.Accounts?.Rows?.TrimExcess();
         if (Connected && !context.StopWhenCaughtUp)
         {
             ScheduleRelist();
@@ -66,8 +67,9 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
             {
                 return false;
             }
+            var row = state.Accounts?.Rows is { } rows && rows.Remove(accountId, out var stored) ? stored : null;
             account = new AccountCapture(context, accountId, accountId == context.Config.AccountId, bindings, _routes,
-                b => state.Bindings.GetValueOrDefault(b.StateKey), Splittable);
+                b => state.Bindings.GetValueOrDefault(b.StateKey), row, Splittable);
             _accounts.Add(accountId, account);
         }
         await account.StartAsync(eventsDelay, readEvents: !context.StopWhenCaughtUp, stop).ConfigureAwait(false);

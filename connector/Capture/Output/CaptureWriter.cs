@@ -37,12 +37,13 @@ public sealed class CaptureWriter
 
     /// <summary>
     /// Queues <paramref name="documents"/> (captured lines; the writer disposes them) and then the checkpoint
-    /// <paramref name="bindingPatch"/> for <paramref name="stateKey"/>. Never blocks: <paramref name="reserved"/>
-    /// bytes were reserved with <see cref="ReserveAsync"/>. Callers add under the lock that orders their state.
+    /// <paramref name="statePatch"/> (a merge patch of the whole state) made by the binding of <paramref name="stateKey"/>.
+    /// Never blocks: <paramref name="reserved"/> bytes were reserved with <see cref="ReserveAsync"/>. Callers add
+    /// under the lock that orders their state.
     /// </summary>
-    public void Add(PooledBufferWriter? documents, int count, string stateKey, byte[] bindingPatch, long reserved)
+    public void Add(PooledBufferWriter? documents, int count, string? stateKey, byte[] statePatch, long reserved)
     {
-        if (!_commits.Writer.TryWrite(new Commit(documents, count, stateKey, bindingPatch, reserved)))
+        if (!_commits.Writer.TryWrite(new Commit(documents, count, stateKey, statePatch, reserved)))
         {
             documents?.Dispose();
             _budget.Release(reserved);
@@ -91,5 +92,5 @@ public sealed class CaptureWriter
         }
     }
 
-    private sealed record Commit(PooledBufferWriter? Documents, int Count, string StateKey, byte[] Patch, long Reserved);
+    private sealed record Commit(PooledBufferWriter? Documents, int Count, string? StateKey, byte[] Patch, long Reserved);
 }

@@ -13,10 +13,10 @@ public interface ICaptureSink
 
     /// <summary>
     /// Writes <paramref name="capturedLines"/> (whole <c>captured</c> protocol lines), then the checkpoint
-    /// whose RFC 7396 merge patch for <c>bindingStateV1.&lt;stateKey&gt;</c> is <paramref name="bindingPatch"/>
-    /// (JSON; <c>null</c> clears the binding's state).
+    /// whose RFC 7396 merge patch of the whole state is <paramref name="statePatch"/> (a JSON object), made by
+    /// the binding of <paramref name="stateKey"/> (null: by none, such as the rows' columns).
     /// </summary>
-    void Commit(ReadOnlySpan<byte> capturedLines, int documents, string stateKey, ReadOnlySpan<byte> bindingPatch);
+    void Commit(ReadOnlySpan<byte> capturedLines, int documents, string? stateKey, ReadOnlySpan<byte> statePatch);
 
     /// <summary>Pushes what was written to its reader: called whenever the writer has caught up.</summary>
     void Flush();

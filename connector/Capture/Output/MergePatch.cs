@@ -25,4 +25,24 @@ public static class MergePatch
         }
         return result;
     }
+
+    /// <summary>Applies <paramref name="patch"/> to <paramref name="target"/> in place, copying only what the patch sets.</summary>
+    public static void ApplyInPlace(JsonObject target, JsonObject patch)
+    {
+        foreach (var (name, value) in patch)
+        {
+            if (value is null)
+            {
+                target.Remove(name);
+            }
+            else if (value is JsonObject inner && target[name] is JsonObject existing)
+            {
+                ApplyInPlace(existing, inner);
+            }
+            else
+            {
+                target[name] = Apply(null, value);
+            }
+        }
+    }
 }

@@ -183,11 +183,38 @@ public sealed record ChildPosition(
     [property: JsonPropertyName("parent")] string Parent,
     [property: JsonPropertyName("after")] string After);
 
-/// <summary>The connector's whole state document: <c>{"bindingStateV1": {stateKey: BindingState}}</c>.</summary>
+/// <summary>
+/// The connector's whole state document: <c>{"bindingStateV1": {stateKey: BindingState}, "accountsV1": AccountRows}</c>.
+/// A binding's entry for an account holds what that account has pending there; once it has caught up, its
+/// cursors move to the account's row, and an entry, while there is one, takes precedence over the row.
+/// </summary>
 public sealed class CaptureState
 {
     [JsonPropertyName("bindingStateV1")]
     public Dictionary<string, BindingState?> Bindings { get; set; } = [];
+
+    [JsonPropertyName("accountsV1")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AccountRows? Accounts { get; set; }
+}
+
+/// <summary>The accounts' rows (<see cref="AccountRow"/>) and what their columns are.</summary>
+public sealed class AccountRows
+{
+    /// <summary>
+    /// The rows' columns, in order: <c>backfill:stateKey</c>, a binding's state key and the backfill counter its
+    /// cursors belong to. Only ever appended to, so a row written before a binding was added still reads; a
+    /// binding whose counter rises gets a new column, and the old one is no longer read.
+    /// </summary>
+    [JsonPropertyName("bindings")]
+    public List<string>? Bindings { get; set; }
+
+    /// <summary>Each account's row, by account id; null members are what a merge patch deleted.</summary>
+    [JsonPropertyName("rows")]
+    public Dictionary<string, string?>? Rows { get; set; }
+
+    /// <summary>The column name of a binding's cursors under a backfill counter.</summary>
+    public static string Column(long backfill, string stateKey) => FormattableString.Invariant($"{backfill}:{stateKey}");
 }
 
 [JsonSourceGenerationOptions(WriteIndented = false)]
@@ -195,4 +222,5 @@ public sealed class CaptureState
 [JsonSerializable(typeof(BindingState))]
 [JsonSerializable(typeof(AccountState))]
 [JsonSerializable(typeof(Dictionary<string, RangeState?>))]
+[JsonSerializable(typeof(List<string>))]
 internal sealed partial class StateJson : JsonSerializerContext;

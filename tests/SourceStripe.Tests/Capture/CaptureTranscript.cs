@@ -88,7 +88,8 @@ public sealed class CaptureTranscript
     {
         lock (_gate)
         {
-            return Pending(_thisRunState, stateKey);
+            // This run's patches name the rows' columns only if it added some: they come from the whole state.
+            return Pending(_thisRunState, stateKey, _committedState);
         }
     }
 
@@ -97,13 +98,13 @@ public sealed class CaptureTranscript
     {
         lock (_gate)
         {
-            return Pending(_committedState, stateKey);
+            return Pending(_committedState, stateKey, _committedState);
         }
     }
 
     /// <summary>Pending ranges of a binding, over all its accounts; -1 before any account checkpointed.</summary>
-    private static int Pending(JsonNode? state, string stateKey) =>
-        state?["bindingStateV1"]?[stateKey]?["accounts"] is JsonObject accounts && accounts.Any(a => a.Value is not null)
+    private static int Pending(JsonNode? state, string stateKey, JsonNode? columnsFrom) =>
+        Unfold(state?.DeepClone(), columnsFrom)?["bindingStateV1"]?[stateKey]?["accounts"] is JsonObject accounts && accounts.Any(a => a.Value is not null)
             ? accounts.Where(a => a.Value is not null).ToList().Sum(a => Expanded(accounts, a.Key)!["pending"]?.AsObject().Count ?? 0)
             : -1;
 
@@ -115,19 +116,19 @@ public sealed class CaptureTranscript
     {
         lock (_gate)
         {
-            var state = _committedState!.DeepClone();
+            var state = Unfold(_committedState!.DeepClone())!;
             return stateKeys.All(key => accounts.All(id => state["bindingStateV1"]?[key]?["accounts"] is JsonObject all
                 && all[id] is not null && Expanded(all, id)!["pending"]?.AsObject().Count == 0));
         }
     }
 
     /// <summary>
-    /// A binding's cursors for its one account (<c>bindingStateV1.&lt;stateKey&gt;.accounts.&lt;account&gt;</c>), or
-    /// null. A compact string is expanded in place to the object shape, which the connector reads as well,
-    /// so that a test may edit it.
+    /// A binding's cursors for its one account (<c>bindingStateV1.&lt;stateKey&gt;.accounts.&lt;account&gt;</c>, or
+    /// the account's row), or null. It is expanded in place to the object shape in the binding's state, which the
+    /// connector reads first, so that a test may edit it.
     /// </summary>
     public static JsonNode? Account(JsonNode? state, string stateKey) =>
-        state?["bindingStateV1"]?[stateKey]?["accounts"] is JsonObject accounts && accounts.SingleOrDefault(a => a.Value is not null) is { Key: { } id }
+        Unfold(state)?["bindingStateV1"]?[stateKey]?["accounts"] is JsonObject accounts && accounts.SingleOrDefault(a => a.Value is not null) is { Key: { } id }
             ? Expanded(accounts, id)
             : null;
 
@@ -149,5 +150,49 @@ public sealed class CaptureTranscript
         }
         accounts[id] = expanded;
         return expanded;
+    }
+
+    /// <summary>
+    /// Copies each account's row (<c>accountsV1.rows</c>) into the bindings' states as object entries where
+    /// they have none, in place: the same state to the connector, whose entries take precedence over rows, and
+    /// one place to look for an account's cursors in a test.
+    /// </summary>
+    public static JsonNode? Unfold(JsonNode? state, JsonNode? columnsFrom = null)
+    {
+        if (state?["accountsV1"] is not JsonObject accountRows || accountRows["rows"] is not JsonObject rows)
+        {
+            return state;
+        }
+        var columns = ((columnsFrom ?? state)["accountsV1"]?["bindings"] as JsonArray)?.Select(c => c!.GetValue<string>()).ToList() ?? [];
+        var latest = columns.Select((name, index) => (Key: name[(name.IndexOf(':', StringComparison.Ordinal) + 1)..], Index: index))
+            .GroupBy(c => c.Key).ToDictionary(g => g.Key, g => g.Max(c => c.Index));
+        if (state["bindingStateV1"] is not JsonObject bindings)
+        {
+            state["bindingStateV1"] = bindings = [];
+        }
+        foreach (var (account, row) in rows)
+        {
+            var decoded = row is null ? [] : AccountRow.Decode(row.GetValue<string>());
+            foreach (var (key, column) in latest)
+            {
+                if (column >= decoded.Length || decoded[column] is not { } cursors)
+                {
+                    continue;
+                }
+                if (bindings[key] is not JsonObject binding)
+                {
+                    bindings[key] = binding = new JsonObject { ["backfill"] = long.Parse(columns[column].Split(':')[0], System.Globalization.CultureInfo.InvariantCulture) };
+                }
+                if (binding["accounts"] is not JsonObject accounts)
+                {
+                    binding["accounts"] = accounts = [];
+                }
+                if (accounts[account] is null)
+                {
+                    accounts[account] = AccountStateConverter.Encode(cursors);
+                }
+            }
+        }
+        return state;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using SourceStripe.Capture;
 using SourceStripe.Simulator;
 using SourceStripe.Tests.EndToEnd;
 using static SourceStripe.Tests.Faults.FaultRequests;
@@ -238,9 +239,11 @@ public sealed class BadInputTests
         new("open state not an object", OpenWithState(new JsonArray(1)), 1,
             "Invalid capture: open.state: expected an object (the merged checkpoints), got an array"),
         new("open state of an unknown version", OpenWithState(new JsonObject { ["bindingStateV2"] = new JsonObject() }), 1,
-            $"Invalid capture: open.state: expected state written by this connector ({{\"bindingStateV1\":{{…}}}}), found the member \"bindingStateV2\"; {Reset}"),
+            $"Invalid capture: open.state: expected state written by this connector ({{\"bindingStateV1\":{{…}},\"accountsV1\":{{…}}}}), found the member \"bindingStateV2\"; {Reset}"),
         new("open state with another top-level key", OpenWithState(new JsonObject { ["bindingStateV1"] = new JsonObject(), ["cursor"] = 5 }), 1,
-            $"Invalid capture: open.state: expected state written by this connector ({{\"bindingStateV1\":{{…}}}}), found the member \"cursor\"; {Reset}"),
+            $"Invalid capture: open.state: expected state written by this connector ({{\"bindingStateV1\":{{…}},\"accountsV1\":{{…}}}}), found the member \"cursor\"; {Reset}"),
+        new("open state with a row that is not one", OpenWithState(new JsonObject { ["accountsV1"] = new JsonObject { ["rows"] = new JsonObject { ["acct_1"] = "sbrodc;12:00" } } }), 1,
+            $"Invalid capture: open.state.accountsV1.rows.acct_1: {AccountRow.Expected}, got \"sbrodc;12:00\", which is not state this connector writes; {Reset}"),
         new("open state bindingStateV1 not an object", OpenWithState(new JsonObject { ["bindingStateV1"] = 5 }), 1,
             $"Invalid capture: open.state.bindingStateV1: expected an object, got 5, which is not state this connector writes; {Reset}"),
         new("open state entry with pending 5", OpenWithState(StateOf(new JsonObject { ["pending"] = 5 })), 1,

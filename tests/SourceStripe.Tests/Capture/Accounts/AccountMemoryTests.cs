@@ -21,27 +21,19 @@ public sealed class AccountMemoryTests(ITestOutputHelper output)
             {"account_id":"acct_platform","client_secret":"sk_test_memory00","start_date":"2020-01-01T00:00:00Z","capture_connected_accounts":true}
             """).RootElement, new ConfigProblems(), DateTimeOffset.UtcNow)!;
         var context = new CaptureContext(config, null!, null!, TimeProvider.System, null!);
-        var bindings = StreamCatalog.EveryAccount.Select((s, i) => new BoundStream(i, s.Name, s, s.DefaultSyncMode, TimeSpan.FromMinutes(5), 0)).ToList();
+        var bindings = StreamCatalog.EveryAccount.Select((s, i) => new BoundStream(i, s.Name, s, s.DefaultSyncMode, TimeSpan.FromMinutes(5), 0) { Column = i }).ToList();
         var routes = new EventRoutes(bindings);
         const int count = 2000;
         var before = GC.GetTotalMemory(forceFullCollection: true);
-        // The state as open reads it: each binding's entry for each account, caught up (nothing pending).
+        // The state as open reads it: each account's row, every binding caught up (nothing pending), and
+        // bindings' states without entries.
         var states = bindings.ToDictionary(b => b.StateKey, _ => new BindingState { Accounts = [] });
-        for (var i = 0; i < count; i++)
-        {
-            foreach (var state in states.Values)
-            {
-                state.Accounts![$"acct_{i:D16}"] = AccountStateConverter.Decode($"{1_764_650_000 + i},-61,30");
-            }
-        }
+        var rows = Enumerable.Range(0, count).Select(i => AccountRow.Encode(
+            [.. bindings.Select(b => AccountStateConverter.Decode($"{1_764_650_000 + i - (b.Index * 3600)},-61,30"))])).ToList();
         var accounts = Enumerable.Range(0, count)
-            .Select(i => new AccountCapture(context, $"acct_{i:D16}", isPlatform: false, bindings, routes, b => states[b.StateKey], _ => { }))
+            .Select(i => new AccountCapture(context, $"acct_{i:D16}", isPlatform: false, bindings, routes, b => states[b.StateKey], rows[i], _ => { }))
             .ToList();
-        foreach (var state in states.Values)
-        {
-            // As the capture does once every account has taken its entry.
-            state.Accounts!.TrimExcess();
-        }
+        rows.Clear();
         var perAccount = (GC.GetTotalMemory(forceFullCollection: true) - before) / count;
         GC.KeepAlive(accounts);
         GC.KeepAlive(states);

@@ -70,8 +70,8 @@ public sealed class CompactStateTests
     }
 
     /// <summary>
-    /// What an account costs in the state of one binding, caught up: its entry in <c>accounts</c> (the quoted
-    /// id, the compact string and a comma). The README's figure per account is this times the bindings.
+    /// What an account cost in the state of one binding, caught up, before rows (<see cref="AccountRowTests"/>):
+    /// its entry in <c>accounts</c> (the quoted id, the compact string and a comma), still read.
     /// </summary>
     [Fact]
     public void A_caught_up_account_costs_about_45_bytes_a_binding()

@@ -24,6 +24,42 @@ public sealed class ConnectedAccountsTests
     }
 
     [Fact]
+    public async Task Caught_up_accounts_are_one_row_each_and_a_capture_resumed_from_them_reads_only_what_is_new()
+    {
+        await using var stripe = await StripeSimulator.StartAsync(Options(connected: 3));
+        var accounts = AllAccounts(stripe);
+        JsonNode state;
+        await using (var first = await InProcessCapture.StartAsync(Open(stripe)))
+        {
+            await first.WaitUntilAsync(CaughtUp(accounts));
+            Assert.Equal(0, await first.StopAsync());
+            state = first.Transcript.State;
+        }
+
+        // Each account once, in its row, with a column for each binding; no binding keeps an entry for it.
+        var columns = state["accountsV1"]!["bindings"]!.AsArray().Select(c => c!.GetValue<string>()).ToList();
+        Assert.Equal(ConnectedCaptures.Streams.Select(s => "0:" + s), columns);
+        var rows = state["accountsV1"]!["rows"]!.AsObject();
+        Assert.Equal(accounts.Order(), rows.Select(r => r.Key).Order());
+        foreach (var (account, row) in rows)
+        {
+            var cursors = SourceStripe.Capture.AccountRow.Decode(row!.GetValue<string>());
+            Assert.True(cursors.Length == ConnectedCaptures.Streams.Length && cursors.All(c => c is { LastRun: not null }), $"{account}: {row}");
+        }
+        Assert.All(ConnectedCaptures.Streams, s => Assert.True(state["bindingStateV1"]![s]!["accounts"] is null or JsonObject { Count: 0 }, s));
+
+        // Resumed from it: each incremental stream polls from its cursor, none reaches back to start_date.
+        stripe.ClearRequests();
+        await using var resumed = await InProcessCapture.StartAsync(Open(stripe, state), initialState: state);
+        await resumed.WaitUntilAsync(_ => stripe.Requests.Count(r => r.Path == "/v1/charges") >= accounts.Count);
+        Assert.Equal(0, await resumed.StopAsync());
+        var start = Start.ToUnixTimeSeconds();
+        Assert.All(stripe.Requests.Where(r => r.Path is "/v1/charges" or "/v1/customers"), r =>
+            Assert.True(System.Web.HttpUtility.ParseQueryString(r.QueryString)["created[gte]"] is { } gte && long.Parse(gte, System.Globalization.CultureInfo.InvariantCulture) > start + 86_400,
+                r.QueryString));
+    }
+
+    [Fact]
     public async Task Each_accounts_updates_and_deletes_arrive_from_its_own_events()
     {
         await using var stripe = await StripeSimulator.StartAsync(Options(connected: 2));

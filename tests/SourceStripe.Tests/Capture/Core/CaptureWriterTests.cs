@@ -19,12 +19,12 @@ public sealed class CaptureWriterTests
 
         public void Opened() => Written.Add("opened");
 
-        public void Commit(ReadOnlySpan<byte> capturedLines, int documents, string stateKey, ReadOnlySpan<byte> bindingPatch)
+        public void Commit(ReadOnlySpan<byte> capturedLines, int documents, string? stateKey, ReadOnlySpan<byte> statePatch)
         {
             Gate.Wait();
             lock (Written)
             {
-                Written.Add($"{Encoding.UTF8.GetString(capturedLines)}|{stateKey}={Encoding.UTF8.GetString(bindingPatch)}");
+                Written.Add($"{Encoding.UTF8.GetString(capturedLines)}|{stateKey}={Encoding.UTF8.GetString(statePatch)}");
             }
         }
 
@@ -129,7 +129,7 @@ public sealed class CaptureWriterTests
         {
         }
 
-        public void Commit(ReadOnlySpan<byte> capturedLines, int documents, string stateKey, ReadOnlySpan<byte> bindingPatch) =>
+        public void Commit(ReadOnlySpan<byte> capturedLines, int documents, string? stateKey, ReadOnlySpan<byte> statePatch) =>
             throw new IOException("Broken pipe");
 
         public void Flush()

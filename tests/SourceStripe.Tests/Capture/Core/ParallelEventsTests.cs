@@ -141,7 +141,7 @@ public sealed class ParallelEventsTests
         await capture.WaitUntilAsync(t => CaptureTranscript.Account(t.State, "charges")?["cursor"]?.GetValue<long>() > cursor);
         Assert.Equal(0, await capture.StopAsync());
 
-        var charges = capture.Transcript.State["bindingStateV1"]!["charges"]!.AsObject();
+        var charges = CaptureTranscript.Unfold(capture.Transcript.State)!["bindingStateV1"]!["charges"]!.AsObject();
         Assert.Null(charges["cursor"]);
         Assert.Null(charges["pending"]);
         Assert.NotNull(charges["accounts"]!["acct_simulator"]);
