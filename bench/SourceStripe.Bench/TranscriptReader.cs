@@ -60,7 +60,6 @@ internal sealed class TranscriptReader(IReadOnlyList<string> streams)
         }
     }
 
-    /// <summary>RFC 7396 JSON merge patch, as the Flow runtime applies checkpoints.</summary>
     /// <summary>
     /// Whether a stream has caught up: no account's entry in its state has a range pending, and some account has
     /// caught up in it (an entry without ranges, or its column in an account's row in <c>accountsV1</c>).
@@ -79,6 +78,7 @@ internal sealed class TranscriptReader(IReadOnlyList<string> streams)
         return entries.Count > 0 || inRows;
     }
 
+    /// <summary>RFC 7396 JSON merge patch, as the Flow runtime applies checkpoints.</summary>
     private static JsonNode? MergePatch(JsonNode? target, JsonNode? patch)
     {
         if (patch is not JsonObject patchObject)

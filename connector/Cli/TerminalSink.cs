@@ -82,7 +82,7 @@ public sealed class TerminalSink : ICaptureSink, IDisposable
     {
         var rows = _state["accountsV1"] as JsonObject;
         var columns = (rows?["bindings"] as JsonArray)?.Select(c => c?.GetValue<string>() ?? "").ToList() ?? [];
-        var column = columns.FindLastIndex(c => c[(c.IndexOf(':', StringComparison.Ordinal) + 1)..] == stateKey);
+        var column = AccountRows.LatestColumn(columns, stateKey);
         var entries = ((_state["bindingStateV1"] as JsonObject)?[stateKey] as JsonObject)?["accounts"] as JsonObject;
         List<AccountState> found = [];
         if (column < 0 || rows?["rows"] is not JsonObject all)

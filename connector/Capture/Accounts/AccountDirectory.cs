@@ -67,7 +67,7 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
             {
                 return false;
             }
-            var row = state.Accounts?.Rows is { } rows && rows.Remove(accountId, out var stored) ? stored : null;
+            var row = state.Accounts?.Rows is { } rows && rows.Remove(accountId, out var taken) ? taken : null;
             account = new AccountCapture(context, accountId, accountId == context.Config.AccountId, bindings, _routes,
                 b => state.Bindings.GetValueOrDefault(b.StateKey), row, Splittable);
             _accounts.Add(accountId, account);

@@ -215,6 +215,22 @@ public sealed class AccountRows
 
     /// <summary>The column name of a binding's cursors under a backfill counter.</summary>
     public static string Column(long backfill, string stateKey) => FormattableString.Invariant($"{backfill}:{stateKey}");
+
+    /// <summary>The state key a column name (<see cref="Column"/>) is for.</summary>
+    public static string StateKeyOf(string column) => column[(column.IndexOf(':', StringComparison.Ordinal) + 1)..];
+
+    /// <summary>The binding's latest column (its current backfill counter's: columns are appended), or -1.</summary>
+    public static int LatestColumn(IReadOnlyList<string> columns, string stateKey)
+    {
+        for (var i = columns.Count - 1; i >= 0; i--)
+        {
+            if (StateKeyOf(columns[i]) == stateKey)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
 }
 
 [JsonSourceGenerationOptions(WriteIndented = false)]

@@ -164,8 +164,7 @@ public sealed class CaptureTranscript
             return state;
         }
         var columns = ((columnsFrom ?? state)["accountsV1"]?["bindings"] as JsonArray)?.Select(c => c!.GetValue<string>()).ToList() ?? [];
-        var latest = columns.Select((name, index) => (Key: name[(name.IndexOf(':', StringComparison.Ordinal) + 1)..], Index: index))
-            .GroupBy(c => c.Key).ToDictionary(g => g.Key, g => g.Max(c => c.Index));
+        var latest = columns.Select(AccountRows.StateKeyOf).Distinct().ToDictionary(key => key, key => AccountRows.LatestColumn(columns, key));
         if (state["bindingStateV1"] is not JsonObject bindings)
         {
             state["bindingStateV1"] = bindings = [];
