@@ -1,5 +1,6 @@
 using SourceStripe.Logging;
 using SourceStripe.Streams;
+using SourceStripe.Stripe;
 
 namespace SourceStripe.Capture;
 
@@ -72,6 +73,9 @@ public sealed partial class AccountBinding
     public StreamDescriptor Listed => Binding.Stream.Listed;
 
     public CaptureContext Context => Account.Context;
+
+    /// <summary>The endpoint the binding's pages spend their requests on (<see cref="BoundStream.ReadOperation"/>).</summary>
+    public RequestEndpoint ReadEndpoint => new(Account.RequestAccount, Binding.ReadOperation);
 
     public bool IsEventsStream => ReferenceEquals(Stream, StreamCatalog.Events);
 
@@ -211,12 +215,15 @@ public sealed partial class AccountBinding
         }
     }
 
-    /// <summary>Splits this binding's largest splittable range (see <see cref="RangePlanner.Split"/>) and returns the unit that reads its new half.</summary>
-    public WorkUnit? TrySplit()
+    /// <summary>
+    /// Splits this binding's largest splittable range (see <see cref="RangePlanner.Split"/>) and returns the unit that
+    /// reads its new half; none while its endpoint has no room for one more (the split would only wait there).
+    /// </summary>
+    public WorkUnit? TrySplit(Predicate<RequestEndpoint> hasRoom)
     {
         lock (Account.Gate)
         {
-            if (!IsActive || _large is null || RangePlanner.Split(_state, _large) is not var (split, key))
+            if (!IsActive || _large is null || !hasRoom(ReadEndpoint) || RangePlanner.Split(_state, _large) is not var (split, key))
             {
                 return null;
             }

@@ -12,6 +12,12 @@ public sealed record BoundStream(int Index, string StateKey, StreamDescriptor St
 
     /// <summary>The binding's column in the accounts' rows (<see cref="AccountRows.Bindings"/>), set when the state is read.</summary>
     public int Column { get; init; } = -1;
+
+    /// <summary>
+    /// The operation a page of the binding spends its requests on: its list, or for a child stream whose parents do
+    /// not carry their first page of children, the child list it calls once for each parent.
+    /// </summary>
+    public string ReadOperation { get; } = RequestEndpoint.OperationOf(Stream.Parent is { Embedded: null } ? Stream.Path : Stream.Listed.Path);
 }
 
 /// <summary>What every unit of a capture shares: the config, the one client (and its limiter), the one writer and the scheduler.</summary>

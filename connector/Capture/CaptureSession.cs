@@ -50,6 +50,7 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
         var scheduler = new WorkScheduler(client.ServerClock, WorkScheduler.SlotsFor(config.Advanced.RequestsPerSecond(config.ClientSecret)))
         {
             HasRoom = () => client.Buffers.HasRoom,
+            EndpointCapacity = client.Limiter.Capacity,
         };
         client.Buffers.RoomFreed += scheduler.Wake;
         var context = new CaptureContext(config, client, writer, client.ServerClock, scheduler) { ListLag = ListLag, StopWhenCaughtUp = StopWhenCaughtUp };

@@ -90,6 +90,7 @@ public static class DemoCapture
             json.WriteStartObject("advanced");
             json.WriteString("base_url", demo.BaseUrl.ToString());
             json.WriteNumber("max_requests_per_second", DemoRequestsPerSecond);
+            json.WriteNumber("max_requests_per_second_per_endpoint", DemoRequestsPerSecond);
             json.WriteEndObject();
             json.WriteEndObject();
         }

@@ -42,6 +42,12 @@ public sealed record AdvancedConfig(Uri BaseUrl)
 
     public int RequestsPerSecond(SecretKey key) => MaxRequestsPerSecond ?? (key.IsLive ? 100 : 25);
 
+    /// <summary>Stripe's default limit for each endpoint, in either mode.</summary>
+    public const int DefaultRequestsPerSecondPerEndpoint = 25;
+
+    /// <summary>The rate each endpoint is paced to, within the key's (Stripe raises it for some accounts).</summary>
+    public int RequestsPerSecondPerEndpoint { get; init; } = DefaultRequestsPerSecondPerEndpoint;
+
     public static AdvancedConfig Default { get; } = new(DefaultBaseUrl);
 }
 
@@ -60,7 +66,8 @@ public sealed partial record EndpointConfig(
     /// then naming its account in <c>account_id</c>.
     /// </summary>
     public bool CaptureConnectedAccounts { get; init; }
-    private static readonly string[] KnownAdvancedFields = ["base_url", "event_lag_seconds", "event_payloads", "request_timeout_seconds", "max_retry_seconds", "max_requests_per_second"];
+    private static readonly string[] KnownAdvancedFields = ["base_url", "event_lag_seconds", "event_payloads", "request_timeout_seconds", "max_retry_seconds", "max_requests_per_second",
+        "max_requests_per_second_per_endpoint"];
 
     public const string RfcExample = "2017-01-25T00:00:00Z";
 
@@ -199,6 +206,7 @@ public sealed partial record EndpointConfig(
         valid &= TryWholeNumber(advanced, "request_timeout_seconds", AdvancedConfig.DefaultRequestTimeoutSeconds, 1, 600, problems, out var attempt);
         valid &= TryWholeNumber(advanced, "max_retry_seconds", AdvancedConfig.DefaultMaxRetrySeconds, 1, 86400, problems, out var total);
         valid &= TryWholeNumber(advanced, "max_requests_per_second", 0, 1, 10_000, problems, out var rate, "requests per second");
+        valid &= TryWholeNumber(advanced, "max_requests_per_second_per_endpoint", AdvancedConfig.DefaultRequestsPerSecondPerEndpoint, 1, 10_000, problems, out var endpointRate, "requests per second");
 
         var payloads = EventPayloads.Auto;
         if (advanced.TryGetProperty("event_payloads", out var payloadsElement) && payloadsElement.ValueKind != JsonValueKind.Null)
@@ -224,6 +232,7 @@ public sealed partial record EndpointConfig(
             AttemptTimeout = TimeSpan.FromSeconds(attempt),
             RequestTimeout = TimeSpan.FromSeconds(total),
             MaxRequestsPerSecond = rate > 0 ? rate : null,
+            RequestsPerSecondPerEndpoint = endpointRate,
         };
     }
 

@@ -100,7 +100,15 @@ public static class Spec
                   "minimum": 1,
                   "maximum": 10000,
                   "title": "Maximum Requests per Second",
-                  "description": "The request rate the connector paces itself to. Defaults to Stripe's read limit for the key: 100 for live keys, 25 for test keys. Lower it to leave room for other integrations on the same account."
+                  "description": "The request rate the connector paces itself to over all endpoints. Defaults to Stripe's limit for the key: 100 for live keys, 25 for test keys. Lower it to leave room for other integrations on the same account; raise it only when Stripe has raised your account's limit."
+                },
+                "max_requests_per_second_per_endpoint": {
+                  "type": "integer",
+                  "minimum": 1,
+                  "maximum": 10000,
+                  "default": 25,
+                  "title": "Maximum Requests per Second per Endpoint",
+                  "description": "The rate the connector paces each Stripe endpoint to (one operation, such as listing charges or retrieving a charge, for one account), within the rate above. Defaults to Stripe's per-endpoint limit, 25 (the Files API: 20). Raise it only when Stripe has raised your account's per-endpoint limit."
                 },
                 "event_payloads": {
                   "type": "string",

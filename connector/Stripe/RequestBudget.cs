@@ -35,13 +35,16 @@ internal sealed class RequestBudget : IDisposable
     /// <summary>The budget ran out (as opposed to the caller cancelling).</summary>
     public bool Spent => _expiry.IsCancellationRequested && !_caller.IsCancellationRequested;
 
-    /// <summary>Waits for the limiter's permit with the budget's clock stopped.</summary>
-    public async ValueTask AcquireAsync(RateLimiter limiter)
+    /// <summary>Time spent so far, waits excluded.</summary>
+    public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_started) - _waited;
+
+    /// <summary>Waits for the limiter's permit for <paramref name="endpoint"/> with the budget's clock stopped.</summary>
+    public async ValueTask AcquireAsync(PartitionedRateLimiter<RequestEndpoint> limiter, RequestEndpoint endpoint)
     {
         using (Pause())
         {
             // The caller's token: the budget's own is paused and cannot fire while the request waits here.
-            using (await limiter.AcquireAsync(1, _caller).ConfigureAwait(false))
+            using (await limiter.AcquireAsync(endpoint, 1, _caller).ConfigureAwait(false))
             {
             }
         }

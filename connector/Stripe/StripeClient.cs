@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
@@ -43,7 +42,7 @@ public sealed class StripeClient : IDisposable
             // Each attempt's time is bounded by the resilience pipeline instead.
             Timeout = Timeout.InfiniteTimeSpan,
         };
-        Limiter = new AdaptiveRateLimiter(config.Advanced.RequestsPerSecond(config.ClientSecret), clock);
+        Limiter = new StripeRateLimiter(config.Advanced.RequestsPerSecond(config.ClientSecret), config.Advanced.RequestsPerSecondPerEndpoint, clock);
         _retry = BuildRetry();
         _attemptTimeout = config.Advanced.AttemptTimeout;
         _retryBudget = config.Advanced.RequestTimeout;
@@ -74,8 +73,8 @@ public sealed class StripeClient : IDisposable
     /// <summary>Stripe's time as its responses report it: capture windows are cut by it, not by this machine's clock.</summary>
     public ServerClock ServerClock { get; }
 
-    /// <summary>The one limiter every capture request waits on.</summary>
-    public AdaptiveRateLimiter Limiter { get; }
+    /// <summary>The one limiter every capture request waits on: the key's budget and each endpoint's.</summary>
+    public StripeRateLimiter Limiter { get; }
 
     /// <summary>Where response bodies are read to, counted against the capture's bytes in flight.</summary>
     public BufferPool Buffers { get; }
@@ -150,10 +149,12 @@ public sealed class StripeClient : IDisposable
     /// <summary>
     /// One request through the retry pipeline; the body is parsed inside each attempt so a truncated or
     /// malformed answer is retried like any transient failure, and never half-used. Each attempt first
-    /// waits for the limiter, outside both its own timeout and the request's budget (<see cref="RequestBudget"/>).
+    /// waits for the limiter (the key's budget and its endpoint's), outside both its own timeout and the
+    /// request's budget (<see cref="RequestBudget"/>); a 429 slows down what its reason names.
     /// </summary>
     private async Task<T> SendAsync<T>(string pathAndQuery, Func<byte[], int, T> parse, string? account, CancellationToken cancellation, int connectAttempts = int.MaxValue, bool waitForRoom = false)
     {
+        var endpoint = RequestEndpoint.Of(account, pathAndQuery);
         using var budget = new RequestBudget(_retryBudget, cancellation);
         Exception? lastFailure = null;
         var unanswered = 0;
@@ -161,11 +162,12 @@ public sealed class StripeClient : IDisposable
         {
             return await _retry.ExecuteAsync(async token =>
             {
-                await budget.AcquireAsync(Limiter).ConfigureAwait(false);
+                await budget.AcquireAsync(Limiter, endpoint).ConfigureAwait(false);
                 using var attempt = new RequestBudget(_attemptTimeout, token);
                 try
                 {
-                    var (buffer, length) = await GetBodyAsync(pathAndQuery, account, attempt, waitForRoom ? budget : null).ConfigureAwait(false);
+                    var (buffer, length) = await GetBodyAsync(pathAndQuery, endpoint, attempt, waitForRoom ? budget : null).ConfigureAwait(false);
+                    Limiter.Answered(attempt.Elapsed);
                     return parse(buffer, length);
                 }
                 catch (OperationCanceledException e) when (attempt.Spent)
@@ -175,10 +177,9 @@ public sealed class StripeClient : IDisposable
                 }
                 catch (Exception e) when (!token.IsCancellationRequested)
                 {
-                    // lock_timeout is contention on one object, not the account's rate.
-                    if (e is StripeApiException { Status: HttpStatusCode.TooManyRequests } throttled && throttled.Error?.Code != "lock_timeout")
+                    if (e is StripeApiException { ThrottleScope: not ThrottleScope.None and var scope })
                     {
-                        Limiter.OnThrottled();
+                        Limiter.OnThrottled(endpoint, scope);
                     }
                     lastFailure = e;
                     // HttpClient throws HttpRequestException only when no response came at all.
@@ -199,23 +200,23 @@ public sealed class StripeClient : IDisposable
     /// <summary>
     /// GETs a path into a buffer of <see cref="Buffers"/>, decompressing as the bytes arrive; an error status
     /// becomes <see cref="StripeApiException"/>. A gzip'd answer declares no length, so the buffer is sized by
-    /// the last answer from the same kind of path (<see cref="SizeKey"/>), and grows only when a page is larger than the one before.
+    /// the last answer from the same operation (<see cref="RequestEndpoint.OperationOf"/>), and grows only when a page is larger than the one before.
     /// With a <paramref name="request"/> budget, the body waits for room in <see cref="Buffers"/> once the headers are in,
     /// both clocks stopped: Stripe has answered, and the bytes wait in the socket until the capture can take them.
     /// It waits for room for two buffers of its size, the body and the lines it becomes; once read, the body is
     /// held, and its lines are made from it at once.
     /// </summary>
-    private async Task<(byte[] Buffer, int Length)> GetBodyAsync(string pathAndQuery, string? account, RequestBudget attempt, RequestBudget? request)
+    private async Task<(byte[] Buffer, int Length)> GetBodyAsync(string pathAndQuery, RequestEndpoint endpoint, RequestBudget attempt, RequestBudget? request)
     {
         var cancellation = attempt.Token;
-        using var message = Get(pathAndQuery, account);
+        using var message = Get(pathAndQuery, endpoint.Account);
         using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
         if (response.Headers.Date is { } serverTime)
         {
             ServerClock.Observe(serverTime);
         }
         var path = pathAndQuery.Split('?')[0];
-        var sizeKey = SizeKey(path);
+        var sizeKey = endpoint.Operation;
         var declared = response.Content.Headers.ContentLength;
         var known = _bodySizes.TryGetValue(sizeKey, out var last);
         var expected = declared is > 0 and < MaxBodyBytes ? (int)declared.Value : last + 1;
@@ -251,7 +252,8 @@ public sealed class StripeClient : IDisposable
             }
             if (!response.IsSuccessStatusCode)
             {
-                throw new StripeApiException(response.StatusCode, StripeError.Parse(buffer.AsSpan(0, length)), pathAndQuery, ShouldRetryHeader(response), RetryAfter(response));
+                throw new StripeApiException(response.StatusCode, StripeError.Parse(buffer.AsSpan(0, length)), pathAndQuery, ShouldRetryHeader(response), RetryAfter(response),
+                    response.Headers.TryGetValues("Stripe-Rate-Limited-Reason", out var reasons) ? reasons.FirstOrDefault() : null);
             }
             _bodySizes[sizeKey] = length;
             return (buffer, length);
@@ -278,16 +280,6 @@ public sealed class StripeClient : IDisposable
             return await Buffers.AdmitAsync(expected, 2, request.Caller).ConfigureAwait(false);
         }
     }
-
-    /// <summary>
-    /// What the last body's size is remembered by: the path with each segment that holds an id as <c>*</c>
-    /// (Stripe's ids have digits or capitals, resource names neither), so that retrieves and child lists share
-    /// one entry rather than adding one an object for as long as the capture runs.
-    /// </summary>
-    private static string SizeKey(string path) =>
-        string.Join('/', path.Split('/').Select(segment => segment.AsSpan().ContainsAnyExcept(ResourceNameChars) ? "*" : segment));
-
-    private static readonly SearchValues<char> ResourceNameChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyz_");
 
     /// <summary>A GET made for <paramref name="account"/> (the platform's own when null).</summary>
     private HttpRequestMessage Get(string pathAndQuery, string? account)

@@ -169,8 +169,8 @@ public sealed class AccountCapture
         }
     }
 
-    /// <summary>Splits a range of the binding whose turn it is, round robin among the account's bindings.</summary>
-    public WorkUnit? TrySplit()
+    /// <summary>Splits a range of the binding whose turn it is, round robin among the account's bindings whose endpoint has room.</summary>
+    public WorkUnit? TrySplit(Predicate<RequestEndpoint> hasRoom)
     {
         if (!IsActive)
         {
@@ -180,7 +180,7 @@ public sealed class AccountCapture
         {
             for (var i = 0; i < Bindings.Count; i++)
             {
-                if (Bindings[(_turn + i) % Bindings.Count].TrySplit() is { } unit)
+                if (Bindings[(_turn + i) % Bindings.Count].TrySplit(hasRoom) is { } unit)
                 {
                     _turn = (_turn + i + 1) % Bindings.Count;
                     return unit;

@@ -1,4 +1,5 @@
 using SourceStripe.Logging;
+using SourceStripe.Stripe;
 
 namespace SourceStripe.Capture;
 
@@ -87,8 +88,8 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
     /// <summary>How often events are read: the shortest interval of the bindings that take changes from them.</summary>
     private TimeSpan EventsInterval => _routes.Listeners.Count > 0 ? _routes.Listeners.Min(b => b.Interval) : RelistInterval;
 
-    /// <summary>Idle capacity's next unit: a split of the range of the account whose turn it is.</summary>
-    public WorkUnit? NextSplit() => _splittable.Next(account => account.TrySplit());
+    /// <summary>Idle capacity's next unit: a split of a range of the account whose turn it is, for an endpoint with room.</summary>
+    public WorkUnit? NextSplit(Predicate<RequestEndpoint> hasRoom) => _splittable.Next(account => account.TrySplit(hasRoom));
 
     private void Splittable(AccountCapture account) => _splittable.Add(account);
 

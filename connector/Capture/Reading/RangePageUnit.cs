@@ -22,6 +22,8 @@ public sealed class RangePageUnit(AccountBinding owner, string key) : WorkUnit
 
     public override string What => owner.Stream.Name + owner.Account.Of;
 
+    public override RequestEndpoint? Endpoint => owner.ReadEndpoint;
+
     public override async Task RunAsync(CancellationToken stop)
     {
         bool more;

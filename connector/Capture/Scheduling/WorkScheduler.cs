@@ -1,10 +1,14 @@
 using SourceStripe.Logging;
+using SourceStripe.Stripe;
 
 namespace SourceStripe.Capture;
 
 /// <summary>
 /// Runs a capture's units of work, at most <see cref="MaxConcurrency"/> at once (every request they make
 /// also waits on the one rate limiter), most urgent first: unfinished backfills, then the oldest cursor.
+/// A unit starts only while its endpoint has room (<see cref="EndpointCapacity"/>): units of an endpoint
+/// already running as many as its budget keeps busy are set aside, in order, until one of them ends, so
+/// that the key's budget is spread over endpoints instead of every slot queueing behind a full one.
 /// Timed units wait for their time (a binding's interval). When a slot is free and nothing waits,
 /// <see cref="IdleWork"/> may add more (a backfill range split in two). The run ends when stopped, when a
 /// unit fails (after the others have been cancelled and have ended), or when nothing is left and
@@ -14,6 +18,9 @@ public sealed class WorkScheduler(TimeProvider clock, int maxConcurrency = 32)
 {
     private readonly Lock _gate = new();
     private readonly PriorityQueue<WorkUnit, (int Class, long Cursor, long Sequence)> _ready = new();
+    /// <summary>Units whose endpoint had no room when their turn came, per endpoint, in the order they were ready.</summary>
+    private readonly Dictionary<RequestEndpoint, PriorityQueue<WorkUnit, (int Class, long Cursor, long Sequence)>> _parked = [];
+    private readonly Dictionary<RequestEndpoint, int> _running = [];
     private readonly PriorityQueue<WorkUnit, (DateTimeOffset Due, long Sequence)> _timed = new();
     private readonly List<Task> _tasks = [];
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -34,8 +41,14 @@ public sealed class WorkScheduler(TimeProvider clock, int maxConcurrency = 32)
     public static int SlotsFor(double requestsPerSecond) =>
         Math.Clamp((int)Math.Ceiling(requestsPerSecond * 0.6), 32, 64);
 
-    /// <summary>Asked for one more unit whenever a slot is free and none waits; null when there is none.</summary>
-    public Func<WorkUnit?>? IdleWork { get; set; }
+    /// <summary>
+    /// Asked for one more unit whenever a slot is free and none waits, with what tells whether an endpoint has
+    /// room for one more unit; null when there is none for an endpoint with room.
+    /// </summary>
+    public Func<Predicate<RequestEndpoint>, WorkUnit?>? IdleWork { get; set; }
+
+    /// <summary>How many units of an endpoint may run at once: as many as keep its budget busy. Unbounded when null.</summary>
+    public Func<RequestEndpoint, int>? EndpointCapacity { get; set; }
 
     /// <summary>Asked when nothing runs, waits or is timed: true to go on (after adding units), false to end the run.</summary>
     public Func<bool>? OnIdle { get; set; }
@@ -103,7 +116,7 @@ public sealed class WorkScheduler(TimeProvider clock, int maxConcurrency = 32)
                     }
                     wake = _wake.Task;
                     untilTimed = StartDue(units.Token);
-                    idle = _active == 0 && _ready.Count == 0 && untilTimed is null;
+                    idle = _active == 0 && _ready.Count == 0 && _parked.Count == 0 && untilTimed is null;
                 }
                 if (idle)
                 {
@@ -148,20 +161,72 @@ public sealed class WorkScheduler(TimeProvider clock, int maxConcurrency = 32)
             Ready(timed);
         }
         _tasks.RemoveAll(t => t.IsCompleted);
+        Unpark();
         while (_active < maxConcurrency && HasRoom?.Invoke() != false)
         {
-            var unit = _ready.TryDequeue(out var next, out _) ? next : IdleWork?.Invoke();
+            WorkUnit? unit;
+            if (_ready.TryDequeue(out var next, out var priority))
+            {
+                if (next.Endpoint is { } endpoint && !HasEndpointRoom(endpoint))
+                {
+                    Park(endpoint, next, priority);
+                    continue;
+                }
+                unit = next;
+            }
+            else
+            {
+                unit = IdleWork?.Invoke(HasEndpointRoom);
+            }
             if (unit is null)
             {
                 break;
             }
             _active++;
+            if (unit.Endpoint is { } started)
+            {
+                _running[started] = _running.GetValueOrDefault(started) + 1;
+            }
             _tasks.Add(RunUnitAsync(unit, stop));
         }
         return _timed.TryPeek(out _, out var first) ? first.Due - now : null;
     }
 
     private void Ready(WorkUnit unit) => _ready.Enqueue(unit, (unit.IsBackfill ? 0 : 1, unit.Cursor, _sequence++));
+
+    /// <summary>Whether one more unit of <paramref name="endpoint"/> would be sent without waiting behind its own. Holds the lock.</summary>
+    private bool HasEndpointRoom(RequestEndpoint endpoint) =>
+        EndpointCapacity is not { } capacity || _running.GetValueOrDefault(endpoint) < capacity(endpoint);
+
+    private void Park(RequestEndpoint endpoint, WorkUnit unit, (int, long, long) priority)
+    {
+        if (!_parked.TryGetValue(endpoint, out var parked))
+        {
+            _parked[endpoint] = parked = new();
+        }
+        parked.Enqueue(unit, priority);
+    }
+
+    /// <summary>Puts back in line, in their order, as many set-aside units as their endpoints now have room for. Holds the lock.</summary>
+    private void Unpark()
+    {
+        if (_parked.Count == 0)
+        {
+            return;
+        }
+        foreach (var (endpoint, parked) in _parked.ToList())
+        {
+            var room = (EndpointCapacity?.Invoke(endpoint) ?? int.MaxValue) - _running.GetValueOrDefault(endpoint);
+            for (; room > 0 && parked.TryDequeue(out var unit, out var priority); room--)
+            {
+                _ready.Enqueue(unit, priority);
+            }
+            if (parked.Count == 0)
+            {
+                _parked.Remove(endpoint);
+            }
+        }
+    }
 
     private async Task RunUnitAsync(WorkUnit unit, CancellationToken stop)
     {
@@ -186,6 +251,10 @@ public sealed class WorkScheduler(TimeProvider clock, int maxConcurrency = 32)
             lock (_gate)
             {
                 _active--;
+                if (unit.Endpoint is { } endpoint && --_running[endpoint] == 0)
+                {
+                    _running.Remove(endpoint);
+                }
                 _wake.TrySetResult();
             }
         }

@@ -1,3 +1,5 @@
+using SourceStripe.Stripe;
+
 namespace SourceStripe.Capture;
 
 /// <summary>
@@ -15,6 +17,12 @@ public abstract class WorkUnit
 
     /// <summary>What the unit works on, for the error a failure ends the capture with ("charges", "Stripe events").</summary>
     public abstract string What { get; }
+
+    /// <summary>
+    /// The endpoint whose budget the unit's requests spend, one after another (a page of charges: the list of
+    /// charges; a page of customers' tax ids: each customer's tax ids); null for a unit that makes no request.
+    /// </summary>
+    public virtual RequestEndpoint? Endpoint => null;
 
     public abstract Task RunAsync(CancellationToken stop);
 }

@@ -50,6 +50,7 @@ public sealed class EndpointConfigTests
     [InlineData("""{"account_id":"acct_1","client_secret":"sk_test_abcdefgh","start_date":"2022-06-06T00:00:00Z","advanced":{"base_url":"http://stripe.example.com"}}""", "config.advanced.base_url: expected https: plain http is allowed only to a loopback address")]
     [InlineData("""{"account_id":"acct_1","client_secret":"sk_test_abcdefgh","start_date":"2022-06-06T00:00:00Z","advanced":{"base_url":"ftp://127.0.0.1"}}""", "config.advanced.base_url: expected an absolute https URL")]
     [InlineData("""{"account_id":"acct_1","client_secret":"sk_test_abcdefgh","start_date":"2022-06-06T00:00:00Z","advanced":"fast"}""", "config.advanced: expected an object of advanced options, got \"fast\"")]
+    [InlineData("""{"account_id":"acct_1","client_secret":"sk_test_abcdefgh","start_date":"2022-06-06T00:00:00Z","advanced":{"max_requests_per_second_per_endpoint":0}}""", "config.advanced.max_requests_per_second_per_endpoint: expected a whole number of requests per second from 1 to 10000, got 0")]
     public void Each_mistake_names_the_field_and_what_is_expected(string json, string expected)
     {
         Assert.Null(Parse(json, out var problems));
@@ -88,6 +89,15 @@ public sealed class EndpointConfigTests
         Assert.False(Parse(Valid, out _)!.CaptureConnectedAccounts);
         Assert.True(Parse(Valid.Replace("}", ""","capture_connected_accounts":true}"""), out _)!.CaptureConnectedAccounts);
         Assert.False(Parse(Valid.Replace("}", ""","capture_connected_accounts":null}"""), out _)!.CaptureConnectedAccounts);
+    }
+
+    [Fact]
+    public void Each_endpoint_is_paced_to_stripes_25_a_second_unless_raised_whatever_the_keys_rate()
+    {
+        var defaults = Parse(Valid, out _)!.Advanced;
+        Assert.Equal((100, 25), (defaults.RequestsPerSecond(new SecretKey("sk_live_secretvalue123")), defaults.RequestsPerSecondPerEndpoint));
+        var raised = Parse(Valid.Replace("}", ""","advanced":{"max_requests_per_second":400,"max_requests_per_second_per_endpoint":80}}"""), out _)!.Advanced;
+        Assert.Equal((400, 80), (raised.RequestsPerSecond(new SecretKey("sk_live_secretvalue123")), raised.RequestsPerSecondPerEndpoint));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using SourceStripe.Capture;
+using SourceStripe.Stripe;
 
 namespace SourceStripe.Tests.Capture.Core;
 
@@ -8,9 +9,11 @@ public sealed class WorkSchedulerTests
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(60);
 
     /// <summary>A unit that records when it runs and, when given a gate, waits for it.</summary>
-    private sealed class Probe(string name, bool backfill, long cursor, List<string> log, TaskCompletionSource? gate = null) : WorkUnit
+    private sealed class Probe(string name, bool backfill, long cursor, List<string> log, TaskCompletionSource? gate = null, RequestEndpoint? endpoint = null) : WorkUnit
     {
         public override bool IsBackfill => backfill;
+
+        public override RequestEndpoint? Endpoint => endpoint;
 
         public override long Cursor => cursor;
 
@@ -115,7 +118,7 @@ public sealed class WorkSchedulerTests
         var log = new List<string>();
         scheduler.EnqueueAt(clock.GetUtcNow().AddMinutes(5), new Probe("timed", false, 0, log));
         var extra = 2;
-        scheduler.IdleWork = () => extra-- > 0 ? new Probe($"idle {extra}", true, 0, log) : null;
+        scheduler.IdleWork = _ => extra-- > 0 ? new Probe($"idle {extra}", true, 0, log) : null;
         var stop = new CancellationTokenSource();
         var run = scheduler.RunAsync(stop.Token);
         await Until(() => { lock (log) { return log.Count == 2; } });
@@ -124,6 +127,61 @@ public sealed class WorkSchedulerTests
         await Until(() => { lock (log) { return log.Contains("timed"); } });
         scheduler.OnIdle = () => false;
         await run.WaitAsync(Generous);
+    }
+
+    [Fact]
+    public async Task Units_of_an_endpoint_without_room_wait_in_order_while_other_endpoints_start()
+    {
+        var charges = RequestEndpoint.Of(null, "/v1/charges");
+        var customers = RequestEndpoint.Of(null, "/v1/customers");
+        var scheduler = new WorkScheduler(TimeProvider.System, maxConcurrency: 6) { EndpointCapacity = e => e == charges ? 2 : 3 };
+        var log = new List<string>();
+        var gates = Enumerable.Range(0, 5).Select(_ => new TaskCompletionSource()).ToList();
+        // Backfills of charges come first in the line; the customers' units come after all of them.
+        for (var i = 0; i < 5; i++)
+        {
+            scheduler.Enqueue(new Probe($"charges {i}", true, 0, log, gates[i], charges));
+        }
+        var customersGate = new TaskCompletionSource();
+        for (var i = 0; i < 2; i++)
+        {
+            scheduler.Enqueue(new Probe($"customers {i}", false, 0, log, customersGate, customers));
+        }
+        var asked = new List<(bool Charges, bool Customers)>();
+        scheduler.IdleWork = hasRoom =>
+        {
+            lock (log)
+            {
+                asked.Add((hasRoom(charges), hasRoom(customers)));
+            }
+            return null;
+        };
+        using var stop = new CancellationTokenSource();
+        var run = scheduler.RunAsync(stop.Token);
+        await Until(() => { lock (log) { return log.Count == 4; } });
+        lock (log)
+        {
+            // Two charges (its room), both customers, and the idle work told that only customers has room left.
+            Assert.Equal(["charges 0", "charges 1", "customers 0", "customers 1"], log);
+            Assert.Contains((false, true), asked);
+            Assert.DoesNotContain(asked, a => a.Charges);
+        }
+        // As each charges unit ends, the next set aside starts, in order.
+        for (var i = 0; i < 3; i++)
+        {
+            gates[i].SetResult();
+            var expected = 5 + i;
+            await Until(() => { lock (log) { return log.Count == expected; } });
+            lock (log)
+            {
+                Assert.Equal($"charges {i + 2}", log[^1]);
+            }
+        }
+        gates.ForEach(g => g.TrySetResult());
+        customersGate.SetResult();
+        scheduler.OnIdle = () => false;
+        await run.WaitAsync(Generous);
+        Assert.Null(scheduler.Failure);
     }
 
     [Fact]

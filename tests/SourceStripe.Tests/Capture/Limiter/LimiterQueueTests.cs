@@ -13,7 +13,7 @@ public sealed class LimiterQueueTests
     public void Waiters_leave_in_the_order_they_came_one_slot_apart_released_by_one_timer()
     {
         var clock = new LimiterClock();
-        using var limiter = new AdaptiveRateLimiter(100, clock);
+        using var limiter = new StripeRateLimiter(100, Endpoints.Unbounded, clock);
         var waiters = new List<Task<RateLimitLease>>();
         var releasedAt = new List<long>();
         for (var ms = 0; ms < 3000 && releasedAt.Count < 200; ms++)
@@ -21,8 +21,8 @@ public sealed class LimiterQueueTests
             // Contention: newcomers keep arriving while earlier ones wait.
             if (waiters.Count < 200)
             {
-                waiters.Add(limiter.AcquireAsync().AsTask());
-                waiters.Add(limiter.AcquireAsync().AsTask());
+                waiters.Add(limiter.AcquireAsync(Endpoints.Charges).AsTask());
+                waiters.Add(limiter.AcquireAsync(Endpoints.Charges).AsTask());
             }
             while (releasedAt.Count < waiters.Count && waiters[releasedAt.Count].IsCompleted)
             {
@@ -45,11 +45,11 @@ public sealed class LimiterQueueTests
     public void A_waiter_is_released_at_the_first_millisecond_of_its_slot_and_not_before()
     {
         var clock = new LimiterClock();
-        using var limiter = new AdaptiveRateLimiter(100, clock);
-        Assert.True(limiter.AttemptAcquire().IsAcquired);
+        using var limiter = new StripeRateLimiter(100, Endpoints.Unbounded, clock);
+        Assert.True(limiter.AttemptAcquire(Endpoints.Charges).IsAcquired);
         var rate = limiter.CurrentRate;
         var slot = clock.GetTimestamp() + (long)(TimeSpan.TicksPerSecond / rate);
-        var waiters = Enumerable.Range(0, 5).Select(_ => limiter.AcquireAsync().AsTask()).ToList();
+        var waiters = Enumerable.Range(0, 5).Select(_ => limiter.AcquireAsync(Endpoints.Charges).AsTask()).ToList();
         foreach (var waiter in waiters)
         {
             while (!waiter.IsCompleted)
@@ -68,15 +68,15 @@ public sealed class LimiterQueueTests
     public void A_late_timer_lets_no_one_jump_the_queue_and_its_lateness_is_made_up()
     {
         var clock = new LimiterClock();
-        using var limiter = new AdaptiveRateLimiter(100, clock);
-        Assert.True(limiter.AttemptAcquire().IsAcquired);
-        var first = limiter.AcquireAsync().AsTask();
+        using var limiter = new StripeRateLimiter(100, Endpoints.Unbounded, clock);
+        Assert.True(limiter.AttemptAcquire(Endpoints.Charges).IsAcquired);
+        var first = limiter.AcquireAsync(Endpoints.Charges).AsTask();
         clock.Hold = true;
         clock.Advance(TimeSpan.FromMilliseconds(16));
         // The slot is open but the timer has not run: a caller trying its luck, or arriving late, waits its turn.
         Assert.False(first.IsCompleted);
-        Assert.False(limiter.AttemptAcquire().IsAcquired);
-        var second = limiter.AcquireAsync().AsTask();
+        Assert.False(limiter.AttemptAcquire(Endpoints.Charges).IsAcquired);
+        var second = limiter.AcquireAsync(Endpoints.Charges).AsTask();
         clock.Hold = false;
         clock.FireHeld();
         Assert.True(first.IsCompleted);
@@ -90,22 +90,22 @@ public sealed class LimiterQueueTests
     public async Task A_cancelled_waiter_leaves_the_queue_and_the_next_takes_its_slot()
     {
         var clock = new LimiterClock();
-        using var reference = new AdaptiveRateLimiter(100, clock);
-        using var limiter = new AdaptiveRateLimiter(100, clock);
-        Assert.True(reference.AttemptAcquire().IsAcquired);
-        Assert.True(limiter.AttemptAcquire().IsAcquired);
-        var expected = Enumerable.Range(0, 3).Select(_ => reference.AcquireAsync().AsTask()).ToList();
+        using var reference = new StripeRateLimiter(100, Endpoints.Unbounded, clock);
+        using var limiter = new StripeRateLimiter(100, Endpoints.Unbounded, clock);
+        Assert.True(reference.AttemptAcquire(Endpoints.Charges).IsAcquired);
+        Assert.True(limiter.AttemptAcquire(Endpoints.Charges).IsAcquired);
+        var expected = Enumerable.Range(0, 3).Select(_ => reference.AcquireAsync(Endpoints.Charges).AsTask()).ToList();
         using var head = new CancellationTokenSource();
         using var middle = new CancellationTokenSource();
-        var cancelledHead = limiter.AcquireAsync(1, head.Token).AsTask();
-        var next = limiter.AcquireAsync().AsTask();
-        var cancelledMiddle = limiter.AcquireAsync(1, middle.Token).AsTask();
-        var last = limiter.AcquireAsync().AsTask();
+        var cancelledHead = limiter.AcquireAsync(Endpoints.Charges, 1, head.Token).AsTask();
+        var next = limiter.AcquireAsync(Endpoints.Charges).AsTask();
+        var cancelledMiddle = limiter.AcquireAsync(Endpoints.Charges, 1, middle.Token).AsTask();
+        var last = limiter.AcquireAsync(Endpoints.Charges).AsTask();
         await head.CancelAsync();
         await middle.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelledHead);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelledMiddle);
-        Assert.Equal(2, limiter.GetStatistics()!.CurrentQueuedCount);
+        Assert.Equal(2, limiter.GetStatistics(Endpoints.Charges)!.CurrentQueuedCount);
         // The survivors go at the first two slots, exactly when an undisturbed queue's first two go.
         for (var ms = 0; ms < 100; ms++)
         {
@@ -115,22 +115,22 @@ public sealed class LimiterQueueTests
         }
         Assert.True(last.IsCompleted);
         // Nothing leaked: no permit held by the cancelled, no queue left; one more after a quiet second goes at once.
-        var statistics = limiter.GetStatistics()!;
+        var statistics = limiter.GetStatistics(Endpoints.Charges)!;
         Assert.Equal(0, statistics.CurrentQueuedCount);
         Assert.Equal(3, statistics.TotalSuccessfulLeases);
         clock.Advance(TimeSpan.FromSeconds(1));
-        Assert.True(limiter.AcquireAsync().AsTask().IsCompletedSuccessfully);
+        Assert.True(limiter.AcquireAsync(Endpoints.Charges).AsTask().IsCompletedSuccessfully);
     }
 
     [Fact]
     public async Task A_token_cancelled_before_the_wait_queues_nothing_and_disposing_fails_the_waiters()
     {
         var clock = new LimiterClock();
-        var limiter = new AdaptiveRateLimiter(100, clock);
-        Assert.True(limiter.AttemptAcquire().IsAcquired);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => limiter.AcquireAsync(1, new CancellationToken(true)).AsTask());
-        Assert.Equal(0, limiter.GetStatistics()!.CurrentQueuedCount);
-        var waiting = limiter.AcquireAsync().AsTask();
+        var limiter = new StripeRateLimiter(100, Endpoints.Unbounded, clock);
+        Assert.True(limiter.AttemptAcquire(Endpoints.Charges).IsAcquired);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => limiter.AcquireAsync(Endpoints.Charges, 1, new CancellationToken(true)).AsTask());
+        Assert.Equal(0, limiter.GetStatistics(Endpoints.Charges)!.CurrentQueuedCount);
+        var waiting = limiter.AcquireAsync(Endpoints.Charges).AsTask();
         limiter.Dispose();
         await Assert.ThrowsAsync<ObjectDisposedException>(() => waiting);
         clock.Advance(TimeSpan.FromSeconds(1));

@@ -10,7 +10,7 @@ public sealed class PacingTests
     public void Over_a_simulated_minute_waiters_get_98_percent_of_the_limit_and_no_second_holds_more()
     {
         var clock = new LimiterClock();
-        using var limiter = new AdaptiveRateLimiter(100, clock);
+        using var limiter = new StripeRateLimiter(100, Endpoints.Unbounded, clock);
         var queue = new Queue<Task<RateLimitLease>>();
         var released = new List<long>();
         for (var ms = 0; ms < 60_000; ms++)
@@ -18,7 +18,7 @@ public sealed class PacingTests
             // Always 64 waiting, as the capture's units keep it.
             while (queue.Count < 64)
             {
-                queue.Enqueue(limiter.AcquireAsync().AsTask());
+                queue.Enqueue(limiter.AcquireAsync(Endpoints.Charges).AsTask());
             }
             while (queue.Count > 0 && queue.Peek().IsCompleted)
             {
@@ -49,9 +49,9 @@ public sealed class PacingTests
     {
         // The demo and a proxy's limit run at 2,000 a second: an interval of half a millisecond, shorter than a tick.
         var clock = new LimiterClock();
-        using var limiter = new AdaptiveRateLimiter(2000, clock);
+        using var limiter = new StripeRateLimiter(2000, Endpoints.Unbounded, clock);
         clock.Advance(TimeSpan.FromSeconds(10));
-        var waiting = Enumerable.Range(0, 3000).Select(_ => limiter.AcquireAsync().AsTask()).ToList();
+        var waiting = Enumerable.Range(0, 3000).Select(_ => limiter.AcquireAsync(Endpoints.Charges).AsTask()).ToList();
         for (var ms = 0; ms < 1000; ms++)
         {
             clock.Tick();
@@ -65,15 +65,15 @@ public sealed class PacingTests
     public void A_429_cuts_the_rate_by_5_percent_once_a_second_and_it_climbs_back_within_3_seconds()
     {
         var clock = new LimiterClock();
-        using var limiter = new AdaptiveRateLimiter(100, clock);
+        using var limiter = new StripeRateLimiter(100, Endpoints.Unbounded, clock);
         Assert.Equal(78.4, limiter.CurrentRate, 3);
         clock.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal(88.4, limiter.CurrentRate, 3);
         clock.Advance(TimeSpan.FromSeconds(10));
         Assert.Equal(98, limiter.CurrentRate, 3);
         // A burst of 429s from the requests in flight counts once.
-        limiter.OnThrottled();
-        limiter.OnThrottled();
+        limiter.OnThrottled(Endpoints.Charges, ThrottleScope.Key);
+        limiter.OnThrottled(Endpoints.Charges, ThrottleScope.Key);
         Assert.Equal(98 * 0.95, limiter.CurrentRate, 3);
         Assert.Equal(1, limiter.Throttles);
         // From then on it climbs 2% of the limit a second.
@@ -84,7 +84,7 @@ public sealed class PacingTests
         // 429s every second (a key another client also uses) walk it down to where they would stop.
         for (var second = 0; second < 30; second++)
         {
-            limiter.OnThrottled();
+            limiter.OnThrottled(Endpoints.Charges, ThrottleScope.Key);
             clock.Advance(TimeSpan.FromSeconds(1));
         }
         Assert.InRange(limiter.CurrentRate, 40, 55);

@@ -1,0 +1,426 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Threading.RateLimiting;
+
+namespace SourceStripe.Stripe;
+
+/// <summary>
+/// The one limiter every Stripe request waits on, keeping Stripe's two limits: the key's requests a second over
+/// all endpoints, and each endpoint's (<see cref="RequestEndpoint"/>: one operation for one account), each paced
+/// by its own <see cref="RequestPace"/>. A request leaves once both have a slot open. Waiters of one endpoint
+/// leave in the order they came; among endpoints, the one whose head came first goes first, but an endpoint
+/// whose own budget is spent holds back only its own waiters: the key's budget goes to the others meanwhile
+/// rather than queueing behind a full endpoint. One timer, armed for the moment the next waiter may leave,
+/// releases it and any behind it whose slots have opened too, so no waiter polls.
+/// <para>
+/// A 429 slows what it names (<see cref="OnThrottled"/>): an endpoint's limiter its endpoint, the key's the
+/// key. An endpoint's budget lives while it is used: one idle for a second, back at its aim, is forgotten, so
+/// a platform of many connected accounts holds budgets only for the endpoints it reads now.
+/// </para>
+/// </summary>
+public sealed class StripeRateLimiter : PartitionedRateLimiter<RequestEndpoint>
+{
+    /// <summary>Stripe's Files API allows 20 reads a second, not the default 25.</summary>
+    public const double FilesRequestsPerSecond = 20;
+
+    /// <summary>How much weight each answer's time has in <see cref="AnswerSeconds"/>.</summary>
+    private const double AnswerWeight = 0.05;
+
+    private readonly Lock _gate = new();
+    private readonly TimeProvider _clock;
+    private readonly ITimer _timer;
+    private readonly double _endpointLimit;
+    private readonly RequestPace _key;
+    private readonly Dictionary<RequestEndpoint, Endpoint> _endpoints = [];
+    /// <summary>The endpoints with requests waiting, each in its own queue.</summary>
+    private readonly List<Endpoint> _waiting = [];
+    private long _arrivals;
+    private long _granted;
+    private long _lastSweep;
+    private long _endpointThrottles;
+    private double _answerSeconds = 0.5;
+    private bool _disposed;
+
+    public StripeRateLimiter(double requestsPerSecond, double requestsPerSecondPerEndpoint, TimeProvider? clock = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(requestsPerSecondPerEndpoint);
+        _clock = clock ?? TimeProvider.System;
+        var now = _clock.GetTimestamp();
+        _lastSweep = now;
+        _endpointLimit = requestsPerSecondPerEndpoint;
+        _key = new RequestPace(new PacingPolicy(requestsPerSecond, now, _clock.TimestampFrequency), now, _clock.TimestampFrequency);
+        _timer = _clock.CreateTimer(static state => ((StripeRateLimiter)state!).Release(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>The rate the key's requests are paced at now.</summary>
+    public double CurrentRate
+    {
+        get { lock (_gate) { return _key.Policy.Rate(_clock.GetTimestamp()); } }
+    }
+
+    /// <summary>The rate requests of <paramref name="endpoint"/> can leave at now: its own budget's, within the key's.</summary>
+    public double RateOf(RequestEndpoint endpoint)
+    {
+        lock (_gate)
+        {
+            var now = _clock.GetTimestamp();
+            var own = _endpoints.TryGetValue(endpoint, out var known) ? known.Pace.Policy.Rate(now) : LimitOf(endpoint) * PacingPolicy.Aim;
+            return Math.Min(own, _key.Policy.Rate(now));
+        }
+    }
+
+    /// <summary>How many 429s lowered the key's rate.</summary>
+    public long Throttles
+    {
+        get { lock (_gate) { return _key.Policy.Throttles; } }
+    }
+
+    /// <summary>How many 429s lowered an endpoint's rate.</summary>
+    public long EndpointThrottles
+    {
+        get { lock (_gate) { return _endpointThrottles; } }
+    }
+
+    /// <summary>A moving average of the time Stripe takes to answer a request, from its leaving to its body read.</summary>
+    public double AnswerSeconds
+    {
+        get { lock (_gate) { return _answerSeconds; } }
+    }
+
+    /// <summary>
+    /// How many units of work reading <paramref name="endpoint"/> one after another keep it at its rate: by
+    /// Little's law its rate times the time an answer takes, doubled for Stripe's latency tail and the time a
+    /// unit spends between its requests. More only wait here, holding a place other endpoints could use.
+    /// </summary>
+    public int Capacity(RequestEndpoint endpoint) => Math.Max(2, (int)Math.Ceiling(RateOf(endpoint) * AnswerSeconds * 2) + 1);
+
+    /// <summary>Stripe answered a request in <paramref name="elapsed"/> (from its leaving to its body read).</summary>
+    public void Answered(TimeSpan elapsed)
+    {
+        lock (_gate)
+        {
+            _answerSeconds += (elapsed.TotalSeconds - _answerSeconds) * AnswerWeight;
+        }
+    }
+
+    /// <summary>Stripe answered 429 for <paramref name="endpoint"/>: slow down what <paramref name="scope"/> names.</summary>
+    public void OnThrottled(RequestEndpoint endpoint, ThrottleScope scope)
+    {
+        lock (_gate)
+        {
+            var now = _clock.GetTimestamp();
+            if (scope == ThrottleScope.Key)
+            {
+                _key.Policy.Throttled(now);
+            }
+            else if (scope == ThrottleScope.Endpoint && Find(endpoint, now).Pace.Policy.Throttled(now))
+            {
+                _endpointThrottles++;
+            }
+        }
+    }
+
+    public override RateLimiterStatistics? GetStatistics(RequestEndpoint resource)
+    {
+        lock (_gate)
+        {
+            var now = _clock.GetTimestamp();
+            var endpoint = _endpoints.GetValueOrDefault(resource);
+            var room = Math.Min(_key.Policy.MaxPerSecond - _key.SentInLastSecond(now),
+                endpoint is null ? int.MaxValue : endpoint.Pace.Policy.MaxPerSecond - endpoint.Pace.SentInLastSecond(now));
+            return new RateLimiterStatistics
+            {
+                CurrentAvailablePermits = Math.Max(0, room),
+                CurrentQueuedCount = endpoint?.Waiters.Count ?? 0,
+                TotalSuccessfulLeases = _granted,
+            };
+        }
+    }
+
+    protected override RateLimitLease AttemptAcquireCore(RequestEndpoint resource, int permitCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(permitCount, 1);
+        List<Waiter> ready = [];
+        bool taken;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var now = _clock.GetTimestamp();
+            // Waiters whose slots opened while the timer ran late go first.
+            ReleaseDue(now, ready);
+            taken = TryTake(resource, now);
+        }
+        Complete(ready);
+        return taken ? Lease.Granted : Lease.Denied;
+    }
+
+    protected override ValueTask<RateLimitLease> AcquireAsyncCore(RequestEndpoint resource, int permitCount, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(permitCount, 1);
+        Waiter waiter;
+        List<Waiter> ready = [];
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var now = _clock.GetTimestamp();
+            if (_waiting.Count == 0 && TryTake(resource, now))
+            {
+                return ValueTask.FromResult<RateLimitLease>(Lease.Granted);
+            }
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromCanceled<RateLimitLease>(cancellationToken);
+            }
+            var endpoint = Find(resource, now);
+            waiter = new Waiter(this, endpoint, _arrivals++);
+            waiter.Node = endpoint.Waiters.AddLast(waiter);
+            if (endpoint.Waiters.Count == 1)
+            {
+                _waiting.Add(endpoint);
+            }
+            // Under the lock, so no release sees the waiter before its registration. A token cancelled since
+            // the check above runs the cancellation here, re-entering the lock (a Lock is reentrant).
+            waiter.Watch(cancellationToken);
+            ReleaseDue(now, ready);
+        }
+        Complete(ready);
+        // The waiter's own task: a release completes it (its continuations run on the thread pool).
+        return new ValueTask<RateLimitLease>(waiter.Task);
+    }
+
+    /// <summary>Takes a slot for <paramref name="resource"/> now if none of its own waits and both budgets have one open. Holds the lock.</summary>
+    private bool TryTake(RequestEndpoint resource, long now)
+    {
+        var endpoint = Find(resource, now);
+        if (endpoint.Waiters.Count > 0 || _key.Slot(now) is var keySlot && keySlot > now || endpoint.Pace.Slot(now) is var slot && slot > now)
+        {
+            return false;
+        }
+        // Nobody waited for these slots: they are taken now, and the next are spaced from now.
+        Take(endpoint, now, now, now);
+        return true;
+    }
+
+    private void Take(Endpoint endpoint, long now, long slot, long keySlot)
+    {
+        endpoint.Pace.Take(now, slot);
+        _key.Take(now, keySlot);
+        _granted++;
+    }
+
+    /// <summary>The endpoint's budget, made on first use; forgets those idle for a second, once a second. Holds the lock.</summary>
+    private Endpoint Find(RequestEndpoint resource, long now)
+    {
+        if (now - _lastSweep >= _clock.TimestampFrequency)
+        {
+            _lastSweep = now;
+            foreach (var (key, _) in _endpoints.Where(e => e.Value.Waiters.Count == 0 && e.Value.Pace.IsIdle(now)).ToList())
+            {
+                _endpoints.Remove(key);
+            }
+        }
+        if (!_endpoints.TryGetValue(resource, out var endpoint))
+        {
+            var policy = new PacingPolicy(LimitOf(resource), now, _clock.TimestampFrequency, startShare: 1);
+            _endpoints[resource] = endpoint = new Endpoint(new RequestPace(policy, now, _clock.TimestampFrequency));
+        }
+        return endpoint;
+    }
+
+    private double LimitOf(RequestEndpoint endpoint) => endpoint.IsFiles ? Math.Min(FilesRequestsPerSecond, _endpointLimit) : _endpointLimit;
+
+    /// <summary>
+    /// Releases, first come first served, every waiter whose endpoint and the key both have a slot open, then arms
+    /// the timer for the next one. Holds the lock; the released are completed after it (<see cref="Complete"/>).
+    /// </summary>
+    private void ReleaseDue(long now, List<Waiter> ready)
+    {
+        while (_waiting.Count > 0 && _key.Slot(now) is var keySlot && keySlot <= now)
+        {
+            Endpoint? first = null;
+            var firstSlot = 0L;
+            foreach (var endpoint in _waiting)
+            {
+                if ((first is null || endpoint.Waiters.First!.Value.Arrival < first.Waiters.First!.Value.Arrival) && endpoint.Pace.Slot(now) is var slot && slot <= now)
+                {
+                    (first, firstSlot) = (endpoint, slot);
+                }
+            }
+            if (first is null)
+            {
+                break;
+            }
+            var head = first.Waiters.First!;
+            first.Waiters.RemoveFirst();
+            if (first.Waiters.Count == 0)
+            {
+                _waiting.Remove(first);
+            }
+            Take(first, now, firstSlot, keySlot);
+            ready.Add(head.Value);
+        }
+        Arm(now);
+    }
+
+    /// <summary>Arms the one timer for the moment the next waiter may leave, or disarms it when none waits. Holds the lock.</summary>
+    private void Arm(long now)
+    {
+        if (_waiting.Count == 0)
+        {
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            return;
+        }
+        var due = Math.Max(_key.Slot(now), _waiting.Min(endpoint => endpoint.Pace.Slot(now)));
+        // The system timer counts whole milliseconds: rounded down it would fire before the slot, twice.
+        var milliseconds = Math.Max(0, (long)Math.Ceiling((due - now) * 1000.0 / _clock.TimestampFrequency));
+        _timer.Change(TimeSpan.FromMilliseconds(milliseconds), Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>The timer: releases what is due, then re-arms.</summary>
+    private void Release()
+    {
+        List<Waiter> ready = [];
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            ReleaseDue(_clock.GetTimestamp(), ready);
+        }
+        Complete(ready);
+    }
+
+    /// <summary>Outside the lock; the waiters' continuations run on the thread pool, not on the timer's thread.</summary>
+    private static void Complete(List<Waiter> ready)
+    {
+        foreach (var waiter in ready)
+        {
+            waiter.Complete(Lease.Granted, null);
+        }
+    }
+
+    /// <summary>Takes a cancelled waiter out of its queue, if a slot has not released it first.</summary>
+    private bool Remove(Waiter waiter)
+    {
+        lock (_gate)
+        {
+            if (waiter.Node?.List is null)
+            {
+                return false;
+            }
+            var endpoint = waiter.Endpoint;
+            endpoint.Waiters.Remove(waiter.Node);
+            if (endpoint.Waiters.Count == 0)
+            {
+                _waiting.Remove(endpoint);
+            }
+            if (!_disposed)
+            {
+                Arm(_clock.GetTimestamp());
+            }
+            return true;
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (!disposing)
+        {
+            return;
+        }
+        Waiter[] waiting;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            waiting = [.. _waiting.SelectMany(endpoint => endpoint.Waiters)];
+            foreach (var endpoint in _waiting)
+            {
+                endpoint.Waiters.Clear();
+            }
+            _waiting.Clear();
+        }
+        _timer.Dispose();
+        foreach (var waiter in waiting)
+        {
+            waiter.Complete(null, new ObjectDisposedException(nameof(StripeRateLimiter)));
+        }
+    }
+
+    protected override ValueTask DisposeAsyncCore()
+    {
+        Dispose(true);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>One endpoint's budget and the requests waiting for it.</summary>
+    private sealed class Endpoint(RequestPace pace)
+    {
+        public RequestPace Pace => pace;
+
+        public LinkedList<Waiter> Waiters { get; } = new();
+    }
+
+    /// <summary>One queued request; completed exactly once, by whoever takes it out of its queue.</summary>
+    private sealed class Waiter(StripeRateLimiter limiter, Endpoint endpoint, long arrival) : TaskCompletionSource<RateLimitLease>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public Endpoint Endpoint => endpoint;
+
+        /// <summary>When it came, among every endpoint's waiters.</summary>
+        public long Arrival => arrival;
+
+        public LinkedListNode<Waiter>? Node { get; set; }
+
+        private CancellationTokenRegistration _cancellation;
+
+        public void Watch(CancellationToken token) =>
+            _cancellation = token.UnsafeRegister(static (state, token) => ((Waiter)state!).Cancel(token), this);
+
+        /// <summary>Grants or fails it; unregistering does not wait for a cancellation running elsewhere, which finds it gone.</summary>
+        public void Complete(RateLimitLease? lease, Exception? failure)
+        {
+            _ = lease is null ? TrySetException(failure!) : TrySetResult(lease);
+            _cancellation.Unregister();
+        }
+
+        private void Cancel(CancellationToken token)
+        {
+            if (limiter.Remove(this))
+            {
+                TrySetCanceled(token);
+            }
+        }
+    }
+
+    private sealed class Lease(bool acquired) : RateLimitLease
+    {
+        public static readonly Lease Granted = new(true);
+        public static readonly Lease Denied = new(false);
+
+        public override bool IsAcquired { get; } = acquired;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, [MaybeNullWhen(false)] out object? metadata)
+        {
+            metadata = null;
+            return false;
+        }
+    }
+}
+
+/// <summary>What a 429 slows down, read from its <c>Stripe-Rate-Limited-Reason</c>.</summary>
+public enum ThrottleScope
+{
+    /// <summary>Nothing: object-level contention (<c>lock_timeout</c>), retried as it is.</summary>
+    None,
+
+    /// <summary>The endpoint it was made to (<c>endpoint-rate</c>, <c>endpoint-concurrency</c>, <c>resource-specific</c>).</summary>
+    Endpoint,
+
+    /// <summary>Every request of the key (<c>global-rate</c>, <c>global-concurrency</c>, or a reason this client does not know).</summary>
+    Key,
+}
