@@ -9,15 +9,19 @@ namespace SourceStripe.Capture;
 /// Reads an account's Stripe events, one cycle every interval (the shortest of its listening bindings').
 /// A cycle reads up to now less the event lag, each request's pages once (the requests at the same time),
 /// hands each page's events to the bindings they concern, which apply them at the same time, then lists
-/// again the children of parents that changed and moves each binding's events cursor. Every step is a
-/// unit on the capture's scheduler. Each account has its own: Stripe keeps events per account.
+/// again the children of parents that changed and moves each binding's events cursor. A page's next page
+/// is read as soon as its events are sorted, while its objects are still being read again: a burst of
+/// changes to one resource, read again at its endpoint's pace, does not hold back the other resources'
+/// changes on later pages. Every step is a unit on the capture's scheduler. Each account has its own:
+/// Stripe keeps events per account.
 /// </summary>
 public sealed class EventsReader(CaptureContext context, EventRoutes routes, AccountCapture account)
 {
     private readonly Lock _lock = new();
     /// <summary>Counts cycles: the units of a cycle abandoned (its account refused) end without effect.</summary>
     private int _generation;
-    private int _openRequests;
+    /// <summary>Pages of the cycle queued or being applied: the cycle's requests are done once none is.</summary>
+    private int _openPages;
     private int _openFinishes;
     private Dictionary<AccountBinding, BindingCycle> _cycles = [];
     private long _upTo;
@@ -71,7 +75,7 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes, Acc
             _cycles = cycles;
             _upTo = upTo;
             _events = 0;
-            _openRequests = requests.Count;
+            _openPages = requests.Count;
         }
         var from = cycles.Values.Min(c => c.From);
         foreach (var types in requests)
@@ -90,7 +94,9 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes, Acc
         }
     }
 
-    /// <summary>Reads one page of one request's events and applies it; queues the request's next page, or ends the request.</summary>
+    /// <summary>Reads one page of one request's events, queues the request's next page, and applies it.</summary>
+    private static readonly string EventsOperation = RequestEndpoint.OperationOf(StreamCatalog.Events.Path);
+
     private sealed class EventsPageUnit(EventsReader reader, int generation, IReadOnlyList<string> types, long from, long upTo, string? after, bool repeat) : WorkUnit
     {
         public override bool IsBackfill => false;
@@ -98,6 +104,8 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes, Acc
         public override long Cursor => from;
 
         public override string What => reader.What;
+
+        public override RequestEndpoint? Endpoint => new(reader.Account.RequestAccount, EventsOperation);
 
         public override async Task RunAsync(CancellationToken stop)
         {
@@ -132,39 +140,44 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes, Acc
                 query.Add(new("starting_after", after));
             }
             var client = reader.Context.Client;
-            using var page = await client.ListAsync(StripeQuery.ListPath(StreamCatalog.Events, null, [.. query]), "created", null, stop, reader.Account.RequestAccount, waitForRoom: true).ConfigureAwait(false);
-            var byBinding = new Dictionary<BindingCycle, List<(PageItem, StripeEvent, bool)>>();
-            foreach (var item in page.Items)
+            var applies = new List<(BindingCycle Cycle, CommitBatch Batch, List<(string Id, ChangeKind Change, string? ParentId)> Refetch)>();
+            using (var page = await client.ListAsync(StripeQuery.ListPath(StreamCatalog.Events, null, [.. query]), "created", null, stop, reader.Account.RequestAccount, waitForRoom: true).ConfigureAwait(false))
             {
-                var e = StripeEvent.Parse(page.Raw(item), fields, embedded);
-                foreach (var (binding, direct) in reader.Routes.For(e.Type))
+                var byBinding = new Dictionary<BindingCycle, List<(PageItem, StripeEvent, bool)>>();
+                foreach (var item in page.Items)
                 {
-                    if (cycles.TryGetValue(reader.Account.Bindings[binding.Index], out var cycle))
+                    var e = StripeEvent.Parse(page.Raw(item), fields, embedded);
+                    foreach (var (binding, direct) in reader.Routes.For(e.Type))
                     {
-                        if (!byBinding.TryGetValue(cycle, out var list))
+                        if (cycles.TryGetValue(reader.Account.Bindings[binding.Index], out var cycle))
                         {
-                            byBinding[cycle] = list = [];
+                            if (!byBinding.TryGetValue(cycle, out var list))
+                            {
+                                byBinding[cycle] = list = [];
+                            }
+                            list.Add((item, e, direct));
                         }
-                        list.Add((item, e, direct));
                     }
                 }
+                reader.Counted(page.Items.Count);
+                // Sorted in page order, before the next page is: an object's newest event is the one it keeps.
+                foreach (var (cycle, events) in byBinding)
+                {
+                    var batch = cycle.Binding.Context.NewBatch();
+                    applies.Add((cycle, batch, EventApplier.Triage(cycle, page, events, batch)));
+                }
+                if (page.HasMore && page.Items.Count > 0)
+                {
+                    reader.PageQueued(generation);
+                    reader.Context.Scheduler.Enqueue(new EventsPageUnit(reader, generation, types, from, upTo, page.Items[^1].Id, repeat));
+                }
             }
-            reader.Counted(page.Items.Count);
-            await Task.WhenAll(byBinding.Select(b => ApplyAsync(b.Key, page, b.Value, stop))).ConfigureAwait(false);
-            if (page.HasMore && page.Items.Count > 0)
-            {
-                reader.Context.Scheduler.Enqueue(new EventsPageUnit(reader, generation, types, from, upTo, page.Items[^1].Id, repeat));
-            }
-            else
-            {
-                reader.RequestDone(generation, repeat);
-            }
+            await Task.WhenAll(applies.Select(a => ApplyAsync(a.Cycle, a.Batch, a.Refetch, stop))).ConfigureAwait(false);
+            reader.PageDone(generation, repeat);
         }
 
-        private static async Task ApplyAsync(BindingCycle cycle, ListPage page, List<(PageItem, StripeEvent, bool)> events, CancellationToken stop)
+        private static async Task ApplyAsync(BindingCycle cycle, CommitBatch batch, List<(string Id, ChangeKind Change, string? ParentId)> refetch, CancellationToken stop)
         {
-            var batch = cycle.Binding.Context.NewBatch();
-            var refetch = EventApplier.Triage(cycle, page, events, batch);
             await EventApplier.RefetchAsync(cycle.Binding, refetch, batch, stop).ConfigureAwait(false);
             await cycle.Binding.CommitAsync(batch, null, stop).ConfigureAwait(false);
         }
@@ -206,14 +219,26 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes, Acc
 
     private void Counted(int events) => Interlocked.Add(ref _events, events);
 
-    /// <summary>A request has read all its pages; after the last one, each binding finishes its cycle.</summary>
-    private void RequestDone(int generation, bool repeat)
+    /// <summary>A page is queued: it is counted before the page that queued it is done, so the count never falls to 0 early.</summary>
+    private void PageQueued(int generation)
+    {
+        lock (_lock)
+        {
+            if (generation == _generation)
+            {
+                _openPages++;
+            }
+        }
+    }
+
+    /// <summary>A page's events are applied; after the last page of every request, each binding finishes its cycle.</summary>
+    private void PageDone(int generation, bool repeat)
     {
         List<BindingCycle> finishing;
         long upTo;
         lock (_lock)
         {
-            if (generation != _generation || --_openRequests > 0)
+            if (generation != _generation || --_openPages > 0)
             {
                 return;
             }
