@@ -169,11 +169,13 @@ public sealed class RateLimiterTests
     }
 
     [Fact]
-    public void Limits_are_validated()
+    public void Limits_are_validated_and_default_to_stripes()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new RateLimits { GlobalPerSecond = 0 });
         Assert.Throws<ArgumentOutOfRangeException>(() => new RateLimits { EndpointPerSecond = 0 });
+        Assert.Equal(RateLimits.Stripe, new SimulatorOptions().RateLimits);
         Assert.Equal(25, RateLimits.Stripe.GlobalFor(SandboxKey));
         Assert.Equal(40, new RateLimits { GlobalPerSecond = 40 }.GlobalFor(LiveKey));
+        Assert.Null(DemoAccount.Options().RateLimits);
     }
 }
