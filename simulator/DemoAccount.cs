@@ -51,6 +51,9 @@ public static class DemoAccount
             CreatedTo = today.AddDays(-1),
             SecretKey = SecretKey,
             AccountId = AccountId,
+            // The demo shows a capture, not Stripe's limits: it paces itself at 2,000 requests a second on loopback,
+            // and its sandbox key's 25 a second would keep it waiting on 429s.
+            RateLimits = null,
             ConnectedAccounts = [.. Enumerable.Repeat(new ConnectedAccountOptions { ObjectsPerStream = ConnectedObjectsPerStream }, connectedAccounts)],
         };
     }

@@ -42,7 +42,13 @@ public sealed record Fault(FaultKind Kind, int Status = 500)
     /// <summary>The error <c>code</c> of a JSON error (default: <c>rate_limit</c> for 429, none otherwise).</summary>
     public string? Code { get; init; }
 
-    public static Fault RateLimited(int times = 1) => new(FaultKind.JsonError, 429) { Times = times };
+    /// <summary>The <c>Stripe-Rate-Limited-Reason</c> header of a 429 (<see cref="RateLimitReasons"/>), when set.</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>A 429 <c>rate_limit</c> from the limiter <paramref name="reason"/> names; null: a 429 without the header,
+    /// which a client cannot tell from a global one.</summary>
+    public static Fault RateLimited(int times = 1, string? reason = RateLimitReasons.GlobalRate) =>
+        new(FaultKind.JsonError, 429) { Times = times, Reason = reason };
 
     public static Fault LockTimeout(int times = 1) => new(FaultKind.JsonError, 429) { Times = times, Code = "lock_timeout" };
 
@@ -63,6 +69,8 @@ public sealed record Fault(FaultKind Kind, int Status = 500)
     [
         RateLimited(),
         RateLimited() with { RetryAfter = TimeSpan.FromSeconds(1) },
+        RateLimited(reason: RateLimitReasons.EndpointRate),
+        RateLimited(reason: null),
         LockTimeout(),
         ServerError(500) with { ShouldRetry = true },
         GatewayHtml(502),
@@ -90,12 +98,11 @@ public sealed record Fault(FaultKind Kind, int Status = 500)
     }
 }
 
-/// <summary>The queue of injected faults and the optional request rate limit.</summary>
+/// <summary>The queue of injected faults and the random ones.</summary>
 internal sealed class FaultInjector
 {
     private readonly Lock _gate = new();
     private readonly List<(Fault Fault, int Left)> _faults = [];
-    private readonly Queue<long> _recent = new();
     private double _rate;
     private IReadOnlyList<Fault> _randomKinds = [];
     private Random _random = new(1);
@@ -117,9 +124,6 @@ internal sealed class FaultInjector
             _random = new Random(seed);
         }
     }
-
-    /// <summary>Requests per second over which the simulator answers 429 (null: unlimited), over a sliding second.</summary>
-    public int? RateLimit { get; set; }
 
     public void Add(Fault fault)
     {
@@ -164,27 +168,7 @@ internal sealed class FaultInjector
                 _randomFaults++;
                 return _randomKinds[_random.Next(_randomKinds.Count)];
             }
-            return OverRateLimit() ? Fault.RateLimited() : null;
+            return null;
         }
-    }
-
-    private bool OverRateLimit()
-    {
-        if (RateLimit is not { } limit)
-        {
-            return false;
-        }
-        // Real time, not the simulator clock: tests freeze that one.
-        var now = Environment.TickCount64;
-        while (_recent.Count > 0 && now - _recent.Peek() >= 1000)
-        {
-            _recent.Dequeue();
-        }
-        if (_recent.Count >= limit)
-        {
-            return true;
-        }
-        _recent.Enqueue(now);
-        return false;
     }
 }

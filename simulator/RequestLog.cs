@@ -14,6 +14,14 @@ public sealed record RecordedRequest(
 {
     /// <summary>The request's <c>Stripe-Account</c> header: the account it was made for (null: the platform's own).</summary>
     public string? StripeAccount { get; init; }
+
+    /// <summary>The endpoint the request counts against for Stripe's rate limits (<c>GET /v1/customers/{id}/sources</c>;
+    /// see <see cref="StripeRateLimiter.Endpoint"/>).</summary>
+    public string Endpoint { get; init; } = "";
+
+    /// <summary>The <c>Stripe-Rate-Limited-Reason</c> of a 429 (<see cref="RateLimitReasons"/>); null for any other
+    /// answer and for a 429 without it (<c>lock_timeout</c>).</summary>
+    public string? RateLimitedReason { get; init; }
 }
 
 /// <summary>The request log: appended by concurrent requests, read as snapshots.</summary>

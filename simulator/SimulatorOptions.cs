@@ -93,6 +93,13 @@ public sealed record SimulatorOptions
         return (from.ToUnixTimeSeconds(), to.ToUnixTimeSeconds());
     }
 
+    /// <summary>
+    /// The rate limits answered with 429 <c>rate_limit</c> and a <c>Stripe-Rate-Limited-Reason</c> header, over a sliding
+    /// second of real time (not <see cref="Clock"/>). Default: Stripe's (<see cref="RateLimits.Stripe"/>); null: none.
+    /// <see cref="StripeSimulator.RateLimits"/> changes them at run time.
+    /// </summary>
+    public RateLimits? RateLimits { get; init; } = RateLimits.Stripe;
+
     /// <summary>How JSON answers go on the wire: Stripe's indented and gzip'd JSON (the default) or compact JSON.
     /// <see cref="StripeSimulator.WireFormat"/> changes it at run time.</summary>
     public WireFormat WireFormat { get; init; } = WireFormat.Stripe;

@@ -65,11 +65,12 @@ public sealed partial class StripeSimulator : IAsyncDisposable
     /// <summary>Requests that got a random fault.</summary>
     public int RandomFaults => _handler.Faults.RandomFaults;
 
-    /// <summary>Requests per second (sliding, real time) over which requests answer 429 rate_limit; null: no limit.</summary>
-    public int? RateLimitPerSecond
+    /// <summary>Stripe's rate limits enforced from now on, counted afresh (see <see cref="SimulatorOptions.RateLimits"/>);
+    /// null: none.</summary>
+    public RateLimits? RateLimits
     {
-        get => _handler.Faults.RateLimit;
-        set => _handler.Faults.RateLimit = value;
+        get => _handler.RateLimits;
+        set => _handler.RateLimits = value;
     }
 
     /// <summary>The median latency added to every answer from now on (see <see cref="SimulatorOptions.Latency"/>).</summary>

@@ -51,7 +51,7 @@ public static class ChangeLagScenario
             ObjectCounts = streams.ToDictionary(s => s, s => s is "products" or "subscriptions" ? settings.Objects / 4 : settings.Objects),
             Latency = settings.Latency,
         });
-        simulator.RateLimitPerSecond = Limit;
+        simulator.RateLimits = new RateLimits { GlobalPerSecond = Limit, EndpointPerSecond = Limit };
 
         var revisions = new CapturedRevisions(streams);
         var changes = new ChangeMaker(simulator, Mix, seed: 5);

@@ -35,7 +35,7 @@ public static class ConnectedScenario
         var largeId = simulator.ConnectedAccountIds[^1];
         // Accounts are generated on their first request: the large one now, so that the run measures the connector.
         _ = simulator.AccountFor(largeId);
-        simulator.RateLimitPerSecond = Limit;
+        simulator.RateLimits = new RateLimits { GlobalPerSecond = Limit, EndpointPerSecond = Limit };
         var latency = TimeSpan.FromMilliseconds(smoke ? 20 : 250);
         simulator.Latency = latency;
 

@@ -57,7 +57,7 @@ Console.WriteLine($"generated {bigTotal:N0} objects in {generation.Elapsed.Total
 Row("setup", $"generate {Short(bigTotal)} objects (not counted)", $"{generation.Elapsed.TotalSeconds:F1} s", "", "", "");
 
 big.ClearRequests();
-big.RateLimitPerSecond = Limit;
+big.RateLimits = new RateLimits { GlobalPerSecond = Limit, EndpointPerSecond = Limit };
 big.Latency = latency;
 var requestsAtDone = Array.Empty<RecordedRequest>() as IReadOnlyList<RecordedRequest>;
 var pausedBefore = GC.GetTotalPauseDuration();
@@ -108,7 +108,7 @@ figures.Add(("realistic_arrival_gaps", gaps.Count.ToString(CultureInfo.Invariant
 figures.Add(("driver_gc_pause_s", F1(driverPauses.TotalSeconds)));
 
 // The same account without limit or latency: memory when the capture runs as fast as the machine allows.
-big.RateLimitPerSecond = null;
+big.RateLimits = null;
 big.Latency = TimeSpan.Zero;
 var ceiling = await ConnectorRun.RunAsync(native, Requests.Open(big.BaseUrl, Secret, startDate, streams, 10_000), streams, captureTimeout);
 lost += Lost(big, ceiling);
@@ -121,10 +121,10 @@ var smallLost = Lost(small, smallRun);
 lost += smallLost;
 var growth = (ceiling.PeakRssMb / smallRun.PeakRssMb) - 1;
 // The same account under the realistic limit and latency: a run long enough to reach a steady state.
-small.RateLimitPerSecond = Limit;
+small.RateLimits = new RateLimits { GlobalPerSecond = Limit, EndpointPerSecond = Limit };
 small.Latency = latency;
 var smallLimited = await ConnectorRun.RunAsync(native, Requests.Open(small.BaseUrl, Secret, startDate, streams, null), streams, captureTimeout);
-small.RateLimitPerSecond = null;
+small.RateLimits = null;
 small.Latency = TimeSpan.Zero;
 lost += Lost(small, smallLimited);
 // Equal warm-up: the 100k run is over in about 14 s, when the heap, the GC's budgets and the buffer pool are still

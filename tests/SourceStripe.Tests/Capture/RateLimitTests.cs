@@ -14,7 +14,7 @@ public sealed class RateLimitTests
     public async Task A_capture_at_the_accounts_limit_captures_everything_paced_by_the_limiter()
     {
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { Seed = 8, ObjectsPerStream = 500 });
-        stripe.RateLimitPerSecond = 40;
+        stripe.RateLimits = new RateLimits { GlobalPerSecond = 40, EndpointPerSecond = 40 };
         var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", DateTimeOffset.UtcNow.AddYears(-3),
             [new("charges"), new("customers"), new("invoices"), new("refunds"), new("payment_intents"), new("invoice_line_items")],
             advanced: new System.Text.Json.Nodes.JsonObject { ["max_requests_per_second"] = 40 });

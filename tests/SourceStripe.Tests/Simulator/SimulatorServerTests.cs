@@ -99,9 +99,68 @@ public sealed class SimulatorServerTests
     }
 
     [Fact]
+    public async Task A_request_over_a_limit_gets_429_rate_limit_naming_the_limiter_and_a_lock_timeout_names_none()
+    {
+        await using var stripe = await StripeSimulator.StartAsync(Options() with { RateLimits = new RateLimits { GlobalPerSecond = 1 } });
+        using var http = Client();
+
+        // Over a limit of one a second, the second of two requests is refused unless a whole second passed between them.
+        async Task<(HttpResponseMessage Response, string Body)> FirstRefused(string pathAndQuery)
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                var response = await http.GetAsync(new Uri(stripe.BaseUrl, pathAndQuery));
+                if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                {
+                    return (response, await response.Content.ReadAsStringAsync());
+                }
+                response.Dispose();
+            }
+            throw new InvalidOperationException($"no 429 from {pathAndQuery} in 10 requests");
+        }
+
+        var (global, globalBody) = await FirstRefused("/v1/charges?limit=1");
+        using (global)
+        {
+            Assert.Equal(RateLimitReasons.GlobalRate, global.Headers.GetValues(RateLimitReasons.Header).Single());
+            using var json = System.Text.Json.JsonDocument.Parse(globalBody);
+            Assert.Equal("rate_limit", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+            Assert.Equal("application/json", global.Content.Headers.ContentType!.MediaType);
+        }
+        Assert.Equal(RateLimitReasons.GlobalRate, stripe.Requests[^1].RateLimitedReason);
+        Assert.Equal("GET /v1/charges", stripe.Requests[^1].Endpoint);
+
+        stripe.RateLimits = new RateLimits { GlobalPerSecond = 100, EndpointPerSecond = 1 };
+        var customer = stripe.Account.Objects("customers")[0].Id;
+        var (endpoint, _) = await FirstRefused($"/v1/customers/{customer}");
+        using (endpoint)
+        {
+            Assert.Equal(RateLimitReasons.EndpointRate, endpoint.Headers.GetValues(RateLimitReasons.Header).Single());
+        }
+        Assert.Equal("GET /v1/customers/{id}", stripe.Requests[^1].Endpoint);
+
+        stripe.RateLimits = null;
+        stripe.InjectFault(Fault.LockTimeout());
+        stripe.InjectFault(Fault.RateLimited(reason: null));
+        foreach (var code in new[] { "lock_timeout", "rate_limit" })
+        {
+            using var unnamed = await http.GetAsync(new Uri(stripe.BaseUrl, "/v1/charges?limit=1"));
+            Assert.Equal(HttpStatusCode.TooManyRequests, unnamed.StatusCode);
+            Assert.False(unnamed.Headers.Contains(RateLimitReasons.Header));
+            Assert.Contains($"\"{code}\"", await unnamed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Null(stripe.Requests[^1].RateLimitedReason);
+        }
+        // Without limits, a burst meets none.
+        var burst = await Task.WhenAll(Enumerable.Range(0, 60).Select(_ => http.GetAsync(new Uri(stripe.BaseUrl, "/v1/charges?limit=1"))));
+        Assert.All(burst, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Array.ForEach(burst, r => r.Dispose());
+    }
+
+    [Fact]
     public async Task A_slow_answer_holds_up_no_other_request()
     {
-        await using var stripe = await StripeSimulator.StartAsync(Options());
+        // Forty requests at once: within no rate limit of Stripe's.
+        await using var stripe = await StripeSimulator.StartAsync(Options() with { RateLimits = null });
         using var http = Client();
         http.Timeout = Timeout.InfiniteTimeSpan;
         stripe.InjectFault(Fault.Slow(TimeSpan.FromMinutes(5)) with { PathPrefix = "/v1/customers" });
