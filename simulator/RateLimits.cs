@@ -51,7 +51,7 @@ public sealed record RateLimits
         return GlobalPerSecond ?? (live ? LivePerSecond : SandboxPerSecond);
     }
 
-    /// <summary>The limit of an endpoint named as <see cref="StripeRateLimiter.Endpoint"/> names it.</summary>
+    /// <summary>The limit of an endpoint named as <see cref="RateLimitEnforcer.Endpoint"/> names it.</summary>
     public int EndpointFor(string endpoint)
     {
         ArgumentNullException.ThrowIfNull(endpoint);

@@ -16,7 +16,7 @@ public sealed record RecordedRequest(
     public string? StripeAccount { get; init; }
 
     /// <summary>The endpoint the request counts against for Stripe's rate limits (<c>GET /v1/customers/{id}/sources</c>;
-    /// see <see cref="StripeRateLimiter.Endpoint"/>).</summary>
+    /// see <see cref="RateLimitEnforcer.Endpoint"/>).</summary>
     public string Endpoint { get; init; } = "";
 
     /// <summary>The <c>Stripe-Rate-Limited-Reason</c> of a 429 (<see cref="RateLimitReasons"/>); null for any other

@@ -24,7 +24,7 @@ public sealed record SimulatorOptions
     /// <summary>0 = creation times uniform over the range; 0.8 = 80% of objects in the last 30 days of the range.</summary>
     public double RecentSkew { get; init; }
 
-    public string SecretKey { get; init; } = "sk_test_simulator";
+    public string SecretKey { get; init; } = "sk_live_simulator";
 
     public string AccountId { get; init; } = "acct_simulator";
 

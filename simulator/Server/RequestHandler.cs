@@ -23,7 +23,7 @@ internal sealed class RequestHandler(SimulatedStripeApi api)
     /// <summary>The latency added to every answer; set by <see cref="StripeSimulator.Latency"/>.</summary>
     public LatencyModel Latency { get; set; } = new(api.Options.Latency, api.Options.LatencySigma, api.Options.Seed);
 
-    private volatile StripeRateLimiter? _limiter = Limiter(api.Options.RateLimits, api.Options);
+    private volatile RateLimitEnforcer? _limiter = Limiter(api.Options.RateLimits, api.Options);
 
     /// <summary>The limits enforced (null: none); setting them starts their windows afresh. Set by
     /// <see cref="StripeSimulator.RateLimits"/>.</summary>
@@ -33,8 +33,8 @@ internal sealed class RequestHandler(SimulatedStripeApi api)
         set => _limiter = Limiter(value, api.Options);
     }
 
-    private static StripeRateLimiter? Limiter(RateLimits? limits, SimulatorOptions options) =>
-        limits is null ? null : new StripeRateLimiter(limits, options.SecretKey, options.AccountId);
+    private static RateLimitEnforcer? Limiter(RateLimits? limits, SimulatorOptions options) =>
+        limits is null ? null : new RateLimitEnforcer(limits, options.SecretKey, options.AccountId);
 
     /// <summary>How JSON answers go on the wire; set by <see cref="StripeSimulator.WireFormat"/>.</summary>
     public WireFormat WireFormat { get; set; } = api.Options.WireFormat;
@@ -43,7 +43,7 @@ internal sealed class RequestHandler(SimulatedStripeApi api)
     {
         var sequence = api.NextSequence();
         var requestId = SimulatedStripeApi.RequestId(sequence);
-        var endpoint = StripeRateLimiter.Endpoint(request.Method, request.Path);
+        var endpoint = RateLimitEnforcer.Endpoint(request.Method, request.Path);
         // A request an injected fault takes never reached Stripe's limiters: it is not counted.
         var fault = Faults.Next(request.Path) ?? RateLimited(endpoint, request.Header("Stripe-Account"));
         if (fault?.Kind == FaultKind.Slow)

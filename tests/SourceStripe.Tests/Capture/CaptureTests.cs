@@ -9,7 +9,7 @@ public sealed class CaptureTests
     public async Task A_capture_of_all_60_streams_yields_exactly_the_accounts_objects()
     {
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { Seed = 7, ObjectsPerStream = 30 });
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", DateTimeOffset.UtcNow.AddYears(-5), OpenRequests.AllStreams());
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-5), OpenRequests.AllStreams());
         var transcript = await InProcessCapture.BackfillEveryStreamAsync(open);
         ExpectedDocuments.AssertEveryStream(stripe.Account, transcript.Documents);
     }

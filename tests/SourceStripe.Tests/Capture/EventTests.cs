@@ -42,7 +42,7 @@ public sealed class EventTests
             CreatedFrom = DateTimeOffset.UtcNow.AddDays(-60),
             CreatedTo = DateTimeOffset.UtcNow.AddDays(-40),
         });
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", DateTimeOffset.UtcNow.AddYears(-1), EventStreams.Select(Incremental), advanced: NoLag);
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-1), EventStreams.Select(Incremental), advanced: NoLag);
         await using var capture = await InProcessCapture.StartAsync(open);
         await capture.WaitUntilAsync(t => Backfilled(t, EventStreams));
 
@@ -130,7 +130,7 @@ public sealed class EventTests
         });
         // A long interval: the test drives one cycle by hand after the backfill.
         var bindings = new[] { new OpenRequests.Binding("invoice_line_items", "incremental", "PT1H"), new OpenRequests.Binding("subscription_items", "incremental", "PT1H") };
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", DateTimeOffset.UtcNow.AddYears(-1), bindings, advanced: NoLag);
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-1), bindings, advanced: NoLag);
         await using var capture = await InProcessCapture.StartAsync(open);
         await capture.WaitUntilAsync(t => Backfilled(t, ["invoice_line_items", "subscription_items"]));
         var state = capture.Transcript.State;
@@ -147,7 +147,7 @@ public sealed class EventTests
         await Task.Delay(1100);
 
         // A new run begins with one events cycle.
-        await using var next = await InProcessCapture.StartAsync(OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", DateTimeOffset.UtcNow.AddYears(-1), bindings, state, advanced: NoLag), initialState: state);
+        await using var next = await InProcessCapture.StartAsync(OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-1), bindings, state, advanced: NoLag), initialState: state);
         await next.WaitUntilAsync(t => t.Documents.Any(d => d.Binding == 0 && d.Document["invoice_id"]!.GetValue<string>() == invoice)
             && t.Documents.Any(d => d.Binding == 1 && d.Document["subscription_id"]!.GetValue<string>() == subscription));
         await Task.Delay(500);
@@ -167,7 +167,7 @@ public sealed class EventTests
         // customers, products, plans, coupons, invoice_items and customer_balance_transactions (its parent's
         // customer events): 15 types, one request per cycle.
         string[] streams = ["customers", "products", "plans", "coupons", "invoice_items", "customer_balance_transactions"];
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", DateTimeOffset.UtcNow.AddYears(-1), streams.Select(Incremental), advanced: NoLag);
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-1), streams.Select(Incremental), advanced: NoLag);
         await using var capture = await InProcessCapture.StartAsync(open);
         await capture.WaitUntilAsync(t => Backfilled(t, streams));
         stripe.ClearRequests();
@@ -198,7 +198,7 @@ public sealed class EventTests
             CreatedTo = DateTimeOffset.UtcNow.AddDays(-40),
             EventVisibilityDelay = TimeSpan.FromSeconds(3),
         });
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", DateTimeOffset.UtcNow.AddYears(-1), [Incremental("customers"), Incremental("products")],
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-1), [Incremental("customers"), Incremental("products")],
             advanced: new JsonObject { ["event_lag_seconds"] = 4 });
         await using var capture = await InProcessCapture.StartAsync(open);
         await capture.WaitUntilAsync(t => Backfilled(t, ["customers", "products"]));
@@ -228,7 +228,7 @@ public sealed class EventTests
     public async Task An_event_payload_in_an_older_api_version_is_replaced_by_the_object_at_the_pinned_version()
     {
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 6, CreatedFrom = DateTimeOffset.UtcNow.AddDays(-50), CreatedTo = DateTimeOffset.UtcNow.AddDays(-40) });
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", DateTimeOffset.UtcNow.AddYears(-1), [Incremental("customers")], advanced: NoLag);
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-1), [Incremental("customers")], advanced: NoLag);
         await using var capture = await InProcessCapture.StartAsync(open);
         await capture.WaitUntilAsync(t => Backfilled(t, ["customers"]));
 
@@ -272,7 +272,7 @@ public sealed class EventTests
             CreatedTo = DateTimeOffset.UtcNow.AddHours(-1),
             Clock = clock.GetUtcNow,
         });
-        var open = (JsonNode? state) => OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", DateTimeOffset.UtcNow.AddYears(-2), [new("events", Interval: "PT1H")], state);
+        var open = (JsonNode? state) => OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-2), [new("events", Interval: "PT1H")], state);
         var retentionStart = clock.GetUtcNow().AddDays(-30).ToUnixTimeSeconds();
 
         // The state as it stood after the first page of the events backfill, as if the capture had stopped there.

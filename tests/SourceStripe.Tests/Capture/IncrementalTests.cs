@@ -28,7 +28,7 @@ public sealed class IncrementalTests
             CreatedTo = new DateTimeOffset(2022, 6, 9, 23, 0, 0, TimeSpan.Zero),
             Clock = clock.GetUtcNow,
         });
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", June6, [new("charges", Interval: "PT1S")], lookbackDays: 3);
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", June6, [new("charges", Interval: "PT1S")], lookbackDays: 3);
         await using var capture = await InProcessCapture.StartAsync(open, clock);
         await capture.WaitUntilAsync(t => t.PendingRanges("charges") == 0);
 
@@ -60,7 +60,7 @@ public sealed class IncrementalTests
             CreatedTo = DateTimeOffset.UtcNow.AddHours(-1),
             Clock = clock.GetUtcNow,
         });
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", DateTimeOffset.UtcNow.AddDays(-30),
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddDays(-30),
             [new("customers", Interval: "PT1S"), new("invoice_line_items", SyncMode: "incremental", Interval: "PT1S")], lookbackDays: 2);
         await using var capture = await InProcessCapture.StartAsync(open, clock);
         await capture.WaitUntilAsync(t => t.PendingRanges("customers") == 0 && t.PendingRanges("invoice_line_items") == 0);
@@ -96,7 +96,7 @@ public sealed class IncrementalTests
     public async Task Full_refresh_emits_every_document_again_on_each_pass()
     {
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 130 });
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", DateTimeOffset.UtcNow.AddYears(-3),
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-3),
             [new("products", SyncMode: "full_refresh", Interval: "PT1S"), new("subscription_items", Interval: "PT1S")]);
         await using var capture = await InProcessCapture.StartAsync(open);
         var products = ExpectedDocuments.For(stripe, "products");
@@ -127,7 +127,7 @@ public sealed class IncrementalTests
         async Task<CaptureTranscript> RunAsync(JsonNode state, params OpenRequests.Binding[] bindings)
         {
             stripe.ClearRequests();
-            await using var capture = await InProcessCapture.StartAsync(OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", start, bindings, state), initialState: state);
+            await using var capture = await InProcessCapture.StartAsync(OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", start, bindings, state), initialState: state);
             await capture.WaitUntilAsync(t => bindings.All(b => t.PendingRanges(b.StateKey ?? b.Stream) == 0));
             Assert.Equal(0, await capture.StopAsync());
             return capture.Transcript;

@@ -18,8 +18,8 @@ public static class OpenRequests
             ["client_secret"] = secret,
             ["start_date"] = startDate.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"),
             ["lookback_window_days"] = lookbackDays,
-            // The simulator has no rate limit unless a test sets one: tests need not wait on a test key's 25/s.
-            ["advanced"] = new JsonObject { ["base_url"] = baseUrl.ToString(), ["max_requests_per_second"] = 1000 },
+            // The connector paces itself as it would against Stripe, and the simulator enforces Stripe's limits.
+            ["advanced"] = new JsonObject { ["base_url"] = baseUrl.ToString() },
         };
         if (connected)
         {

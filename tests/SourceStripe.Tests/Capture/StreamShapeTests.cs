@@ -37,7 +37,7 @@ public sealed class StreamShapeTests
     {
         await using var stripe = await StripeSimulator.StartAsync(Recent(seed: 11, objects: 6));
         var descriptor = StreamCatalog.Find(stream)!;
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", Start, [new(stream, SyncMode: "full_refresh", Interval: "PT1S")]);
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", Start, [new(stream, SyncMode: "full_refresh", Interval: "PT1S")]);
         await using var capture = await InProcessCapture.StartAsync(open);
         var expected = ExpectedDocuments.For(stripe, stream);
         await capture.WaitUntilAsync(t => expected.Keys.All(id => Latest(t, 0, id) is not null));
@@ -54,7 +54,7 @@ public sealed class StreamShapeTests
     public async Task A_list_without_created_filters_is_read_whole_then_kept_current_by_its_events_alone()
     {
         await using var stripe = await StripeSimulator.StartAsync(Recent(seed: 12, objects: 130));
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", Start, [new("quotes", Interval: "PT1S")], advanced: NoLag);
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", Start, [new("quotes", Interval: "PT1S")], advanced: NoLag);
         await using var capture = await InProcessCapture.StartAsync(open);
         var expected = ExpectedDocuments.For(stripe, "quotes");
         await capture.WaitUntilAsync(t => t.PendingRanges("quotes") == 0 && expected.Keys.All(id => Latest(t, 0, id) is not null));
@@ -73,7 +73,7 @@ public sealed class StreamShapeTests
     public async Task A_child_listed_by_its_parents_id_in_the_query_string_carries_that_id()
     {
         await using var stripe = await StripeSimulator.StartAsync(Recent(seed: 13, objects: 8));
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", Start, [new("setup_attempts"), new("payout_balance_transactions")]);
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", Start, [new("setup_attempts"), new("payout_balance_transactions")]);
         await using var capture = await InProcessCapture.StartAsync(open);
         await capture.WaitUntilAsync(t => t.PendingRanges("setup_attempts") == 0 && t.PendingRanges("payout_balance_transactions") == 0);
         Assert.Equal(0, await capture.StopAsync());
@@ -90,7 +90,7 @@ public sealed class StreamShapeTests
     public async Task A_detached_payment_method_is_deleted_under_the_customer_its_previous_attributes_name()
     {
         await using var stripe = await StripeSimulator.StartAsync(Recent(seed: 14, objects: 6));
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", Start, [new("payment_methods", Interval: "PT1S")], advanced: NoLag);
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", Start, [new("payment_methods", Interval: "PT1S")], advanced: NoLag);
         await using var capture = await InProcessCapture.StartAsync(open);
         await capture.WaitUntilAsync(t => t.PendingRanges("payment_methods") == 0);
 
@@ -113,7 +113,7 @@ public sealed class StreamShapeTests
     {
         await using var stripe = await StripeSimulator.StartAsync(Recent(seed: 16, objects: 6));
         var advanced = new JsonObject { ["event_lag_seconds"] = 0, ["event_payloads"] = "refetch" };
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", Start, [new(stream, Interval: "PT1S")], advanced: advanced);
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", Start, [new(stream, Interval: "PT1S")], advanced: advanced);
         await using var capture = await InProcessCapture.StartAsync(open);
         await capture.WaitUntilAsync(t => t.PendingRanges(stream) == 0);
 
@@ -132,7 +132,7 @@ public sealed class StreamShapeTests
     public async Task A_deleted_draft_invoices_embedded_lines_become_tombstones()
     {
         await using var stripe = await StripeSimulator.StartAsync(Recent(seed: 15, objects: 20));
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", Start, [new("invoice_line_items", SyncMode: "incremental", Interval: "PT1S")], advanced: NoLag);
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", Start, [new("invoice_line_items", SyncMode: "incremental", Interval: "PT1S")], advanced: NoLag);
         await using var capture = await InProcessCapture.StartAsync(open);
         await capture.WaitUntilAsync(t => t.PendingRanges("invoice_line_items") == 0);
 

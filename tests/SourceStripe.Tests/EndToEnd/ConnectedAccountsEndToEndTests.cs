@@ -60,7 +60,7 @@ public sealed class ConnectedAccountsEndToEndTests
         var (forbidden, leaving) = (accounts[1], accounts[2]);
         stripe.ForbidAccount(forbidden);
         var bindings = Bindings.Append(new OpenRequests.Binding("accounts", Interval: "PT1S"));
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", Start, bindings, connected: true, advanced: new JsonObject { ["event_lag_seconds"] = 0 });
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", Start, bindings, connected: true, advanced: new JsonObject { ["event_lag_seconds"] = 0 });
         await using var capture = await BinaryCapture.StartAsync(open);
         string[] readable = [Platform, leaving, accounts[3]];
         await capture.WaitUntilAsync(CaughtUp(readable));
@@ -130,5 +130,5 @@ public sealed class ConnectedAccountsEndToEndTests
     }
 
     private static string OpenAt(Uri baseUrl) =>
-        OpenRequests.Open(baseUrl, "sk_test_simulator", Start, Bindings, connected: true);
+        OpenRequests.Open(baseUrl, "sk_live_simulator", Start, Bindings, connected: true);
 }

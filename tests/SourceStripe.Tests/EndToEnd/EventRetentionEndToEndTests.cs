@@ -14,7 +14,7 @@ public sealed class EventRetentionEndToEndTests
         var start = DateTimeOffset.UtcNow.AddYears(-3);
         OpenRequests.Binding[] bindings = [new("customers", Interval: "PT1S"), new("balance_transactions", Interval: "PT1S")];
 
-        await using var first = await InProcessCapture.StartAsync(OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", start, bindings));
+        await using var first = await InProcessCapture.StartAsync(OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", start, bindings));
         await first.WaitUntilAsync(t => t.PendingRanges("customers") == 0 && t.PendingRanges("balance_transactions") == 0);
         Assert.Equal(0, await first.StopAsync());
 
@@ -24,7 +24,7 @@ public sealed class EventRetentionEndToEndTests
         CaptureTranscript.Account(state, "customers")!["events"] = paused;
         CaptureTranscript.Account(state, "customers")!["cursor"] = paused;
 
-        await using var resumed = await BinaryCapture.StartAsync(OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", start, bindings, state), state);
+        await using var resumed = await BinaryCapture.StartAsync(OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", start, bindings, state), state);
         await resumed.WaitUntilAsync(t => t.PendingRanges("customers") == 0 && CaptureTranscript.Account(t.State, "customers")!["events"]!.GetValue<long>() > paused);
         Assert.Equal(0, await resumed.StopAsync());
 

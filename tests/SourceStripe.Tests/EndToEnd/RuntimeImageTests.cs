@@ -85,7 +85,7 @@ public sealed class RuntimeImageTests : IAsyncLifetime
     {
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 30, Certificate = _server });
         Assert.Equal("https", stripe.BaseUrl.Scheme);
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", DateTimeOffset.UtcNow.AddYears(-3), [new("coupons"), new("customers")],
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-3), [new("coupons"), new("customers")],
             advanced: new JsonObject { ["max_retry_seconds"] = 10 });
 
         var start = Start();
@@ -121,7 +121,7 @@ public sealed class RuntimeImageTests : IAsyncLifetime
         Assert.True(process.ExitCode == 0, await stderr);
 
         ExpectedDocuments.AssertSame(ExpectedDocuments.For(stripe, "coupons"), ExpectedDocuments.Captured(transcript.Documents, 0), "coupons");
-        Assert.All(stripe.Requests, r => Assert.Equal("Bearer sk_test_simulator", r.Headers["Authorization"]));
+        Assert.All(stripe.Requests, r => Assert.Equal("Bearer sk_live_simulator", r.Headers["Authorization"]));
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace SourceStripe.Tests.EndToEnd;
 /// <summary>The published binary's terminal commands, run as a person runs them, against the simulator.</summary>
 public sealed class TerminalCommandsEndToEndTests : IDisposable
 {
-    private const string Secret = "sk_test_simulator";
+    private const string Secret = "sk_live_simulator";
 
     private readonly string _folder = Directory.CreateTempSubdirectory("source-stripe-cli-").FullName;
 
@@ -33,7 +33,6 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
                       start_date: "{(start ?? DateTimeOffset.UtcNow.AddYears(-3)):yyyy-MM-ddTHH:mm:ssZ}"
                       advanced:
                         base_url: {baseUrl}
-                        max_requests_per_second: 400
                 bindings: []
             """);
         return path;

@@ -42,7 +42,7 @@ public sealed class ValidateEndToEndTests
     private static async Task<string> RefusedAsync(SimulatorOptions options, params string[] streams)
     {
         await using var stripe = await StripeSimulator.StartAsync(options);
-        var run = await PublishedConnector.RunAsync(Request(stripe.BaseUrl, "sk_test_simulator", streams));
+        var run = await PublishedConnector.RunAsync(Request(stripe.BaseUrl, "sk_live_simulator", streams));
         Assert.Equal(1, run.ExitCode);
         return run.LastLog["msg"]!.GetValue<string>();
     }
@@ -51,7 +51,7 @@ public sealed class ValidateEndToEndTests
     public async Task A_good_key_validates_and_answers_resource_paths_in_request_order()
     {
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 2 });
-        var run = await PublishedConnector.RunAsync(Request(stripe.BaseUrl, "sk_test_simulator", "subscriptions", "charges", "invoice_line_items"));
+        var run = await PublishedConnector.RunAsync(Request(stripe.BaseUrl, "sk_live_simulator", "subscriptions", "charges", "invoice_line_items"));
         Assert.True(run.ExitCode == 0, run.Stderr);
         Assert.Equal(
             """{"validated":{"bindings":[{"resourcePath":["subscriptions"]},{"resourcePath":["charges"]},{"resourcePath":["invoice_line_items"]}]}}""",
@@ -61,7 +61,7 @@ public sealed class ValidateEndToEndTests
         Assert.NotEmpty(requests);
         Assert.All(requests, r =>
         {
-            Assert.Equal("Bearer sk_test_simulator", r.Headers["Authorization"]);
+            Assert.Equal("Bearer sk_live_simulator", r.Headers["Authorization"]);
             Assert.Equal(StripeApiVersion.Pinned, r.Headers["Stripe-Version"]);
             Assert.Equal("acct_simulator", r.Headers["Stripe-Account"]);
             Assert.Equal(200, r.Status);
@@ -125,12 +125,12 @@ public sealed class ValidateEndToEndTests
     public async Task A_key_that_cannot_read_events_is_refused_for_incremental_bindings_only()
     {
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 1, ForbiddenStreams = new HashSet<string> { "events" } });
-        var incremental = await PublishedConnector.RunAsync(Request(stripe.BaseUrl, "sk_test_simulator", "customers"));
+        var incremental = await PublishedConnector.RunAsync(Request(stripe.BaseUrl, "sk_live_simulator", "customers"));
         Assert.Equal(1, incremental.ExitCode);
         Assert.Contains("events: the key lacks read access to events", incremental.LastLog["msg"]!.GetValue<string>());
 
         // Full refresh and streams without events do not need it.
-        var request = JsonNode.Parse(Request(stripe.BaseUrl, "sk_test_simulator", "customers", "balance_transactions"))!;
+        var request = JsonNode.Parse(Request(stripe.BaseUrl, "sk_live_simulator", "customers", "balance_transactions"))!;
         request["validate"]!["bindings"]![0]!["resourceConfig"]!["syncMode"] = "full_refresh";
         var fullRefresh = await PublishedConnector.RunAsync(request.ToJsonString());
         Assert.True(fullRefresh.ExitCode == 0, fullRefresh.Stderr);
@@ -140,7 +140,7 @@ public sealed class ValidateEndToEndTests
     public async Task Binding_problems_are_all_reported_with_their_paths()
     {
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 1 });
-        var request = JsonNode.Parse(Request(stripe.BaseUrl, "sk_test_simulator", "chargez", "events", "charges", "charges"))!;
+        var request = JsonNode.Parse(Request(stripe.BaseUrl, "sk_live_simulator", "chargez", "events", "charges", "charges"))!;
         request["validate"]!["bindings"]![1]!["resourceConfig"]!["syncMode"] = "full_refresh";
         var run = await PublishedConnector.RunAsync(request.ToJsonString());
         Assert.Equal(1, run.ExitCode);

@@ -10,7 +10,7 @@ internal static class FaultRequests
     public const string StartDate = "2020-01-01T00:00:00Z";
 
     /// <summary>A valid endpoint config; <paramref name="baseUrl"/> null leaves the default (https://api.stripe.com).</summary>
-    public static JsonObject Endpoint(string secret = "sk_test_simulator", Uri? baseUrl = null, Action<JsonObject>? edit = null)
+    public static JsonObject Endpoint(string secret = "sk_live_simulator", Uri? baseUrl = null, Action<JsonObject>? edit = null)
     {
         var config = new JsonObject
         {

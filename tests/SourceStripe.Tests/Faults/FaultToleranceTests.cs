@@ -27,7 +27,7 @@ public sealed class FaultToleranceTests
         }
         stripe.InjectRandomFaults(0.1, Fault.EveryKind(TimeSpan.FromSeconds(2)), seed: 4);
 
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", Start, OpenRequests.AllStreams(), advanced: QuickTimeouts);
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", Start, OpenRequests.AllStreams(), advanced: QuickTimeouts);
         await using var capture = await InProcessCapture.StartAsync(open);
         await capture.WaitUntilAsync(AllBackfilled, TimeSpan.FromMinutes(3));
         Assert.Equal(0, await capture.StopAsync());
@@ -47,7 +47,7 @@ public sealed class FaultToleranceTests
     public async Task A_key_revoked_mid_capture_ends_it_with_the_401_sentence_after_a_last_checkpoint()
     {
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 400 });
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", Start, [new("charges"), new("customers"), new("invoice_line_items")]);
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", Start, [new("charges"), new("customers"), new("invoice_line_items")]);
         await using var capture = await BinaryCapture.StartAsync(open);
         await capture.WaitUntilAsync(t => t.Checkpoints >= 3);
         stripe.RevokeKey();
@@ -104,7 +104,7 @@ public sealed class FaultToleranceTests
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 30 });
         var invoice = stripe.Account.Objects("invoices").First(i => stripe.Account.Children("invoice_line_items", i.Id).Count > 10).Id;
         stripe.InjectFault(new Fault(FaultKind.JsonError, 404) { PathPrefix = $"/v1/invoices/{invoice}/lines", Code = "resource_missing" });
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", Start, [new("invoice_line_items")]);
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", Start, [new("invoice_line_items")]);
         await using var capture = await InProcessCapture.StartAsync(open);
         await capture.WaitUntilAsync(t => t.PendingRanges("invoice_line_items") == 0);
         Assert.Equal(0, await capture.StopAsync());
@@ -122,7 +122,7 @@ public sealed class FaultToleranceTests
         // This machine's clock runs 10 minutes ahead of Stripe's.
         var ahead = new MovableClock(DateTimeOffset.UtcNow.AddMinutes(10));
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 15 });
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", Start, [new("coupons", Interval: "PT1S")]);
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", Start, [new("coupons", Interval: "PT1S")]);
         await using var capture = await InProcessCapture.StartAsync(open, ahead, listLag: TimeSpan.FromSeconds(2));
         await capture.WaitUntilAsync(t => t.PendingRanges("coupons") == 0);
         var created = stripe.Create("coupons", c => c["name"] = "After the backfill")["id"]!.GetValue<string>();
@@ -132,7 +132,7 @@ public sealed class FaultToleranceTests
 
     private static async Task<(int Exit, string LastMessage)> RunUntilExitAsync(StripeSimulator stripe, OpenRequests.Binding[] bindings, JsonObject? advanced = null)
     {
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", Start, bindings, advanced: advanced);
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", Start, bindings, advanced: advanced);
         await using var capture = await BinaryCapture.StartAsync(open);
         await capture.WaitForExitAsync(TimeSpan.FromMinutes(3));
         var last = JsonNode.Parse(capture.Stderr.Trim().Split('\n')[^1])!;

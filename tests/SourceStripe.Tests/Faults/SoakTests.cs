@@ -19,7 +19,7 @@ public sealed class SoakTests
         stripe.InjectRandomFaults(0.05, Fault.EveryKind(TimeSpan.FromSeconds(2)), seed: 100);
         var advanced = new System.Text.Json.Nodes.JsonObject { ["request_timeout_seconds"] = 1 };
         var open = (System.Text.Json.Nodes.JsonNode? state) =>
-            OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", DateTimeOffset.UtcNow.AddYears(-3), OpenRequests.AllStreams(), state, advanced: advanced);
+            OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-3), OpenRequests.AllStreams(), state, advanced: advanced);
 
         // The length of an uninterrupted capture, so the kill points spread over most of it.
         var reference = await KillAndResume.RunAsync(open, kills: 0, maxLinesBeforeKill: 1, seed: 0);

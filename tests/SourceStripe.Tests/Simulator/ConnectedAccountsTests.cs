@@ -88,7 +88,7 @@ public sealed class ConnectedAccountsTests
         var error = body.GetProperty("error");
         Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
         Assert.Equal("account_invalid", error.GetProperty("code").GetString());
-        Assert.Equal("The provided key 'sk_test_*****ator' does not have access to account 'acct_1NotConnectedHere' (or that account does not exist). "
+        Assert.Equal("The provided key 'sk_live_*****ator' does not have access to account 'acct_1NotConnectedHere' (or that account does not exist). "
             + "Application access may have been revoked.", error.GetProperty("message").GetString());
         // A connected account is not a platform: its own /v1/accounts is Connect's 403.
         var (accounts, refusal) = await http.Get("/v1/accounts", stripe.ConnectedAccountIds[0]);

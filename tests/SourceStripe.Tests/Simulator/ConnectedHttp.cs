@@ -16,7 +16,7 @@ internal sealed class ConnectedHttp : IDisposable
     public ConnectedHttp(StripeSimulator stripe)
     {
         _stripe = stripe;
-        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "sk_test_simulator");
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "sk_live_simulator");
     }
 
     /// <summary>Options of a platform with <paramref name="accounts"/> connected accounts of 5 objects a stream.</summary>

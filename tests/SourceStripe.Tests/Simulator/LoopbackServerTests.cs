@@ -9,7 +9,7 @@ namespace SourceStripe.Tests.Simulator;
 /// <summary>HTTP/1.1 as the binary's loopback server speaks it: to the connector's pooled HttpClient, and to clients that misbehave.</summary>
 public sealed class LoopbackServerTests
 {
-    private const string Key = "sk_test_simulator";
+    private const string Key = "sk_live_simulator";
     private const string Get = "GET /v1/charges?limit=2 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + Key + "\r\n\r\n";
 
     // Bursts of requests test the server, not Stripe's rate limits.

@@ -13,11 +13,11 @@ public sealed class RateLimiterTests
 
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 6, 1, 12, 0, 0, TimeSpan.Zero));
 
-    private StripeRateLimiter Limiter(string key = LiveKey, RateLimits? limits = null) =>
+    private RateLimitEnforcer Limiter(string key = LiveKey, RateLimits? limits = null) =>
         new(limits ?? RateLimits.Stripe, key, Platform, _clock);
 
     /// <summary>Sends <paramref name="count"/> requests to <paramref name="endpoint"/> and returns each one's reason (null: accepted).</summary>
-    private static List<string?> Send(StripeRateLimiter limiter, string endpoint, int count, string? account = null) =>
+    private static List<string?> Send(RateLimitEnforcer limiter, string endpoint, int count, string? account = null) =>
         [.. Enumerable.Range(0, count).Select(_ => limiter.TryAcquire(endpoint, account))];
 
     private static void AssertAccepted(IEnumerable<string?> reasons) => Assert.All(reasons, Assert.Null);
@@ -34,7 +34,7 @@ public sealed class RateLimiterTests
     [InlineData("POST", "/v1/customers/", "POST /v1/customers")]
     [InlineData("GET", "/", "GET /")]
     public void An_endpoint_is_the_method_and_the_path_with_its_ids_replaced(string method, string path, string endpoint) =>
-        Assert.Equal(endpoint, StripeRateLimiter.Endpoint(method, path));
+        Assert.Equal(endpoint, RateLimitEnforcer.Endpoint(method, path));
 
     [Fact]
     public void The_endpoint_limit_is_25_a_second_and_another_endpoint_still_has_room()
@@ -65,15 +65,15 @@ public sealed class RateLimiterTests
         var limiter = Limiter();
         for (var i = 0; i < 25; i++)
         {
-            Assert.Null(limiter.TryAcquire(StripeRateLimiter.Endpoint("GET", $"/v1/charges/ch_{i}Xy"), null));
+            Assert.Null(limiter.TryAcquire(RateLimitEnforcer.Endpoint("GET", $"/v1/charges/ch_{i}Xy"), null));
         }
-        Assert.Equal(RateLimitReasons.EndpointRate, limiter.TryAcquire(StripeRateLimiter.Endpoint("GET", "/v1/charges/ch_NewOne1"), null));
+        Assert.Equal(RateLimitReasons.EndpointRate, limiter.TryAcquire(RateLimitEnforcer.Endpoint("GET", "/v1/charges/ch_NewOne1"), null));
 
         for (var i = 0; i < 25; i++)
         {
-            Assert.Null(limiter.TryAcquire(StripeRateLimiter.Endpoint("GET", $"/v1/balance_transactions?payout=po_{i}Ab&limit=100"), null));
+            Assert.Null(limiter.TryAcquire(RateLimitEnforcer.Endpoint("GET", $"/v1/balance_transactions?payout=po_{i}Ab&limit=100"), null));
         }
-        Assert.Equal(RateLimitReasons.EndpointRate, limiter.TryAcquire(StripeRateLimiter.Endpoint("GET", "/v1/balance_transactions"), null));
+        Assert.Equal(RateLimitReasons.EndpointRate, limiter.TryAcquire(RateLimitEnforcer.Endpoint("GET", "/v1/balance_transactions"), null));
     }
 
     [Fact]

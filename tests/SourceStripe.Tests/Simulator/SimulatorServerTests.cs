@@ -18,7 +18,7 @@ public sealed class SimulatorServerTests
     private static HttpClient Client(HttpMessageHandler? handler = null)
     {
         var http = new HttpClient(handler ?? new SocketsHttpHandler());
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "sk_test_simulator");
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "sk_live_simulator");
         return http;
     }
 
@@ -50,7 +50,7 @@ public sealed class SimulatorServerTests
         }
         Assert.Equal(calls.Select(c => (int)c.Status), stripe.Requests.Select(r => r.Status));
         Assert.Equal("limit=1&colour=red", stripe.Requests[4].QueryString);
-        Assert.Equal("Bearer sk_test_simulator", stripe.Requests[0].Headers["authorization"]);
+        Assert.Equal("Bearer sk_live_simulator", stripe.Requests[0].Headers["authorization"]);
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class WireFormatTests
     private static HttpClient RawClient(DecompressionMethods decompression = DecompressionMethods.None)
     {
         var http = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = decompression });
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "sk_test_simulator");
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "sk_live_simulator");
         return http;
     }
 

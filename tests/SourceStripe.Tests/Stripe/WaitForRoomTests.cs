@@ -13,7 +13,7 @@ public sealed class WaitForRoomTests
     {
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 10 });
         var config = EndpointConfig.Parse(JsonDocument.Parse($$$"""
-            {"account_id":"acct_simulator","client_secret":"sk_test_simulator","start_date":"2020-01-01T00:00:00Z",
+            {"account_id":"acct_simulator","client_secret":"sk_live_simulator","start_date":"2020-01-01T00:00:00Z",
              "advanced":{"base_url":"{{{stripe.BaseUrl}}}","request_timeout_seconds":1,"max_retry_seconds":2}}
             """).RootElement, new ConfigProblems(), DateTimeOffset.UtcNow)!;
         using var client = new StripeClient(config);
@@ -38,7 +38,7 @@ public sealed class WaitForRoomTests
     {
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 10 });
         var config = EndpointConfig.Parse(JsonDocument.Parse($$$"""
-            {"account_id":"acct_simulator","client_secret":"sk_test_simulator","start_date":"2020-01-01T00:00:00Z",
+            {"account_id":"acct_simulator","client_secret":"sk_live_simulator","start_date":"2020-01-01T00:00:00Z",
              "advanced":{"base_url":"{{{stripe.BaseUrl}}}"}}
             """).RootElement, new ConfigProblems(), DateTimeOffset.UtcNow)!;
         using var client = new StripeClient(config);

@@ -24,7 +24,7 @@ public static class ConnectedCaptures
     };
 
     public static string Open(StripeSimulator stripe, JsonNode? state = null, (uint, uint)? range = null, bool connected = true) =>
-        OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", Start, Bindings, state, connected: connected, range: range,
+        OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", Start, Bindings, state, connected: connected, range: range,
             advanced: new JsonObject { ["event_lag_seconds"] = 0 });
 
     public static IReadOnlyList<string> AllAccounts(StripeSimulator stripe) => [Platform, .. stripe.ConnectedAccountIds];

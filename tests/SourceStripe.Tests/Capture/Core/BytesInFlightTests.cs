@@ -17,10 +17,13 @@ public sealed class BytesInFlightTests(ITestOutputHelper output)
         {
             ObjectsPerStream = 0,
             ObjectCounts = streams.ToDictionary(s => s, _ => 1500),
+            // As fast as the machine allows: pages arrive faster than they are written.
+            RateLimits = null,
         });
         const int limit = 4 * 1024 * 1024;
         var buffers = new BufferPool(limit);
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", DateTimeOffset.UtcNow.AddYears(-3), streams.Select(s => new OpenRequests.Binding(s)));
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-3), streams.Select(s => new OpenRequests.Binding(s)),
+            advanced: new() { ["max_requests_per_second"] = 1000, ["max_requests_per_second_per_endpoint"] = 1000 });
         await using var capture = await InProcessCapture.StartAsync(open, clients: config => new StripeClient(config, buffers: buffers));
         await capture.WaitUntilAsync(t => streams.All(s => t.PendingRanges(s) == 0), TimeSpan.FromMinutes(5));
         Assert.Equal(0, await capture.StopAsync());
@@ -31,7 +34,7 @@ public sealed class BytesInFlightTests(ITestOutputHelper output)
 
         // The largest page the simulator serves (invoices with their lines: about 2 MB), in the buffer it takes.
         using var http = new HttpClient();
-        http.DefaultRequestHeaders.Authorization = new("Bearer", "sk_test_simulator");
+        http.DefaultRequestHeaders.Authorization = new("Bearer", "sk_live_simulator");
         var largest = 0;
         foreach (var stream in streams)
         {

@@ -111,7 +111,7 @@ public sealed class ParallelEventsTests
     {
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 20, CreatedFrom = DateTimeOffset.UtcNow.AddDays(-50), CreatedTo = DateTimeOffset.UtcNow.AddDays(-40) });
         var barrier = new RetrieveBarrier();
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", DateTimeOffset.UtcNow.AddYears(-1), [new("customers", SyncMode: "incremental", Interval: "PT1S")],
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-1), [new("customers", SyncMode: "incremental", Interval: "PT1S")],
             advanced: new JsonObject { ["event_lag_seconds"] = 0, ["event_payloads"] = "refetch" });
         await using var capture = await InProcessCapture.StartAsync(open, clients: config => new StripeClient(config, barrier));
         await capture.WaitUntilAsync(t => t.PendingRanges("customers") == 0);
@@ -136,7 +136,7 @@ public sealed class ParallelEventsTests
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 30 });
         var cursor = DateTimeOffset.UtcNow.AddDays(-2).ToUnixTimeSeconds();
         var legacy = new JsonObject { ["bindingStateV1"] = new JsonObject { ["charges"] = new JsonObject { ["backfill"] = 0, ["cursor"] = cursor, ["pending"] = new JsonObject() } } };
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", DateTimeOffset.UtcNow.AddYears(-3), [new("charges", SyncMode: "incremental", Interval: "PT1S")], legacy);
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-3), [new("charges", SyncMode: "incremental", Interval: "PT1S")], legacy);
         await using var capture = await InProcessCapture.StartAsync(open, initialState: legacy);
         await capture.WaitUntilAsync(t => CaptureTranscript.Account(t.State, "charges")?["cursor"]?.GetValue<long>() > cursor);
         Assert.Equal(0, await capture.StopAsync());

@@ -46,7 +46,7 @@ public sealed class StdinTests
     public async Task A_broken_stdin_ends_the_capture_with_a_non_zero_exit_after_its_last_checkpoint()
     {
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 30 });
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_test_simulator", DateTimeOffset.UtcNow.AddYears(-3), [new("charges", Interval: "PT1S")]);
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-3), [new("charges", Interval: "PT1S")]);
         var stdin = new BreakingStdin(open);
         var transcript = new CaptureTranscript();
         var stdout = new MemoryStream();

@@ -10,7 +10,7 @@ namespace SourceStripe.Simulator;
 /// checked against the global bucket, then its endpoint's, and counted in both only when both have room.
 /// Thread-safe.
 /// </summary>
-public sealed class StripeRateLimiter
+public sealed class RateLimitEnforcer
 {
     private static readonly SearchValues<char> NameChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyz_");
 
@@ -27,7 +27,7 @@ public sealed class StripeRateLimiter
     /// <param name="secretKey">The key, whose mode sets the global limit unless <see cref="RateLimits.GlobalPerSecond"/> does.</param>
     /// <param name="platformAccount">The key's own account: requests without <c>Stripe-Account</c> are made for it.</param>
     /// <param name="time">Real time (default: the system's); never the simulator's clock, which tests freeze.</param>
-    public StripeRateLimiter(RateLimits limits, string secretKey, string platformAccount, TimeProvider? time = null)
+    public RateLimitEnforcer(RateLimits limits, string secretKey, string platformAccount, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentNullException.ThrowIfNull(platformAccount);
