@@ -16,7 +16,6 @@ public delegate void TableRow(string scenario, string figure, string value, stri
 /// </summary>
 public static class ChangeLagScenario
 {
-    private const int Limit = 100;
     private const double TargetSeconds = 90;
 
     /// <summary>Streams that take changes from events, weighted as a payments account changes them.</summary>
@@ -51,7 +50,7 @@ public static class ChangeLagScenario
             ObjectCounts = streams.ToDictionary(s => s, s => s is "products" or "subscriptions" ? settings.Objects / 4 : settings.Objects),
             Latency = settings.Latency,
         });
-        simulator.RateLimits = new RateLimits { GlobalPerSecond = Limit, EndpointPerSecond = Limit };
+        simulator.RateLimits = RateLimits.Stripe;
 
         var revisions = new CapturedRevisions(streams);
         var changes = new ChangeMaker(simulator, Mix, seed: 5);
@@ -98,7 +97,7 @@ public static class ChangeLagScenario
 
         var scenario = $"(f) change capture lag, {Mix.Length} streams";
         row(scenario, "settings", $"{settings.PerSecond} changes/s for {settings.Changing.TotalSeconds:F0} s",
-            $"event_payloads refetch, interval {settings.Interval}, events {settings.EventLag} s behind, {settings.Latency.TotalMilliseconds:F0} ms median latency, {Limit} req/s limit", "", "");
+            $"event_payloads refetch, interval {settings.Interval}, events {settings.EventLag} s behind, {settings.Latency.TotalMilliseconds:F0} ms median latency, Stripe's two limits", "", "");
         row(scenario, "backfill first", $"{run.Wall.TotalSeconds:F1} s", $"{run.Objects:N0} objects", "", "");
         row(scenario, "changes", changes.Changes.ToString("N0", CultureInfo.InvariantCulture),
             $"to {changes.Last.Count:N0} objects, {changes.Changes / changing.TotalSeconds:F1}/s over {changing.TotalSeconds:F1} s", "", "");

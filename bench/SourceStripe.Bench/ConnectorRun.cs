@@ -223,12 +223,15 @@ public static class ConnectorRun
 /// <summary>Open requests as the Flow runtime sends them.</summary>
 public static class Requests
 {
+    /// <summary>An open request; <paramref name="maxRequestsPerSecond"/>, when set, is the connector's pace for the key and for each endpoint
+    /// (a run without Stripe's limits); null leaves the connector's own pace for the key.</summary>
     public static string Open(Uri baseUrl, string secret, DateTimeOffset startDate, IEnumerable<string> streams, int? maxRequestsPerSecond)
     {
         var advanced = new JsonObject { ["base_url"] = baseUrl.ToString() };
         if (maxRequestsPerSecond is { } rate)
         {
             advanced["max_requests_per_second"] = rate;
+            advanced["max_requests_per_second_per_endpoint"] = rate;
         }
         var config = Config(secret, startDate, advanced);
         var bindings = new JsonArray();

@@ -26,6 +26,8 @@ public static class CpuScenario
             SecretKey = secret,
             ObjectsPerStream = 0,
             ObjectCounts = Streams.ToDictionary(s => s, _ => perStream),
+            // What reading pages costs, not how Stripe paces them.
+            RateLimits = null,
         });
         var startDate = DateTimeOffset.UtcNow.AddDays(-800);
         var open = Requests.Open(simulator.BaseUrl, secret, startDate, Streams, 10_000);
