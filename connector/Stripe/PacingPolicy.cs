@@ -7,7 +7,8 @@ namespace SourceStripe.Stripe;
 /// ones. Such bunching is a few milliseconds, rarely tens: a 2% margin (20 ms of a second) absorbs most of
 /// it, and the few 429s left cost less than a wider margin would. The key's first requests open their
 /// connections, so its pace starts a little lower (80% of the aim, 0.8 s of backfill lost at most) and
-/// climbs 5% of the limit a second; an endpoint's starts at the aim, since the key's already paces them. A 429 cuts it by 5%, once a second at most (the requests already in
+/// climbs 5% of the limit a second; an endpoint's starts at the aim, since the key's already paces them.
+/// A 429 cuts it by 5%, once a second at most (the requests already in
 /// flight when the first 429 came may meet more), and from then on it climbs 2% a second, back to the
 /// aim in under 3 s: Stripe's 429s here come from bunching far more often than from a lower limit, so the
 /// cut is shallow, while repeated 429s (a key shared with another client) still walk it down 5% a second.

@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Threading.RateLimiting;
 
 namespace SourceStripe.Stripe;
@@ -17,7 +16,7 @@ namespace SourceStripe.Stripe;
 /// a platform of many connected accounts holds budgets only for the endpoints it reads now.
 /// </para>
 /// </summary>
-public sealed class StripeRateLimiter : PartitionedRateLimiter<RequestEndpoint>
+public sealed partial class StripeRateLimiter : PartitionedRateLimiter<RequestEndpoint>
 {
     /// <summary>Stripe's Files API allows 20 reads a second, not the default 25.</summary>
     public const double FilesRequestsPerSecond = 20;
@@ -355,72 +354,4 @@ public sealed class StripeRateLimiter : PartitionedRateLimiter<RequestEndpoint>
         Dispose(true);
         return ValueTask.CompletedTask;
     }
-
-    /// <summary>One endpoint's budget and the requests waiting for it.</summary>
-    private sealed class Endpoint(RequestPace pace)
-    {
-        public RequestPace Pace => pace;
-
-        public LinkedList<Waiter> Waiters { get; } = new();
-    }
-
-    /// <summary>One queued request; completed exactly once, by whoever takes it out of its queue.</summary>
-    private sealed class Waiter(StripeRateLimiter limiter, Endpoint endpoint, long arrival) : TaskCompletionSource<RateLimitLease>(TaskCreationOptions.RunContinuationsAsynchronously)
-    {
-        public Endpoint Endpoint => endpoint;
-
-        /// <summary>When it came, among every endpoint's waiters.</summary>
-        public long Arrival => arrival;
-
-        public LinkedListNode<Waiter>? Node { get; set; }
-
-        private CancellationTokenRegistration _cancellation;
-
-        public void Watch(CancellationToken token) =>
-            _cancellation = token.UnsafeRegister(static (state, token) => ((Waiter)state!).Cancel(token), this);
-
-        /// <summary>Grants or fails it; unregistering does not wait for a cancellation running elsewhere, which finds it gone.</summary>
-        public void Complete(RateLimitLease? lease, Exception? failure)
-        {
-            _ = lease is null ? TrySetException(failure!) : TrySetResult(lease);
-            _cancellation.Unregister();
-        }
-
-        private void Cancel(CancellationToken token)
-        {
-            if (limiter.Remove(this))
-            {
-                TrySetCanceled(token);
-            }
-        }
-    }
-
-    private sealed class Lease(bool acquired) : RateLimitLease
-    {
-        public static readonly Lease Granted = new(true);
-        public static readonly Lease Denied = new(false);
-
-        public override bool IsAcquired { get; } = acquired;
-
-        public override IEnumerable<string> MetadataNames => [];
-
-        public override bool TryGetMetadata(string metadataName, [MaybeNullWhen(false)] out object? metadata)
-        {
-            metadata = null;
-            return false;
-        }
-    }
-}
-
-/// <summary>What a 429 slows down, read from its <c>Stripe-Rate-Limited-Reason</c>.</summary>
-public enum ThrottleScope
-{
-    /// <summary>Nothing: object-level contention (<c>lock_timeout</c>), retried as it is.</summary>
-    None,
-
-    /// <summary>The endpoint it was made to (<c>endpoint-rate</c>, <c>endpoint-concurrency</c>, <c>resource-specific</c>).</summary>
-    Endpoint,
-
-    /// <summary>Every request of the key (<c>global-rate</c>, <c>global-concurrency</c>, or a reason this client does not know).</summary>
-    Key,
 }

@@ -94,9 +94,10 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes, Acc
         }
     }
 
-    /// <summary>Reads one page of one request's events, queues the request's next page, and applies it.</summary>
+    /// <summary>The endpoint every events page of the capture reads (for its account).</summary>
     private static readonly string EventsOperation = RequestEndpoint.OperationOf(StreamCatalog.Events.Path);
 
+    /// <summary>Reads one page of one request's events, queues the request's next page, and applies it.</summary>
     private sealed class EventsPageUnit(EventsReader reader, int generation, IReadOnlyList<string> types, long from, long upTo, string? after, bool repeat) : WorkUnit
     {
         public override bool IsBackfill => false;
