@@ -1,6 +1,5 @@
-using System.Buffers;
-using System.Text.Json;
 using SourceStripe.Logging;
+using SourceStripe.State;
 using SourceStripe.Streams;
 
 namespace SourceStripe.Capture;
@@ -63,55 +62,21 @@ public sealed partial class AccountBinding
     }
 
     /// <summary>
-    /// The checkpoint's merge patch: with a range pending, this account's entry in the binding's state (its
-    /// ranges and cursors); with none, the account's row (<see cref="AccountCapture.Row"/>), and the entry deleted
-    /// if there was one. The binding's backfill counter either way. Holds the lock.
+    /// The checkpoint's merge patch: with a range pending, this account's entry in the binding's pending progress;
+    /// with none, the account's row (<see cref="AccountCapture.Row"/>), and the entry deleted (which also tells a
+    /// reader of the checkpoint which binding caught up). Holds the lock.
     /// </summary>
     private byte[] Patch()
     {
-        var caughtUp = CaughtUp is not null;
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer))
+        var patch = new StatePatch();
+        if (CaughtUp is null)
         {
-            json.WriteStartObject();
-            json.WriteStartObject("bindingStateV1");
-            json.WriteStartObject(Binding.StateKey);
-            json.WriteNumber("backfill", Binding.Backfill);
-            if (!caughtUp || _hasEntry)
-            {
-                json.WriteStartObject("accounts");
-                json.WritePropertyName(AccountId);
-                if (caughtUp)
-                {
-                    json.WriteNullValue();
-                }
-                else
-                {
-                    JsonSerializer.Serialize(json, _state, StateJson.Default.AccountState);
-                }
-                json.WriteEndObject();
-                _hasEntry = !caughtUp;
-            }
-            if (_clearUnkeyed)
-            {
-                foreach (var name in BindingState.UnkeyedMembers)
-                {
-                    json.WriteNull(name);
-                }
-                _clearUnkeyed = false;
-            }
-            json.WriteEndObject();
-            json.WriteEndObject();
-            if (caughtUp)
-            {
-                json.WriteStartObject("accountsV1");
-                json.WriteStartObject("rows");
-                json.WriteString(AccountId, Account.Row());
-                json.WriteEndObject();
-                json.WriteEndObject();
-            }
-            json.WriteEndObject();
+            patch.Pending(Binding.StateKey, AccountId, _state);
         }
-        return buffer.WrittenSpan.ToArray();
+        else
+        {
+            patch.Pending(Binding.StateKey, AccountId, null).Row(AccountId, Account.Row());
+        }
+        return patch.ToArray();
     }
 }

@@ -1,4 +1,5 @@
 using SourceStripe.Logging;
+using SourceStripe.State;
 using SourceStripe.Streams;
 using SourceStripe.Stripe;
 
@@ -25,10 +26,6 @@ public sealed partial class AccountBinding
     /// </summary>
     private Dictionary<string, long>? _large;
     private AccountState _state;
-    /// <summary>The state was read in the shape of before per-account state: the next checkpoint deletes the old members.</summary>
-    private bool _clearUnkeyed;
-    /// <summary>The binding's state holds an entry for the account, which its next checkpoint in the row deletes.</summary>
-    private bool _hasEntry;
     private bool _planned;
     /// <summary>A plan unit is timed: at most one is, even when the account is resumed meanwhile.</summary>
     private bool _planQueued;
@@ -38,17 +35,14 @@ public sealed partial class AccountBinding
     private volatile bool _skipped;
 
     /// <summary>
-    /// The account's binding, from the binding's entry for the account in <paramref name="stored"/> if it has one,
-    /// else from <paramref name="fromRow"/> (the binding's column of the account's row), else from nothing.
+    /// The account's binding, from its entry in the binding's pending progress (<paramref name="pending"/>) if it has
+    /// one, else from <paramref name="fromRow"/> (the binding's column of the account's row), else from nothing.
     /// </summary>
-    public AccountBinding(BoundStream binding, AccountCapture account, BindingState? stored, AccountState? fromRow)
+    public AccountBinding(BoundStream binding, AccountCapture account, AccountState? pending, AccountState? fromRow)
     {
         Binding = binding;
         Account = account;
-        _hasEntry = stored?.Accounts?.ContainsKey(account.AccountId) == true;
-        _state = stored?.Take(account.AccountId, account.IsPlatform) ?? fromRow ?? new AccountState();
-        _clearUnkeyed = account.IsPlatform && stored?.HasUnkeyedCursors == true;
-        _dirty = _clearUnkeyed;
+        _state = pending ?? fromRow ?? new AccountState();
     }
 
     public BoundStream Binding { get; }
@@ -201,7 +195,7 @@ public sealed partial class AccountBinding
     }
 
     /// <summary>The state when nothing is pending (what the account's row holds for this binding), else null. Call under the account's gate.</summary>
-    internal AccountState? CaughtUp => _state.PendingRanges.Values.All(range => range is null) ? _state : null;
+    internal AccountState? CaughtUp => _state.HasPending ? null : _state;
 
     /// <summary>The range's state as it stands now, if it is still pending. Call under <see cref="Read{T}"/>.</summary>
     public RangeState? Range(string key) => _state.PendingRanges.TryGetValue(key, out var range) ? range : null;

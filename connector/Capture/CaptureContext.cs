@@ -1,4 +1,5 @@
 using SourceStripe.Config;
+using SourceStripe.State;
 using SourceStripe.Streams;
 using SourceStripe.Stripe;
 
@@ -10,8 +11,11 @@ public sealed record BoundStream(int Index, string StateKey, StreamDescriptor St
     /// <summary>Incremental bindings take changes from events: their own, or their parent's for child streams.</summary>
     public bool ListensToEvents => Mode == SyncMode.Incremental && Stream.ChangesFromEvents;
 
-    /// <summary>The binding's column in the accounts' rows (<see cref="AccountRows.Bindings"/>), set when the state is read.</summary>
-    public int Column { get; init; } = -1;
+    /// <summary>What the binding's column in the accounts' rows is for: this binding, under its backfill counter and mode.</summary>
+    public StateColumn Column { get; } = new(StateKey, Backfill, Mode == SyncMode.FullRefresh);
+
+    /// <summary>The binding's column in the accounts' rows (<see cref="CaptureState.Bindings"/>), set when the state is read.</summary>
+    public int ColumnIndex { get; init; } = -1;
 
     /// <summary>
     /// The operation a page of the binding spends its requests on: its list, or for a child stream whose parents do
@@ -31,6 +35,9 @@ public sealed record CaptureContext(EndpointConfig Config, StripeClient Client, 
 
     /// <summary>See <see cref="CaptureSession.StopWhenCaughtUp"/>.</summary>
     public bool StopWhenCaughtUp { get; init; }
+
+    /// <summary>The accounts' rows' columns (<see cref="StateLayout"/>): what each value of a row is.</summary>
+    public IReadOnlyList<StateColumn?> Columns { get; init; } = [];
 
     /// <summary>A batch whose lines are held in the client's buffers, so they count against the bytes in flight.</summary>
     public CommitBatch NewBatch() => new(Client.Buffers);

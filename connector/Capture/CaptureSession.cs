@@ -1,8 +1,8 @@
 using System.Net;
-using System.Text.Json;
 using SourceStripe.Config;
 using SourceStripe.Logging;
 using SourceStripe.Protocol;
+using SourceStripe.State;
 using SourceStripe.Stripe;
 
 namespace SourceStripe.Capture;
@@ -31,14 +31,18 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
         var problems = new ConfigProblems();
         var config = EndpointConfig.Parse(capture.Config, problems, clock.GetUtcNow());
         var bindings = ParseBindings(capture.Bindings ?? [], problems);
-        var state = ReadState(request.State);
+        var (state, stateProblem) = StateReader.Read(request.State);
+        if (stateProblem is not null)
+        {
+            problems.Add(stateProblem.Path, stateProblem.Expected);
+        }
         var range = KeyRange.Parse(request.Range, problems);
         if (config is { CaptureConnectedAccounts: false } && !range.IsFull)
         {
             problems.Add("open.range", $"this capture reads one account, which cannot be divided among shards, but this shard was given the range {range}; "
                 + "run it as one shard, or set capture_connected_accounts to true to divide a platform's connected accounts among shards");
         }
-        if (problems.Any || config is null)
+        if (problems.Any || config is null || state is null)
         {
             throw new ConfigException(problems.Summary("capture"));
         }
@@ -53,16 +57,35 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
             EndpointCapacity = client.Limiter.Capacity,
         };
         client.Buffers.RoomFreed += scheduler.Wake;
-        var context = new CaptureContext(config, client, writer, client.ServerClock, scheduler) { ListLag = ListLag, StopWhenCaughtUp = StopWhenCaughtUp };
-        bindings = PlaceColumns(writer, bindings, state.Accounts ??= new AccountRows());
         // Other shards' accounts are theirs: never read nor written here, not even kept in memory.
-        state.Accounts.Rows?.Keys.Where(id => !range.Owns(id)).ToList().ForEach(id => state.Accounts.Rows.Remove(id));
-        foreach (var binding in bindings)
+        foreach (var id in state.Accounts.Keys.Where(id => !range.Owns(id)).ToList())
         {
-            var stored = Stored(writer, binding, state, range, config);
-            stored?.Accounts?.Keys.Where(id => !range.Owns(id)).ToList().ForEach(id => stored.Accounts.Remove(id));
-            state.Bindings[binding.StateKey] = stored;
+            state.Accounts.Remove(id);
         }
+        var layout = StateLayout.Place(state, [.. bindings.Select(b => b.Column)], range.Owns, range.IsFull);
+        foreach (var stateKey in layout.Restarted)
+        {
+            Log.Info($"Backfilling {stateKey} again: its backfill counter rose or its mode changed");
+        }
+        if (layout.Patch is { } placed)
+        {
+            // Ahead of any row that uses the new columns.
+            writer.Add(null, 0, null, placed.ToArray(), 0);
+        }
+        foreach (var accountsPending in state.Pending.Values)
+        {
+            foreach (var id in accountsPending.Keys.Where(id => !range.Owns(id)).ToList())
+            {
+                accountsPending.Remove(id);
+            }
+        }
+        bindings = [.. bindings.Select((b, i) => b with { ColumnIndex = layout.ColumnOfBinding[i] })];
+        var context = new CaptureContext(config, client, writer, client.ServerClock, scheduler)
+        {
+            ListLag = ListLag,
+            StopWhenCaughtUp = StopWhenCaughtUp,
+            Columns = layout.Columns,
+        };
         var accounts = new AccountDirectory(context, bindings, state, range);
         Log.Info($"Capturing {bindings.Count} streams", ("streams", string.Join(",", bindings.Select(b => b.Stream.Name))));
 
@@ -127,99 +150,6 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
             return 1;
         }
         return 0;
-    }
-
-    /// <summary>
-    /// The binding's stored state, or none when its backfill counter rose: then the old state is cleared
-    /// first, in a checkpoint of its own, and the binding starts over. A shard of a split clears only the
-    /// accounts it owns: the others' entries belong to the other shards.
-    /// </summary>
-    private static BindingState? Stored(CaptureWriter writer, BoundStream binding, CaptureState state, KeyRange range, EndpointConfig config)
-    {
-        var stored = state.Bindings.GetValueOrDefault(binding.StateKey);
-        if (stored is null || binding.Backfill <= stored.Backfill)
-        {
-            return stored;
-        }
-        // The accounts' rows need no clearing: the new counter has a column of its own (PlaceColumns).
-        Log.Info($"Backfilling {binding.Stream.Name} again: its backfill counter rose to {binding.Backfill}");
-        writer.Add(null, 0, binding.StateKey, ClearOwned(stored, binding, range, config.AccountId), 0);
-        return null;
-    }
-
-    /// <summary>
-    /// Gives each binding its column in the accounts' rows, adding a column for a binding (or a backfill counter)
-    /// the rows do not have yet, in a checkpoint of its own ahead of any row that uses it.
-    /// </summary>
-    private static List<BoundStream> PlaceColumns(CaptureWriter writer, List<BoundStream> bindings, AccountRows rows)
-    {
-        var columns = rows.Bindings ??= [];
-        var added = false;
-        List<BoundStream> placed = [];
-        foreach (var binding in bindings)
-        {
-            var name = AccountRows.Column(binding.Backfill, binding.StateKey);
-            var column = columns.IndexOf(name);
-            if (column < 0)
-            {
-                columns.Add(name);
-                column = columns.Count - 1;
-                added = true;
-            }
-            placed.Add(binding with { Column = column });
-        }
-        if (added)
-        {
-            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-            using (var json = new Utf8JsonWriter(buffer))
-            {
-                json.WriteStartObject();
-                json.WriteStartObject("accountsV1");
-                json.WritePropertyName("bindings");
-                JsonSerializer.Serialize(json, columns, StateJson.Default.ListString);
-                json.WriteEndObject();
-                json.WriteEndObject();
-            }
-            writer.Add(null, 0, null, buffer.WrittenSpan.ToArray(), 0);
-        }
-        return placed;
-    }
-
-    /// <summary>The patch that clears a binding's state: all of it, or on a shard of a split only the accounts it owns.</summary>
-    private static byte[] ClearOwned(BindingState stored, BoundStream binding, KeyRange range, string platform)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteStartObject("bindingStateV1");
-            if (range.IsFull)
-            {
-                json.WriteNull(binding.StateKey);
-            }
-            else
-            {
-                json.WriteStartObject(binding.StateKey);
-                json.WriteNumber("backfill", binding.Backfill);
-                json.WriteStartObject("accounts");
-                foreach (var owned in (stored.Accounts ?? []).Keys.Where(range.Owns))
-                {
-                    json.WriteNull(owned);
-                }
-                json.WriteEndObject();
-                if (stored.HasUnkeyedCursors && range.Owns(platform))
-                {
-                    foreach (var name in BindingState.UnkeyedMembers)
-                    {
-                        json.WriteNull(name);
-                    }
-                }
-                json.WriteEndObject();
-            }
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }
-        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Runs the writer; returns the sentence to fail with when stdout fails, after stopping the capture.</summary>
@@ -297,8 +227,4 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
         return [.. bindings.Select((b, i) => new BoundStream(i, b.StateKey is { Length: > 0 } key ? key : configs[i].Stream.Name,
             configs[i].Stream, configs[i].SyncMode, configs[i].Interval, b.Backfill))];
     }
-
-    /// <summary>Reads the state; its shape was checked with the rest of the request (RequestErrors.StateProblem).</summary>
-    private static CaptureState ReadState(JsonElement? state) =>
-        state is { ValueKind: JsonValueKind.Object } merged ? merged.Deserialize(StateJson.Default.CaptureState) ?? new CaptureState() : new CaptureState();
 }

@@ -1,5 +1,4 @@
-using System.Text.Json.Nodes;
-using SourceStripe.Capture;
+using SourceStripe.State;
 
 namespace SourceStripe.Cli;
 
@@ -33,18 +32,16 @@ public sealed class StreamProgress(string name)
     public long Reported { get; set; }
 
     /// <summary>
-    /// Takes in a commit: its documents, the binding's state once its checkpoint is merged (null: cleared) and,
-    /// from the accounts' rows, the cursors of the accounts that have caught up in it.
+    /// Takes in a commit: its documents, and the binding's progress in every account once its checkpoint is merged
+    /// (<see cref="CaptureState.ProgressOf"/>).
     /// </summary>
-    public void Committed(int documents, JsonObject? state, IReadOnlyList<AccountState> fromRows)
+    public void Committed(int documents, IReadOnlyList<AccountState> accounts)
     {
         Documents += documents;
         if (documents > 0)
         {
             Pages++;
         }
-        var accounts = (state?["accounts"] as JsonObject)?.Select(a => a.Value).Where(a => a is not null).Select(Expanded).ToList() ?? [];
-        accounts.AddRange(fromRows.Select(Expanded));
         if (accounts.Count == 0)
         {
             _remaining = _total = 0;
@@ -52,39 +49,13 @@ public sealed class StreamProgress(string name)
             Position = null;
             return;
         }
-        var pending = accounts.SelectMany(a => (a["pending"] as JsonObject)?.Select(p => p.Value).OfType<JsonObject>() ?? []).ToList();
-        _remaining = pending.Sum(r => Math.Max(0, Reached(r) - Long(r, "gte")));
+        var pending = accounts.SelectMany(a => a.PendingRanges.Values).OfType<RangeState>().ToList();
+        _remaining = pending.Sum(r => Math.Max(0, Reached(r) - r.Gte));
         _total = Math.Max(_total, _remaining);
         Position = pending.Count == 0 ? null : DateTimeOffset.FromUnixTimeSeconds(pending.Min(Reached));
-        Caught = pending.Count == 0 && accounts.All(a => a["cursor"] is not null || a["lastPass"] is not null);
-    }
-
-    /// <summary>An account's state as an object: a compact one (a string, nothing pending) with its cursors.</summary>
-    private static JsonObject Expanded(JsonNode? account)
-    {
-        if (account is JsonObject full)
-        {
-            return full;
-        }
-        return Expanded(AccountStateConverter.Decode(account!.GetValue<string>()));
-    }
-
-    private static JsonObject Expanded(AccountState compact)
-    {
-        var expanded = new JsonObject();
-        if (compact.Cursor is { } cursor)
-        {
-            expanded["cursor"] = cursor;
-        }
-        if (compact.LastPass is { } lastPass)
-        {
-            expanded["lastPass"] = lastPass;
-        }
-        return expanded;
+        Caught = pending.Count == 0 && accounts.All(a => a.Cursor is not null || a.LastPass is not null);
     }
 
     /// <summary>Where a range read newest first has reached.</summary>
-    private static long Reached(JsonObject range) => range["afterCreated"] is { } reached ? reached.GetValue<long>() : Long(range, "lt");
-
-    private static long Long(JsonObject range, string name) => range[name]?.GetValue<long>() ?? 0;
+    private static long Reached(RangeState range) => range.AfterCreated ?? range.Lt;
 }

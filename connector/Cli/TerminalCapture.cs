@@ -4,6 +4,7 @@ using SourceStripe.Capture;
 using SourceStripe.Config;
 using SourceStripe.Logging;
 using SourceStripe.Protocol;
+using SourceStripe.State;
 using SourceStripe.Streams;
 using SourceStripe.Stripe;
 
@@ -138,9 +139,10 @@ public sealed class TerminalCapture(IReadOnlyList<StreamDescriptor> streams, str
         {
             throw new ConfigException($"--state {statePath}: cannot read it as JSON ({e.Message}); expected the state file an earlier capture wrote, or delete it to start over");
         }
-        if (RequestErrors.StateProblem(state) is { } problem)
+        if (StateReader.Read(state).Problem is { } problem)
         {
-            throw new ConfigException($"--state {statePath}: {problem.Path.Replace("open.state", "the state", StringComparison.Ordinal)}: {problem.Expected}");
+            var field = problem.Path == "open.state" ? "the state" : problem.Path["open.state.".Length..];
+            throw new ConfigException($"--state {statePath}: {field}: {problem.Expected}");
         }
         return state.ValueKind == JsonValueKind.Object ? JsonObject.Create(state) : null;
     }

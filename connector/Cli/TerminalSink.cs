@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SourceStripe.Capture;
+using SourceStripe.State;
 
 namespace SourceStripe.Cli;
 
@@ -67,7 +68,8 @@ public sealed class TerminalSink : ICaptureSink, IDisposable
             MergePatch.ApplyInPlace(_state, patch);
             if (stateKey is not null)
             {
-                _byStateKey[stateKey].Committed(documents, (_state["bindingStateV1"] as JsonObject)?[stateKey] as JsonObject, FromRows(stateKey));
+                var state = StateReader.ReadWritten(_state);
+                _byStateKey[stateKey].Committed(documents, [.. state.ProgressOf(stateKey).Select(p => p.State)]);
             }
             _dirty = true;
             if (_clock.GetUtcNow() - _savedAt >= SaveEvery)
@@ -75,29 +77,6 @@ public sealed class TerminalSink : ICaptureSink, IDisposable
                 SaveState();
             }
         }
-    }
-
-    /// <summary>The binding's cursors in the accounts' rows (its latest column), of the accounts it has no entry for.</summary>
-    private List<AccountState> FromRows(string stateKey)
-    {
-        var rows = _state["accountsV1"] as JsonObject;
-        var columns = (rows?["bindings"] as JsonArray)?.Select(c => c?.GetValue<string>() ?? "").ToList() ?? [];
-        var column = AccountRows.LatestColumn(columns, stateKey);
-        var entries = ((_state["bindingStateV1"] as JsonObject)?[stateKey] as JsonObject)?["accounts"] as JsonObject;
-        List<AccountState> found = [];
-        if (column < 0 || rows?["rows"] is not JsonObject all)
-        {
-            return found;
-        }
-        foreach (var (account, row) in all)
-        {
-            if (entries?.ContainsKey(account) != true && row is not null && AccountRow.Decode(row.GetValue<string>()) is var decoded
-                && column < decoded.Length && decoded[column] is { } state)
-            {
-                found.Add(state);
-            }
-        }
-        return found;
     }
 
     /// <summary>Nothing to push at once: the state file is saved on its own schedule, after the documents it covers.</summary>

@@ -77,19 +77,8 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
         }
     }
 
-    private async Task<int> HandleOpenAsync(OpenRequest request, StreamReader reader, CancellationToken cancellation)
-    {
-        if (request.Capture is { } capture && RequestErrors.StateProblem(request.State) is { } state)
-        {
-            // State the capture cannot resume from: report it with every other problem of the request.
-            var problems = new ConfigProblems();
-            EndpointConfig.Parse(capture.Config, problems, clock.GetUtcNow());
-            ParseBindings(capture.Bindings?.Select(b => b.ResourceConfig).ToList() ?? [], problems);
-            problems.Add(state.Path, state.Expected);
-            throw new ConfigException(problems.Summary("capture"));
-        }
-        return await new CaptureSession(request, reader, new ProtocolCaptureSink(output), clock, _clientFactory) { ListLag = ListLag }.RunAsync(cancellation).ConfigureAwait(false);
-    }
+    private async Task<int> HandleOpenAsync(OpenRequest request, StreamReader reader, CancellationToken cancellation) =>
+        await new CaptureSession(request, reader, new ProtocolCaptureSink(output), clock, _clientFactory) { ListLag = ListLag }.RunAsync(cancellation).ConfigureAwait(false);
 
     private int HandleDiscover(DiscoverRequest request)
     {

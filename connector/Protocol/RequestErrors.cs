@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using SourceStripe.Capture;
 using SourceStripe.Config;
 
 namespace SourceStripe.Protocol;
@@ -159,53 +158,6 @@ public static class RequestErrors
             };
         }
         return $"Unknown request: expected one of spec, discover, validate, apply or open as the request's member, with an object as its value, got {got}";
-    }
-
-    /// <summary>
-    /// What is wrong with <c>open.state</c>, as (path, expected), or null when the capture can resume from it.
-    /// Reads it exactly as the capture does, so a state that passes here also passes there.
-    /// </summary>
-    public static (string Path, string Expected)? StateProblem(JsonElement? state)
-    {
-        const string Reset = "reset the capture's state (or backfill the whole capture) to start over";
-        if (state is not { } root || root.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            return ("open.state", $"expected an object (the merged checkpoints), got {EndpointConfig.KindName(root.ValueKind)}");
-        }
-        foreach (var property in root.EnumerateObject())
-        {
-            if (property.Name is not ("bindingStateV1" or "accountsV1"))
-            {
-                return ("open.state", $"expected state written by this connector ({{\"bindingStateV1\":{{…}},\"accountsV1\":{{…}}}}), found the member {EndpointConfig.Describe(property.Name)}; {Reset}");
-            }
-        }
-        try
-        {
-            var read = root.Deserialize(StateJson.Default.CaptureState);
-            foreach (var (account, row) in read?.Accounts?.Rows ?? [])
-            {
-                try
-                {
-                    _ = row is null ? [] : AccountRow.Decode(row);
-                }
-                catch (JsonException)
-                {
-                    return ($"open.state.accountsV1.rows.{account}", $"{AccountRow.Expected}, got {EndpointConfig.Describe(row!)}, which is not state this connector writes; {Reset}");
-                }
-            }
-            return null;
-        }
-        catch (JsonException e)
-        {
-            var found = Find(root, e.Path) is { } element ? $", got {EndpointConfig.Describe(element)}" : "";
-            var expected = e.Message.StartsWith("expected ", StringComparison.Ordinal) ? e.Message + found
-                : IsConversion(e, out var target) ? $"expected {Expected(target)}{found}" : $"expected valid JSON ({FirstSentence(e.Message)})";
-            return (Field("open.state", e.Path), $"{expected}, which is not state this connector writes; {Reset}");
-        }
     }
 
     private static bool IsConversion(JsonException e, out string target)

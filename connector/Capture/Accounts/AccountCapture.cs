@@ -1,5 +1,7 @@
 using System.Net;
+using System.Text.Json;
 using SourceStripe.Logging;
+using SourceStripe.State;
 using SourceStripe.Stripe;
 
 namespace SourceStripe.Capture;
@@ -19,12 +21,12 @@ public sealed class AccountCapture
     private bool _warned;
     /// <summary>
     /// The account's row as last checkpointed (<see cref="AccountRow"/>): what its pending bindings' columns keep.
-    /// In ASCII bytes, half the room of a string: every account of a large platform holds one.
+    /// As the JSON a checkpoint writes, in UTF-8: every account of a large platform holds one.
     /// </summary>
     private byte[]? _row;
 
     public AccountCapture(CaptureContext context, string accountId, bool isPlatform, IReadOnlyList<BoundStream> bindings, EventRoutes routes,
-        Func<BoundStream, BindingState?> stored, string? row, Action<AccountCapture> splittable)
+        Func<BoundStream, AccountState?> pending, AccountRow? row, Action<AccountCapture> splittable)
     {
         AccountId = accountId;
         IsPlatform = isPlatform;
@@ -33,9 +35,8 @@ public sealed class AccountCapture
         var named = context.Config.CaptureConnectedAccounts;
         Member = named ? DocumentLines.StringMember(Protocol.Discover.AccountField, accountId) : [];
         Of = named ? " of " + accountId : "";
-        _row = row is null ? null : System.Text.Encoding.ASCII.GetBytes(row);
-        var columns = row is null ? [] : AccountRow.Decode(row);
-        Bindings = [.. bindings.Select(b => new AccountBinding(b, this, stored(b), b.Column >= 0 && b.Column < columns.Length ? columns[b.Column] : null))];
+        _row = row is null ? null : Encode(row);
+        Bindings = [.. bindings.Select(b => new AccountBinding(b, this, pending(b), row?.StateOf(b.ColumnIndex, b.Column)))];
         Events = new EventsReader(context, routes, this);
     }
 
@@ -46,21 +47,35 @@ public sealed class AccountCapture
     /// with a range pending keeps the column it was last checkpointed with (its entry in the binding's state takes
     /// precedence until it catches up again, and its cursor may already be past that range). Call under <see cref="Gate"/>.
     /// </summary>
-    internal string Row()
+    internal AccountRow? Row()
     {
-        var committed = _row is null ? [] : AccountRow.Decode(System.Text.Encoding.ASCII.GetString(_row));
-        var columns = new AccountState?[Math.Max(committed.Length, Bindings.Max(b => b.Binding.Column) + 1)];
-        committed.CopyTo(columns, 0);
+        var layout = Context.Columns;
+        var committed = _row is null ? null : AccountRow.Read(JsonDocument.Parse(_row).RootElement);
+        var columns = new AccountState?[layout.Count];
+        for (var c = 0; c < layout.Count; c++)
+        {
+            columns[c] = layout[c] is { } column ? committed?.StateOf(c, column) : null;
+        }
         foreach (var binding in Bindings)
         {
-            if (binding.Binding.Column >= 0 && binding.CaughtUp is { } state)
+            if (binding.CaughtUp is { } state)
             {
-                columns[binding.Binding.Column] = state;
+                columns[binding.Binding.ColumnIndex] = state;
             }
         }
-        var row = AccountRow.Encode(columns);
-        _row = System.Text.Encoding.ASCII.GetBytes(row);
+        var row = AccountRow.From(columns, layout);
+        _row = row is null ? null : Encode(row);
         return row;
+    }
+
+    private static byte[] Encode(AccountRow row)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            row.Write(json);
+        }
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>The capture's, held here for the account's bindings rather than by each of them.</summary>

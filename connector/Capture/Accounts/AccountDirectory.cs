@@ -1,4 +1,5 @@
 using SourceStripe.Logging;
+using SourceStripe.State;
 using SourceStripe.Stripe;
 
 namespace SourceStripe.Capture;
@@ -46,11 +47,11 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
             await AddAsync(ids[i], EventsInterval * i / ids.Count, stop).ConfigureAwait(false);
         }
         // Each account took its entry; what is left is the state of accounts not listed now, kept should they return.
-        foreach (var stored in state.Bindings.Values)
+        foreach (var pending in state.Pending.Values)
         {
-            stored?.Accounts?.TrimExcess();
+            pending.TrimExcess();
         }
-        state.Accounts?.Rows?.TrimExcess();
+        state.Accounts.TrimExcess();
         if (Connected && !context.StopWhenCaughtUp)
         {
             ScheduleRelist();
@@ -68,9 +69,9 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
             {
                 return false;
             }
-            var row = state.Accounts?.Rows is { } rows && rows.Remove(accountId, out var taken) ? taken : null;
+            var row = state.Accounts.Remove(accountId, out var taken) ? taken : null;
             account = new AccountCapture(context, accountId, accountId == context.Config.AccountId, bindings, _routes,
-                b => state.Bindings.GetValueOrDefault(b.StateKey), row, Splittable);
+                b => state.Pending.TryGetValue(b.StateKey, out var pending) && pending.Remove(accountId, out var progress) ? progress : null, row, Splittable);
             _accounts.Add(accountId, account);
         }
         await account.StartAsync(eventsDelay, readEvents: !context.StopWhenCaughtUp, stop).ConfigureAwait(false);

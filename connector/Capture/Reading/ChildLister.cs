@@ -1,4 +1,5 @@
 using SourceStripe.Logging;
+using SourceStripe.State;
 using SourceStripe.Stripe;
 
 namespace SourceStripe.Capture;

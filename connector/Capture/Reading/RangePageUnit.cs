@@ -1,5 +1,6 @@
 using System.Globalization;
 using SourceStripe.Logging;
+using SourceStripe.State;
 using SourceStripe.Stripe;
 
 namespace SourceStripe.Capture;

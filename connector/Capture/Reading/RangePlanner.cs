@@ -1,4 +1,5 @@
 using SourceStripe.Logging;
+using SourceStripe.State;
 using SourceStripe.Streams;
 
 namespace SourceStripe.Capture;

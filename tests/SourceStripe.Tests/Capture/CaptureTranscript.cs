@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using SourceStripe.Capture;
+using SourceStripe.State;
 
 namespace SourceStripe.Tests.Capture;
 
@@ -89,7 +90,13 @@ public sealed class CaptureTranscript
         lock (_gate)
         {
             // This run's patches name the rows' columns only if it added some: they come from the whole state.
-            return Pending(_thisRunState, stateKey, _committedState);
+            var thisRun = (JsonObject)_thisRunState!.DeepClone();
+            if (_committedState?["version"] is { } version)
+            {
+                thisRun["version"] = version.DeepClone();
+                thisRun["bindings"] = _committedState["bindings"]?.DeepClone();
+            }
+            return Pending(thisRun, stateKey);
         }
     }
 
@@ -98,15 +105,16 @@ public sealed class CaptureTranscript
     {
         lock (_gate)
         {
-            return Pending(_committedState, stateKey, _committedState);
+            return Pending(_committedState, stateKey);
         }
     }
 
     /// <summary>Pending ranges of a binding, over all its accounts; -1 before any account checkpointed.</summary>
-    private static int Pending(JsonNode? state, string stateKey, JsonNode? columnsFrom) =>
-        Unfold(state?.DeepClone(), columnsFrom)?["bindingStateV1"]?[stateKey]?["accounts"] is JsonObject accounts && accounts.Any(a => a.Value is not null)
-            ? accounts.Where(a => a.Value is not null).ToList().Sum(a => Expanded(accounts, a.Key)!["pending"]?.AsObject().Count ?? 0)
-            : -1;
+    private static int Pending(JsonNode? state, string stateKey)
+    {
+        var progress = Read(state).ProgressOf(stateKey).ToList();
+        return progress.Count == 0 ? -1 : progress.Sum(p => p.State.PendingRanges.Count(r => r.Value is not null));
+    }
 
     /// <summary>
     /// Whether each of <paramref name="accounts"/> has checkpointed each of <paramref name="stateKeys"/> with
@@ -116,82 +124,35 @@ public sealed class CaptureTranscript
     {
         lock (_gate)
         {
-            var state = Unfold(_committedState!.DeepClone())!;
-            return stateKeys.All(key => accounts.All(id => state["bindingStateV1"]?[key]?["accounts"] is JsonObject all
-                && all[id] is not null && Expanded(all, id)!["pending"]?.AsObject().Count == 0));
+            var state = Read(_committedState);
+            return stateKeys.All(key =>
+            {
+                var progress = state.ProgressOf(key).ToDictionary(p => p.Account, p => p.State);
+                return accounts.All(id => progress.TryGetValue(id, out var account) && !account.HasPending);
+            });
         }
     }
 
-    /// <summary>
-    /// A binding's cursors for its one account (<c>bindingStateV1.&lt;stateKey&gt;.accounts.&lt;account&gt;</c>, or
-    /// the account's row), or null. It is expanded in place to the object shape in the binding's state, which the
-    /// connector reads first, so that a test may edit it.
-    /// </summary>
-    public static JsonNode? Account(JsonNode? state, string stateKey) =>
-        Unfold(state)?["bindingStateV1"]?[stateKey]?["accounts"] is JsonObject accounts && accounts.SingleOrDefault(a => a.Value is not null) is { Key: { } id }
-            ? Expanded(accounts, id)
-            : null;
-
-    /// <summary>One account's cursors in a binding's <c>accounts</c>, as an object (a compact string is expanded in place).</summary>
-    public static JsonObject? Expanded(JsonObject accounts, string id)
-    {
-        if (accounts[id] is not JsonValue compact)
-        {
-            return accounts[id] as JsonObject;
-        }
-        var decoded = AccountStateConverter.Decode(compact.GetValue<string>());
-        var expanded = new JsonObject { ["pending"] = new JsonObject() };
-        foreach (var (name, value) in new[] { ("cursor", decoded.Cursor), ("events", decoded.Events), ("lastRun", decoded.LastRun), ("lastPass", decoded.LastPass) })
-        {
-            if (value is { } set)
-            {
-                expanded[name] = set;
-            }
-        }
-        accounts[id] = expanded;
-        return expanded;
-    }
+    /// <summary>The state as the connector reads it (through its own state module).</summary>
+    public static CaptureState Read(JsonNode? state) => state is null ? new CaptureState() : StateReader.ReadWritten(state);
 
     /// <summary>
-    /// Copies each account's row (<c>accountsV1.rows</c>) into the bindings' states as object entries where
-    /// they have none, in place: the same state to the connector, whose entries take precedence over rows, and
-    /// one place to look for an account's cursors in a test.
+    /// A binding's progress for its one account as an object (<c>cursor</c>, <c>events</c>, <c>lastRun</c>,
+    /// <c>lastPass</c>, <c>ranges</c>), or null. It is its entry in <c>pending</c>, made there from the account's row
+    /// when it has none: the connector reads the entry first, so a test may edit it.
     /// </summary>
-    public static JsonNode? Unfold(JsonNode? state, JsonNode? columnsFrom = null)
+    public static JsonObject? Account(JsonNode? state, string stateKey)
     {
-        if (state?["accountsV1"] is not JsonObject accountRows || accountRows["rows"] is not JsonObject rows)
+        if (state is not JsonObject root || Read(state).ProgressOf(stateKey).SingleOrDefault() is not ({ } account, { } progress))
         {
-            return state;
+            return null;
         }
-        var columns = ((columnsFrom ?? state)["accountsV1"]?["bindings"] as JsonArray)?.Select(c => c!.GetValue<string>()).ToList() ?? [];
-        var latest = columns.Select(AccountRows.StateKeyOf).Distinct().ToDictionary(key => key, key => AccountRows.LatestColumn(columns, key));
-        if (state["bindingStateV1"] is not JsonObject bindings)
+        if (root["pending"]?[stateKey]?[account] is JsonObject entry)
         {
-            state["bindingStateV1"] = bindings = [];
+            return entry;
         }
-        foreach (var (account, row) in rows)
-        {
-            var decoded = row is null ? [] : AccountRow.Decode(row.GetValue<string>());
-            foreach (var (key, column) in latest)
-            {
-                if (column >= decoded.Length || decoded[column] is not { } cursors)
-                {
-                    continue;
-                }
-                if (bindings[key] is not JsonObject binding)
-                {
-                    bindings[key] = binding = new JsonObject { ["backfill"] = long.Parse(columns[column].Split(':')[0], System.Globalization.CultureInfo.InvariantCulture) };
-                }
-                if (binding["accounts"] is not JsonObject accounts)
-                {
-                    binding["accounts"] = accounts = [];
-                }
-                if (accounts[account] is null)
-                {
-                    accounts[account] = AccountStateConverter.Encode(cursors);
-                }
-            }
-        }
-        return state;
+        var patch = JsonNode.Parse(new StatePatch().Pending(stateKey, account, progress).ToArray())!.AsObject();
+        MergePatch.ApplyInPlace(root, patch);
+        return root["pending"]![stateKey]![account]!.AsObject();
     }
 }

@@ -281,7 +281,7 @@ public sealed class EventTests
         {
             await first.WaitUntilAsync(t => t.PendingRanges("events") == 0);
             Assert.Equal(0, await first.StopAsync());
-            state = first.Transcript.FirstStateWhere(s => CaptureTranscript.Account(s, "events")?["pending"]?["backfill"]?["after"] is not null)!;
+            state = first.Transcript.FirstStateWhere(s => CaptureTranscript.Account(s, "events")?["ranges"]?["backfill"]?["after"] is not null)!;
         }
         var gte = stripe.Requests.Where(r => r.Path == "/v1/events").Select(r => HttpUtility.ParseQueryString(r.QueryString)["created[gte]"]).OfType<string>().Select(long.Parse).Min();
         Assert.InRange(gte, retentionStart - 5, retentionStart + 5);

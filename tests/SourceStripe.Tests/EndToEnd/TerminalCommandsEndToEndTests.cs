@@ -88,10 +88,9 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
             Assert.Matches($@"(?m)^{stream.Name} +[\d,]+ +[\d,]+ +[\d,]+  caught up$", first.Stderr);
         }
         Assert.Contains($"48 of 48 streams caught up", first.Stderr);
-        var saved = JsonNode.Parse(File.ReadAllText(PathOf("state.json")));
-        var state = saved!["bindingStateV1"]!.AsObject();
-        Assert.Equal(StreamCatalog.EveryAccount.Select(s => s.Name).Order(), state.Select(p => p.Key).Order());
-        Assert.All(state, p => Assert.Empty(CaptureTranscript.Account(saved, p.Key)!["pending"]!.AsObject()));
+        var saved = CaptureTranscript.Read(JsonNode.Parse(File.ReadAllText(PathOf("state.json"))));
+        Assert.Equal(StreamCatalog.EveryAccount.Select(s => s.Name).Order(), saved.Bindings.Select(c => c!.StateKey).Order());
+        Assert.All(saved.Bindings, c => Assert.False(saved.ProgressOf(c!.StateKey).Single().State.HasPending, c!.StateKey));
         Assert.DoesNotContain(Secret, first.Stdout + first.Stderr + File.ReadAllText(PathOf("state.json")));
 
         // A change after the first run reaches the second through Stripe's events, from the saved state.
@@ -246,7 +245,7 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
             Assert.Contains($"State saved to {statePath}", log);
             Assert.Matches(@"(?m)^total +[\d,]+ ", log);
             // The state names every stream, and what it says is done is in the output.
-            Assert.Equal(StreamCatalog.EveryAccount.Length, JsonNode.Parse(File.ReadAllText(statePath))!["bindingStateV1"]!.AsObject().Count);
+            Assert.Equal(StreamCatalog.EveryAccount.Length, CaptureTranscript.Read(JsonNode.Parse(File.ReadAllText(statePath))).Bindings.Count);
         }
     }
 
@@ -258,7 +257,7 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
     [InlineData(new[] { "capture", "--config", "FLOW", "--streams", "charges,nope" }, "--streams: unknown stream 'nope'; expected a comma-separated list of: accounts, application_fees")]
     [InlineData(new[] { "discover", "--config", "MISSING" }, "cannot read the file")]
     [InlineData(new[] { "validate", "--config", "EMPTY" }, "config.client_secret: missing: expected a Stripe secret key")]
-    [InlineData(new[] { "capture", "--config", "FLOW", "--state", "BADSTATE" }, "--state BADSTATE: the state: expected state written by this connector")]
+    [InlineData(new[] { "capture", "--config", "FLOW", "--state", "BADSTATE" }, "--state BADSTATE: version: expected state written by this connector")]
     [InlineData(new[] { "capture", "--config", "FLOW", "--state", "/nonexistent/folder/state.json" }, "--state /nonexistent/folder/state.json: its folder does not exist")]
     [InlineData(new[] { "capture", "--config", "FLOW", "--output", "/nonexistent/folder/out.jsonl" }, "--output /nonexistent/folder/out.jsonl: cannot open it for writing")]
     [InlineData(new[] { "frobnicate" }, "Unrecognized command or argument 'frobnicate'")]

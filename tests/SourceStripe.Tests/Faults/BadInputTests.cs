@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using SourceStripe.Capture;
 using SourceStripe.Simulator;
 using SourceStripe.Tests.EndToEnd;
 using static SourceStripe.Tests.Faults.FaultRequests;
@@ -65,7 +64,11 @@ public sealed class BadInputTests
         return validate.ToJsonString();
     }
 
-    private static JsonObject StateOf(JsonNode? charges) => new() { ["bindingStateV1"] = new JsonObject { ["charges"] = charges } };
+    /// <summary>A state of this version whose charges binding holds <paramref name="entry"/> as the platform's progress.</summary>
+    private static JsonObject StateOf(JsonNode? entry) =>
+        new() { ["version"] = 2, ["pending"] = new JsonObject { ["charges"] = new JsonObject { ["acct_simulator"] = entry } } };
+
+    private static JsonObject Versioned(string name, JsonNode value) => new() { ["version"] = 2, [name] = value };
 
     public static readonly IReadOnlyList<BadInput> Rows =
     [
@@ -237,21 +240,23 @@ public sealed class BadInputTests
         new("open with duplicate bindings", _ => Line(Open(Endpoint(), new JsonObject(), Resource("charges"), Resource("charges"))), 1,
             "Invalid capture: bindings[1].resourceConfig.stream: stream charges is already bound by bindings[0]; bind each stream once"),
         new("open state not an object", OpenWithState(new JsonArray(1)), 1,
-            "Invalid capture: open.state: expected an object (the merged checkpoints), got an array"),
-        new("open state of an unknown version", OpenWithState(new JsonObject { ["bindingStateV2"] = new JsonObject() }), 1,
-            $"Invalid capture: open.state: expected state written by this connector ({{\"bindingStateV1\":{{…}},\"accountsV1\":{{…}}}}), found the member \"bindingStateV2\"; {Reset}"),
-        new("open state with another top-level key", OpenWithState(new JsonObject { ["bindingStateV1"] = new JsonObject(), ["cursor"] = 5 }), 1,
-            $"Invalid capture: open.state: expected state written by this connector ({{\"bindingStateV1\":{{…}},\"accountsV1\":{{…}}}}), found the member \"cursor\"; {Reset}"),
-        new("open state with a row that is not one", OpenWithState(new JsonObject { ["accountsV1"] = new JsonObject { ["rows"] = new JsonObject { ["acct_1"] = "sbrodc;12:00" } } }), 1,
-            $"Invalid capture: open.state.accountsV1.rows.acct_1: {AccountRow.Expected}, got \"sbrodc;12:00\", which is not state this connector writes; {Reset}"),
-        new("open state bindingStateV1 not an object", OpenWithState(new JsonObject { ["bindingStateV1"] = 5 }), 1,
-            $"Invalid capture: open.state.bindingStateV1: expected an object, got 5, which is not state this connector writes; {Reset}"),
-        new("open state entry with pending 5", OpenWithState(StateOf(new JsonObject { ["pending"] = 5 })), 1,
-            $"Invalid capture: open.state.bindingStateV1.charges.pending: expected an object, got 5, which is not state this connector writes; {Reset}"),
+            $"Invalid capture: open.state: expected an object (the merged checkpoints), got an array, which is not state this connector writes; {Reset}"),
+        new("open state of an earlier version", OpenWithState(new JsonObject { ["bindingStateV1"] = new JsonObject() }), 1,
+            $"Invalid capture: open.state.version: expected state written by this connector, version 2, got state without it (members bindingStateV1), which is not state this connector writes; {Reset}"),
+        new("open state of another version", OpenWithState(new JsonObject { ["version"] = 3 }), 1,
+            $"Invalid capture: open.state.version: expected state written by this connector, version 2, got 3, which is not state this connector writes; {Reset}"),
+        new("open state with another top-level key", OpenWithState(Versioned("cursor", 5)), 1,
+            $"Invalid capture: open.state.cursor: expected only version, bindings, accounts and pending, got this member, which is not state this connector writes; {Reset}"),
+        new("open state with a column that is not one", OpenWithState(Versioned("bindings", new JsonArray(5))), 1,
+            $"Invalid capture: open.state.bindings[0]: expected a column: {{\"stateKey\": …, \"backfill\": …, \"fullRefresh\": …}}, or null, got 5, which is not state this connector writes; {Reset}"),
+        new("open state with a row that is not one", OpenWithState(Versioned("accounts", new JsonObject { ["acct_1"] = "sbrodc;12:00" })), 1,
+            $"Invalid capture: open.state.accounts.acct_1: {SourceStripe.State.AccountRow.Expected}, got \"sbrodc;12:00\", which is not state this connector writes; {Reset}"),
+        new("open state pending not an object", OpenWithState(Versioned("pending", 5)), 1,
+            $"Invalid capture: open.state.pending: expected an object of the bindings' pending progress, got 5, which is not state this connector writes; {Reset}"),
+        new("open state entry with ranges 5", OpenWithState(StateOf(new JsonObject { ["ranges"] = 5 })), 1,
+            $"Invalid capture: open.state.pending.charges.acct_simulator.ranges: expected an object of the ranges still to read, got 5, which is not state this connector writes; {Reset}"),
         new("open state entry with a text cursor", OpenWithState(StateOf(new JsonObject { ["cursor"] = "yesterday" })), 1,
-            $"Invalid capture: open.state.bindingStateV1.charges.cursor: expected a whole number, got \"yesterday\", which is not state this connector writes; {Reset}"),
-        new("open state of an account that is not the compact shape", OpenWithState(StateOf(new JsonObject { ["backfill"] = 0, ["accounts"] = new JsonObject { ["acct_simulator"] = "yesterday" } })), 1,
-            $"Invalid capture: open.state.bindingStateV1.charges.accounts.acct_simulator: expected an account's cursors: an object, or a string of at most four comma-separated whole numbers, got \"yesterday\", which is not state this connector writes; {Reset}"),
+            $"Invalid capture: open.state.pending.charges.acct_simulator.cursor: expected a whole number of 0 or more, got \"yesterday\", which is not state this connector writes; {Reset}"),
         new("open with half the key range without connected accounts", _ => Line(OpenWithRange(Endpoint(), 0, 2147483647)), 1,
             "Invalid capture: open.range: this capture reads one account, which cannot be divided among shards, but this shard was given the range [0, 2147483647]; "
             + "run it as one shard, or set capture_connected_accounts to true to divide a platform's connected accounts among shards"),
@@ -263,11 +268,16 @@ public sealed class BadInputTests
             "Invalid configuration: config.capture_connected_accounts: is false, but the schemas of acmeCo/stripe/customers require account_id, which documents carry only while it is true; "
             + "set it back to true, or refresh those collections' schemas (discover again) so that they no longer require account_id"),
         new("open state entry that is an array", OpenWithState(StateOf(new JsonArray())), 1,
-            $"Invalid capture: open.state.bindingStateV1.charges: expected an object, got an array, which is not state this connector writes; {Reset}"),
-        new("open state and config mistakes are reported together", _ => Line(Open(Endpoint(edit: c => c["lookback_window_days"] = -3), StateOf(new JsonObject { ["pending"] = 5 }), Resource("charges"))), 1,
-            $"Invalid capture (2 problems): config.lookback_window_days: expected 0 or more days, got -3; open.state.bindingStateV1.charges.pending: expected an object, got 5, which is not state this connector writes; {Reset}"),
+            $"Invalid capture: open.state.pending.charges.acct_simulator: expected an account's progress in the binding, got an array, which is not state this connector writes; {Reset}"),
+        new("open state and config mistakes are reported together", _ => Line(Open(Endpoint(edit: c => c["lookback_window_days"] = -3), StateOf(new JsonObject { ["ranges"] = 5 }), Resource("charges"))), 1,
+            $"Invalid capture (2 problems): config.lookback_window_days: expected 0 or more days, got -3; open.state.pending.charges.acct_simulator.ranges: expected an object of the ranges still to read, got 5, which is not state this connector writes; {Reset}"),
         new("open with state of a removed binding keeps going", baseUrl => Line(Open(Endpoint(baseUrl: baseUrl),
-                new JsonObject { ["bindingStateV1"] = new JsonObject { ["customers"] = new JsonObject { ["backfill"] = 0, ["cursor"] = 1_600_000_000, ["pending"] = new JsonObject() } } },
+                new JsonObject
+                {
+                    ["version"] = 2,
+                    ["bindings"] = new JsonArray(new JsonObject { ["stateKey"] = "customers", ["backfill"] = 0, ["fullRefresh"] = false }),
+                    ["accounts"] = new JsonObject { ["acct_simulator"] = new JsonObject { ["base"] = 1_599_999_960, ["at"] = "0" } },
+                },
                 Resource("charges"))), 0,
             null, Response: "opened", UsesSimulator: true),
     ];

@@ -27,7 +27,7 @@ public sealed class StdoutDisciplineTests
         ["bad input: empty stdin"] = () => Unary("", 1),
         ["bad input: config error"] = () => Unary(Discover(Endpoint(edit: c => c["start_date"] = "soon")), 1),
         ["bad input: binding error"] = () => Unary(Validate(Endpoint(), Resource("events", "full_refresh")), 1),
-        ["bad input: open with bad state"] = () => Unary(Open(Endpoint(), new JsonObject { ["bindingStateV1"] = new JsonObject { ["charges"] = new JsonObject { ["pending"] = 5 } } }, Resource("charges")), 1),
+        ["bad input: open with bad state"] = () => Unary(Open(Endpoint(), new JsonObject { ["version"] = 2, ["pending"] = 5 }, Resource("charges")), 1),
         ["bad input: open without capture"] = () => Unary(Open(capture: null, new JsonObject()), 1),
         ["bad input: non-UTF-8 bytes"] = NonUtf8Async,
         ["capture stopped by closing stdin"] = CaptureStoppedAsync,

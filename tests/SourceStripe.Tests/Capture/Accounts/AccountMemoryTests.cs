@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SourceStripe.Capture;
 using SourceStripe.Config;
+using SourceStripe.State;
 using SourceStripe.Streams;
 using Xunit.Abstractions;
 
@@ -20,23 +21,21 @@ public sealed class AccountMemoryTests(ITestOutputHelper output)
         var config = EndpointConfig.Parse(JsonDocument.Parse("""
             {"account_id":"acct_platform","client_secret":"sk_test_memory00","start_date":"2020-01-01T00:00:00Z","capture_connected_accounts":true}
             """).RootElement, new ConfigProblems(), DateTimeOffset.UtcNow)!;
-        var context = new CaptureContext(config, null!, null!, TimeProvider.System, null!);
-        var bindings = StreamCatalog.EveryAccount.Select((s, i) => new BoundStream(i, s.Name, s, s.DefaultSyncMode, TimeSpan.FromMinutes(5), 0) { Column = i }).ToList();
+        var bindings = StreamCatalog.EveryAccount.Select((s, i) => new BoundStream(i, s.Name, s, s.DefaultSyncMode, TimeSpan.FromMinutes(5), 0) { ColumnIndex = i }).ToList();
+        StateColumn?[] columns = [.. bindings.Select(b => b.Column)];
+        var context = new CaptureContext(config, null!, null!, TimeProvider.System, null!) { Columns = columns };
         var routes = new EventRoutes(bindings);
         const int count = 2000;
         var before = GC.GetTotalMemory(forceFullCollection: true);
-        // The state as open reads it: each account's row, every binding caught up (nothing pending), and
-        // bindings' states without entries.
-        var states = bindings.ToDictionary(b => b.StateKey, _ => new BindingState { Accounts = [] });
-        var rows = Enumerable.Range(0, count).Select(i => AccountRow.Encode(
-            [.. bindings.Select(b => AccountStateConverter.Decode($"{1_764_650_000 + i - (b.Index * 3600)},-61,30"))])).ToList();
+        // The state as open reads it: each account's row, every binding caught up (nothing pending).
+        var rows = Enumerable.Range(0, count).Select(i => AccountRow.From(
+            [.. bindings.Select(b => new AccountState { Cursor = 1_764_650_000 + i - (b.Index * 3600), Events = 1_764_649_939 + i, LastRun = 1_764_650_030 + i, LastPass = 1_764_650_030 + i })], columns)).ToList();
         var accounts = Enumerable.Range(0, count)
-            .Select(i => new AccountCapture(context, $"acct_{i:D16}", isPlatform: false, bindings, routes, b => states[b.StateKey], rows[i], _ => { }))
+            .Select(i => new AccountCapture(context, $"acct_{i:D16}", isPlatform: false, bindings, routes, _ => null, rows[i], _ => { }))
             .ToList();
         rows.Clear();
         var perAccount = (GC.GetTotalMemory(forceFullCollection: true) - before) / count;
         GC.KeepAlive(accounts);
-        GC.KeepAlive(states);
 
         output.WriteLine($"{perAccount:N0} bytes an account with {bindings.Count} bindings");
         Assert.Equal(48, bindings.Count);

@@ -129,24 +129,4 @@ public sealed class ParallelEventsTests
         Assert.Equal(0, await capture.StopAsync());
         Assert.True(barrier.Most >= RetrieveBarrier.Wanted, $"at most {barrier.Most} refetches were in flight at once");
     }
-
-    [Fact]
-    public async Task A_state_written_before_cursors_were_kept_per_account_resumes_without_a_new_backfill()
-    {
-        await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 30 });
-        var cursor = DateTimeOffset.UtcNow.AddDays(-2).ToUnixTimeSeconds();
-        var legacy = new JsonObject { ["bindingStateV1"] = new JsonObject { ["charges"] = new JsonObject { ["backfill"] = 0, ["cursor"] = cursor, ["pending"] = new JsonObject() } } };
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-3), [new("charges", SyncMode: "incremental", Interval: "PT1S")], legacy);
-        await using var capture = await InProcessCapture.StartAsync(open, initialState: legacy);
-        await capture.WaitUntilAsync(t => CaptureTranscript.Account(t.State, "charges")?["cursor"]?.GetValue<long>() > cursor);
-        Assert.Equal(0, await capture.StopAsync());
-
-        var charges = CaptureTranscript.Unfold(capture.Transcript.State)!["bindingStateV1"]!["charges"]!.AsObject();
-        Assert.Null(charges["cursor"]);
-        Assert.Null(charges["pending"]);
-        Assert.NotNull(charges["accounts"]!["acct_simulator"]);
-        // It polled from its old cursor: no request reached back to start_date.
-        var first = stripe.Requests.First(r => r.Path == "/v1/charges");
-        Assert.Contains($"created%5Bgte%5D={cursor}", first.QueryString.Replace("[", "%5B", StringComparison.Ordinal).Replace("]", "%5D", StringComparison.Ordinal));
-    }
 }
