@@ -114,20 +114,14 @@ public static class ConnectedScenario
                 }
                 return;
             }
-            var updated = JsonNode.Parse(line)?["checkpoint"]?["state"]?["updated"];
-            if (updated?["bindingStateV1"] is not JsonObject bindings)
+            // A checkpoint that writes an account's row for a binding deletes the binding's pending entry for it (see
+            // StatePatch): that binding has nothing pending there any more.
+            var pending = JsonNode.Parse(line)?["checkpoint"]?["state"]?["updated"]?["pending"] as JsonObject;
+            foreach (var (stream, accounts) in pending ?? [])
             {
-                return;
-            }
-            // A checkpoint is one binding's: when it writes an account's row, that binding has nothing pending there.
-            var rows = (updated["accountsV1"]?["rows"] as JsonObject)?.Select(r => r.Key).ToList() ?? [];
-            foreach (var (stream, binding) in bindings)
-            {
-                rows.ForEach(account => Done(account, stream));
-                foreach (var (account, state) in binding?["accounts"] as JsonObject ?? [])
+                foreach (var (account, progress) in accounts as JsonObject ?? [])
                 {
-                    // Caught up: its entry deleted (moved to its row), the compact string of older states, or an object with no range left pending.
-                    if (state is null or JsonValue || (state is JsonObject o && (o["pending"] is not JsonObject pending || pending.All(p => p.Value is null))))
+                    if (progress is null)
                     {
                         Done(account, stream);
                     }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using SourceStripe.Capture;
+using SourceStripe.State;
 
 namespace SourceStripe.Bench;
 
@@ -11,14 +13,14 @@ internal sealed class TranscriptReader(IReadOnlyList<string> streams)
     private static readonly byte[] DocIdPrefix = ",\"doc\":{\"id\":\""u8.ToArray();
     private readonly HashSet<string>[] _ids = [.. streams.Select(_ => new HashSet<string>(StringComparer.Ordinal))];
     private JsonNode? _state = new JsonObject();
+    private bool _stateChanged;
+    private bool _allBackfilled;
 
     public long Documents { get; private set; }
 
     public long DocumentBytes { get; private set; }
 
     public long Checkpoints { get; private set; }
-
-    public bool AllBackfilled { get; private set; }
 
     public IReadOnlyDictionary<string, HashSet<string>> Ids => streams.Select((s, i) => (s, i)).ToDictionary(p => p.s, p => _ids[p.i]);
 
@@ -48,11 +50,9 @@ internal sealed class TranscriptReader(IReadOnlyList<string> streams)
         var message = JsonNode.Parse(line)!.AsObject();
         if (message["checkpoint"] is { } checkpoint)
         {
-            _state = MergePatch(_state, checkpoint["state"]!["updated"]);
+            _state = MergePatch.Apply(_state, checkpoint["state"]!["updated"]);
             Checkpoints++;
-            // State is binding → account → cursors: a binding is backfilled once every account has nothing pending
-            // (an account's cursors are a compact string then, or, as written before, an object with no pending range).
-            AllBackfilled = streams.All(CaughtUp);
+            _stateChanged = true;
         }
         else if (message["opened"] is null)
         {
@@ -61,42 +61,20 @@ internal sealed class TranscriptReader(IReadOnlyList<string> streams)
     }
 
     /// <summary>
-    /// Whether a stream has caught up: no account's entry in its state has a range pending, and some account has
-    /// caught up in it (an entry without ranges, or its column in an account's row in <c>accountsV1</c>).
+    /// Whether every stream has caught up in every account it has checkpointed: no account has a range pending in
+    /// it, and some account has its cursors. Read through the connector's own state module, after each checkpoint.
     /// </summary>
-    private bool CaughtUp(string stream)
+    public bool AllBackfilled
     {
-        var entries = (_state?["bindingStateV1"]?[stream]?["accounts"] as JsonObject)?.Where(a => a.Value is not null).Select(a => a.Value!).ToList() ?? [];
-        if (entries.Any(e => e is JsonObject o && o["pending"] is JsonObject { Count: > 0 }))
+        get
         {
-            return false;
-        }
-        var columns = (_state?["accountsV1"]?["bindings"] as JsonArray)?.Select(c => c!.GetValue<string>()).ToList() ?? [];
-        var column = columns.FindLastIndex(c => c[(c.IndexOf(':', StringComparison.Ordinal) + 1)..] == stream);
-        var inRows = column >= 0 && _state?["accountsV1"]?["rows"] is JsonObject rows
-            && rows.Any(r => r.Value?.GetValue<string>().Split(';') is { } parts && column < parts.Length && parts[column] != "!");
-        return entries.Count > 0 || inRows;
-    }
-
-    /// <summary>RFC 7396 JSON merge patch, as the Flow runtime applies checkpoints.</summary>
-    private static JsonNode? MergePatch(JsonNode? target, JsonNode? patch)
-    {
-        if (patch is not JsonObject patchObject)
-        {
-            return patch?.DeepClone();
-        }
-        var result = target as JsonObject ?? [];
-        foreach (var (name, value) in patchObject.ToList())
-        {
-            if (value is null)
+            if (_stateChanged)
             {
-                result.Remove(name);
+                var state = StateReader.ReadWritten(_state!);
+                _allBackfilled = streams.All(stream => state.ProgressOf(stream).ToList() is { Count: > 0 } accounts && accounts.All(a => !a.State.HasPending));
+                _stateChanged = false;
             }
-            else
-            {
-                result[name] = MergePatch(result[name], value);
-            }
+            return _allBackfilled;
         }
-        return result;
     }
 }
