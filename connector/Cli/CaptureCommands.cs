@@ -69,11 +69,11 @@ public static class CaptureCommands
                 parse.GetValue(streams) ?? (isDemo ? StreamCatalog.All : StreamCatalog.EveryAccount),
                 parse.GetValue(state),
                 parse.GetValue(output),
-                parse.GetValue(follow))
+                parse.GetValue(follow),
+                // The demo is over in seconds: lines often enough to watch it.
+                ProgressDisplay.ForStderr(linesEvery: TimeSpan.FromSeconds(isDemo ? 1 : 5), documentsOnStdout: parse.GetValue(output) == "-"))
             {
                 TrackIds = isDemo,
-                // The demo is over in seconds: report often enough to watch it.
-                ProgressEvery = TimeSpan.FromSeconds(isDemo ? 1 : 5),
             };
             if (isDemo)
             {

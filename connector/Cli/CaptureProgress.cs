@@ -1,27 +1,28 @@
 using System.Globalization;
 using System.Text;
-using SourceStripe.Logging;
 
 namespace SourceStripe.Cli;
 
 /// <summary>
-/// Progress of a terminal capture on stderr: every few seconds a line for each stream that moved
-/// (documents, pages, rate, how far its backfill has come), and a summary table at the end.
+/// Progress of a terminal capture on stderr: a report every so often (documents, rate and how far each backfill
+/// has come, shown by <paramref name="display"/>), and a summary table at the end.
 /// </summary>
-public sealed class CaptureProgress(IReadOnlyList<StreamProgress> streams, TimeProvider clock, TimeSpan every)
+public sealed class CaptureProgress(IReadOnlyList<StreamProgress> streams, TimeProvider clock, ProgressDisplay display)
 {
     private readonly DateTimeOffset _started = clock.GetUtcNow();
     private DateTimeOffset _last = clock.GetUtcNow();
 
-    private int NameWidth => Math.Max(8, streams.Max(s => s.Name.Length));
+    /// <summary>The width of the stream name column: the longest name.</summary>
+    public static int NameWidth(IEnumerable<StreamProgress> streams) => streams.Select(s => s.Name.Length).Append(8).Max();
 
     public async Task ReportUntilAsync(CancellationToken stop)
     {
+        using var shown = display.Begin();
         try
         {
             while (true)
             {
-                await Task.Delay(every, clock, stop).ConfigureAwait(false);
+                await Task.Delay(display.Every, clock, stop).ConfigureAwait(false);
                 Report();
             }
         }
@@ -30,48 +31,37 @@ public sealed class CaptureProgress(IReadOnlyList<StreamProgress> streams, TimeP
         }
     }
 
-    /// <summary>One line for each stream that captured documents since the last report.</summary>
+    /// <summary>Shows what each stream captured since the last report.</summary>
     public void Report()
     {
         var now = clock.GetUtcNow();
         var seconds = Math.Max(0.001, (now - _last).TotalSeconds);
         _last = now;
-        var elapsed = (now - _started).ToString(@"mm\:ss", CultureInfo.InvariantCulture);
-        foreach (var stream in streams)
+        var rates = new StreamRate[streams.Count];
+        for (var i = 0; i < rates.Length; i++)
         {
+            var stream = streams[i];
             var documents = stream.Documents;
-            if (documents == stream.Reported)
-            {
-                continue;
-            }
-            var rate = (documents - stream.Reported) / seconds;
+            rates[i] = new StreamRate(stream, documents, documents - stream.Reported, (documents - stream.Reported) / seconds);
             stream.Reported = documents;
-            Log.Line(string.Create(CultureInfo.InvariantCulture,
-                $"[{elapsed}] {stream.Name.PadRight(NameWidth)} {documents,10:N0} docs {stream.Pages,7:N0} pages {rate,9:N0} docs/s  {Backfill(stream)}"));
         }
+        display.Show(new ProgressReport(now - _started, rates));
     }
 
     /// <summary>The table printed when the capture ends.</summary>
     public string Summary()
     {
         var seconds = Math.Max(0.001, (clock.GetUtcNow() - _started).TotalSeconds);
-        var width = NameWidth;
+        var width = NameWidth(streams);
         var table = new StringBuilder();
         table.AppendLine(CultureInfo.InvariantCulture, $"{"stream".PadRight(width)} {"documents",10} {"pages",7} {"docs/s",9}  backfill");
         foreach (var stream in streams)
         {
-            table.AppendLine(CultureInfo.InvariantCulture, $"{stream.Name.PadRight(width)} {stream.Documents,10:N0} {stream.Pages,7:N0} {stream.Documents / seconds,9:N0}  {Backfill(stream)}");
+            table.AppendLine(CultureInfo.InvariantCulture, $"{stream.Name.PadRight(width)} {stream.Documents,10:N0} {stream.Pages,7:N0} {stream.Documents / seconds,9:N0}  {stream.Backfill(withPosition: true)}");
         }
         var documents = streams.Sum(s => s.Documents);
         var caught = streams.Count(s => s.Caught);
         table.Append(CultureInfo.InvariantCulture, $"{"total".PadRight(width)} {documents,10:N0} {streams.Sum(s => s.Pages),7:N0} {documents / seconds,9:N0}  {caught} of {streams.Count} streams caught up in {seconds:F1} s");
         return table.ToString();
     }
-
-    private static string Backfill(StreamProgress stream) => stream switch
-    {
-        { Caught: true } => "caught up",
-        { BackfillShare: { } share, Position: { } at } => string.Create(CultureInfo.InvariantCulture, $"backfill {share * 100:F0}%, at {at:yyyy-MM-dd HH:mm}"),
-        _ => "starting",
-    };
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using SourceStripe.State;
 
 namespace SourceStripe.Cli;
@@ -28,7 +29,17 @@ public sealed class StreamProgress(string name)
     /// <summary>The ids of the documents, when the sink tracks them.</summary>
     public HashSet<string> Ids { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Documents at the last progress line, to tell the rate since.</summary>
+    /// <summary>How far the stream has come, as progress and the summary put it; the position is when its backfill has reached.</summary>
+    public string Backfill(bool withPosition) => this switch
+    {
+        { Caught: true } => "caught up",
+        { BackfillShare: { } share, Position: { } at } => withPosition
+            ? string.Create(CultureInfo.InvariantCulture, $"backfill {share * 100:F0}%, at {at:yyyy-MM-dd HH:mm}")
+            : string.Create(CultureInfo.InvariantCulture, $"backfill {share * 100:F0}%"),
+        _ => "starting",
+    };
+
+    /// <summary>Documents at the last progress report, to tell the rate since.</summary>
     public long Reported { get; set; }
 
     /// <summary>

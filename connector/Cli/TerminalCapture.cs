@@ -10,13 +10,10 @@ using SourceStripe.Stripe;
 
 namespace SourceStripe.Cli;
 
-/// <summary>One terminal capture: the bound streams, where documents and state go, and whether to keep going.</summary>
-public sealed class TerminalCapture(IReadOnlyList<StreamDescriptor> streams, string? statePath, string? outputPath, bool follow)
+/// <summary>One terminal capture: the bound streams, where documents and state go, whether to keep going, and how progress shows.</summary>
+public sealed class TerminalCapture(IReadOnlyList<StreamDescriptor> streams, string? statePath, string? outputPath, bool follow, ProgressDisplay display)
 {
     private IReadOnlyList<StreamProgress> _progress = [];
-
-    /// <summary>How long between progress lines.</summary>
-    public TimeSpan ProgressEvery { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Counts the distinct objects of each stream (see <see cref="DistinctIds"/>).</summary>
     public bool TrackIds { get; init; }
@@ -65,7 +62,7 @@ public sealed class TerminalCapture(IReadOnlyList<StreamDescriptor> streams, str
             documents = OpenOutput();
             using var sink = new TerminalSink([.. streams.Select(s => s.Name)], documents, statePath, state, clock) { TrackIds = TrackIds };
             _progress = sink.Streams;
-            var progress = new CaptureProgress(sink.Streams, clock, ProgressEvery);
+            var progress = new CaptureProgress(sink.Streams, clock, display);
             using var stopProgress = new CancellationTokenSource();
             var reporting = progress.ReportUntilAsync(stopProgress.Token);
             var session = new CaptureSession(open, stdin: null, sink, clock, endpoint => new StripeClient(endpoint, clock: clock))

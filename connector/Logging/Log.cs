@@ -22,6 +22,7 @@ public static class Log
     private static readonly Lock Gate = new();
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static Stream _stderr = Console.OpenStandardError();
+    private static ILiveArea? _above;
 
     public static LogLevel MinimumLevel { get; set; } = LogLevel.Info;
 
@@ -36,6 +37,33 @@ public static class Log
             var previous = _stderr;
             _stderr = sink;
             return previous;
+        }
+    }
+
+    /// <summary>
+    /// Until the result is disposed, log lines go through <paramref name="area"/>, which prints them above what it
+    /// keeps redrawn in place: written straight to stderr they would land in the middle of it.
+    /// </summary>
+    public static IDisposable Above(ILiveArea area)
+    {
+        lock (Gate)
+        {
+            _above = area;
+        }
+        return new Detach(area);
+    }
+
+    private sealed class Detach(ILiveArea area) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (Gate)
+            {
+                if (_above == area)
+                {
+                    _above = null;
+                }
+            }
         }
     }
 
@@ -102,20 +130,26 @@ public static class Log
             json.WriteEndObject();
         }
         buffer.WriteByte((byte)'\n');
-        lock (Gate)
-        {
-            _stderr.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
-            _stderr.Flush();
-        }
+        Emit(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
     }
 
     /// <summary>Writes a line of text as it is: the terminal command's progress and summary.</summary>
     public static void Line(string text)
     {
-        var bytes = System.Text.Encoding.UTF8.GetBytes(text + "\n");
+        Emit(System.Text.Encoding.UTF8.GetBytes(text + "\n"));
+    }
+
+    /// <summary>Writes one line (with its newline) to stderr, or above the live area while there is one.</summary>
+    private static void Emit(ReadOnlySpan<byte> line)
+    {
         lock (Gate)
         {
-            _stderr.Write(bytes);
+            if (_above is { } area)
+            {
+                area.WriteAbove(System.Text.Encoding.UTF8.GetString(line[..^1]));
+                return;
+            }
+            _stderr.Write(line);
             _stderr.Flush();
         }
     }
