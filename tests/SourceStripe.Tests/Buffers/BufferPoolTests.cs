@@ -188,7 +188,21 @@ public sealed class BufferPoolTests
     public async Task The_scheduler_starts_nothing_while_the_pool_is_full_and_goes_on_when_room_is_freed()
     {
         var pool = new BufferPool(limit: 128 * Kib);
-        var scheduler = new WorkScheduler(TimeProvider.System, maxConcurrency: 4) { HasRoom = () => pool.HasRoom };
+        var queued = false;
+        var declined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var scheduler = new WorkScheduler(TimeProvider.System, maxConcurrency: 4)
+        {
+            HasRoom = () =>
+            {
+                var room = pool.HasRoom;
+                // The scheduler asks under the lock Enqueue takes: asked after the three were queued, it had them in line.
+                if (!room && Volatile.Read(ref queued))
+                {
+                    declined.TrySetResult();
+                }
+                return room;
+            },
+        };
         pool.RoomFreed += scheduler.Wake;
         var held = pool.Rent(128 * Kib);
         var started = 0;
@@ -213,9 +227,10 @@ public sealed class BufferPoolTests
                 return Task.CompletedTask;
             }));
         }
-        // The scheduler has looked at the queue (each Enqueue wakes it) and started none of them.
+        Volatile.Write(ref queued, true);
+        // Each Enqueue wakes the scheduler; this wakes it once more in case it looked before `queued` was set.
         scheduler.Wake();
-        await Task.Delay(50);
+        await declined.Task.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(1, Volatile.Read(ref started));
 
         pool.Return(refill);
