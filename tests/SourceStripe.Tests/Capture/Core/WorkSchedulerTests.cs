@@ -9,7 +9,7 @@ public sealed class WorkSchedulerTests
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(60);
 
     /// <summary>A unit that records when it runs and, when given a gate, waits for it.</summary>
-    private sealed class Probe(string name, bool backfill, long cursor, List<string> log, TaskCompletionSource? gate = null, RequestEndpoint? endpoint = null) : WorkUnit
+    internal sealed class Probe(string name, bool backfill, long cursor, List<string> log, TaskCompletionSource? gate = null, RequestEndpoint? endpoint = null) : WorkUnit
     {
         public override bool IsBackfill => backfill;
 
