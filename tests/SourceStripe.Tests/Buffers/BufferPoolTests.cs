@@ -1,5 +1,7 @@
 using SourceStripe.Buffers;
 using SourceStripe.Capture;
+using SourceStripe.Stripe;
+using SourceStripe.Tests.Capture.Core;
 
 namespace SourceStripe.Tests.Buffers;
 
@@ -188,40 +190,60 @@ public sealed class BufferPoolTests
     public async Task The_scheduler_starts_nothing_while_the_pool_is_full_and_goes_on_when_room_is_freed()
     {
         var pool = new BufferPool(limit: 128 * Kib);
-        var scheduler = new WorkScheduler(TimeProvider.System, maxConcurrency: 4) { HasRoom = () => pool.HasRoom };
+        var customers = RequestEndpoint.Of(null, "/v1/customers");
+        var queued = false;
+        var declined = false;
+        var taken = 0;
+        var scheduler = new WorkScheduler(TimeProvider.System, maxConcurrency: 4)
+        {
+            HasRoom = () =>
+            {
+                var room = pool.HasRoom;
+                // The scheduler asks under the lock Enqueue takes: asked after the three were queued, it had them in line.
+                if (!room && Volatile.Read(ref queued))
+                {
+                    Volatile.Write(ref declined, true);
+                }
+                return room;
+            },
+            // Asked under the same lock for the endpoint of each unit taken from the line to start: it tells at once
+            // whether one was started, where the unit itself runs only once the thread pool gets to it.
+            EndpointCapacity = endpoint =>
+            {
+                if (endpoint == customers)
+                {
+                    Interlocked.Increment(ref taken);
+                }
+                return int.MaxValue;
+            },
+        };
         pool.RoomFreed += scheduler.Wake;
         var held = pool.Rent(128 * Kib);
-        var started = 0;
-        var firstStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var log = new List<string>();
         var watched = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        scheduler.Enqueue(new DelegateUnit("watch", false, 0, async stop =>
-        {
-            // Runs first, while there is room, then fills the pool: the others must wait for it.
-            Interlocked.Increment(ref started);
-            firstStarted.SetResult();
-            await watched.Task.WaitAsync(stop);
-        }));
+        // Runs first, while there is room; the pool is filled then: the others must wait for room.
+        scheduler.Enqueue(new WorkSchedulerTests.Probe("watch", false, 0, log, watched));
         pool.Return(held);
         var run = scheduler.RunAsync(CancellationToken.None);
-        await firstStarted.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await WorkSchedulerTests.Until(() => { lock (log) { return log.Count == 1; } });
         var refill = pool.Rent(128 * Kib);
         for (var i = 0; i < 3; i++)
         {
-            scheduler.Enqueue(new DelegateUnit($"unit {i}", false, 0, _ =>
-            {
-                Interlocked.Increment(ref started);
-                return Task.CompletedTask;
-            }));
+            scheduler.Enqueue(new WorkSchedulerTests.Probe($"unit {i}", false, 0, log, endpoint: customers));
         }
-        // The scheduler has looked at the queue (each Enqueue wakes it) and started none of them.
+        Volatile.Write(ref queued, true);
+        // Each Enqueue wakes the scheduler; this wakes it once more in case it looked before `queued` was set.
         scheduler.Wake();
-        await Task.Delay(50);
-        Assert.Equal(1, Volatile.Read(ref started));
+        // It has looked at the three: it declined, or it took one.
+        await WorkSchedulerTests.Until(() => Volatile.Read(ref declined) || Volatile.Read(ref taken) > 0);
+        Assert.Equal(0, Volatile.Read(ref taken));
 
         pool.Return(refill);
         watched.SetResult();
         await run.WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.Equal(4, started);
+        // The count above proves nothing unless starting a unit asks for its endpoint's capacity.
+        Assert.True(taken >= 3, $"the endpoint's capacity was asked {taken} times for 3 units started");
+        Assert.Equal(4, log.Count);
         Assert.Null(scheduler.Failure);
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Web;
 using SourceStripe.Simulator;
 using SourceStripe.Streams;
+using SourceStripe.Tests.Capture.Core;
 
 namespace SourceStripe.Tests.Capture;
 
@@ -144,19 +145,22 @@ public sealed class EventTests
             stripe.Update("subscriptions", subscription, o => o["description"] = $"edit {i}");
         }
         stripe.ClearRequests();
-        await Task.Delay(1100);
+        // A cycle lists events up to the second before now: the new run's first must include the last edit's.
+        var edited = stripe.Account.Events.Max(e => e.Created);
+        await WorkSchedulerTests.Until(() => DateTimeOffset.UtcNow.ToUnixTimeSeconds() > edited);
 
-        // A new run begins with one events cycle.
+        // A new run begins with one events cycle; the next is an hour away.
         await using var next = await InProcessCapture.StartAsync(OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-1), bindings, state, advanced: NoLag), initialState: state);
-        await next.WaitUntilAsync(t => t.Documents.Any(d => d.Binding == 0 && d.Document["invoice_id"]!.GetValue<string>() == invoice)
-            && t.Documents.Any(d => d.Binding == 1 && d.Document["subscription_id"]!.GetValue<string>() == subscription));
-        await Task.Delay(500);
+        // Each binding's events cursor is checkpointed past the edits only once its cycle has listed the children
+        // again: every request of the cycle is in the log by then, and none comes after it.
+        await next.WaitUntilAsync(t => bindings.All(b => CaptureTranscript.Account(t.State, b.Stream)?["events"]?.GetValue<long>() >= edited));
         Assert.Equal(0, await next.StopAsync());
 
         Assert.Equal(1, stripe.Requests.Count(r => r.Path == $"/v1/invoices/{invoice}/lines"));
         Assert.Equal(1, stripe.Requests.Count(r => r.Path == "/v1/subscription_items" && r.QueryString.Contains(subscription)));
         Assert.Equal(stripe.Account.Children("invoice_line_items", invoice).Select(o => o.Id).Order(),
             next.Transcript.Documents.Where(d => d.Binding == 0).Select(d => d.Document["id"]!.GetValue<string>()).Order());
+        Assert.Contains(next.Transcript.Documents, d => d.Binding == 1 && d.Document["subscription_id"]!.GetValue<string>() == subscription);
         Assert.All(next.Transcript.Documents, d => Assert.Equal("u", Op(d.Document)));
     }
 
@@ -216,7 +220,9 @@ public sealed class EventTests
                     expected[(binding, item.Id)] = value;
                 }
             }
-            await Task.Delay(400);
+            // The next round once the capture has asked for events since: a cycle between any two rounds.
+            var polls = stripe.Requests.Count(r => r.Path == "/v1/events");
+            await capture.WaitUntilAsync(_ => stripe.Requests.Count(r => r.Path == "/v1/events") > polls, TimeSpan.FromMinutes(2));
         }
         Assert.Contains(stripe.Account.Events, e => e.VisibleAt > DateTimeOffset.FromUnixTimeSeconds(e.Created).AddSeconds(1));
 

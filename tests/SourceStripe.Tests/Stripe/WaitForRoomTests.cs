@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Text.Json;
 using SourceStripe.Config;
 using SourceStripe.Simulator;
 using SourceStripe.Stripe;
+using SourceStripe.Tests.Capture.Core;
 
 namespace SourceStripe.Tests.Stripe;
 
@@ -21,9 +23,14 @@ public sealed class WaitForRoomTests
         var lines = client.Buffers.Rent((int)client.Buffers.Limit);
         stripe.ClearRequests();
 
+        var asked = Stopwatch.GetTimestamp();
         var page = client.ListAsync("/v1/customers?limit=100", "created", null, CancellationToken.None, waitForRoom: true);
-        // Three attempt timeouts and more than the retry budget: a timed wait would have failed or asked again by now.
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // Past the rate limiter, whose wait stops both clocks too: Stripe has the request.
+        await WorkSchedulerTests.Until(() => stripe.Requests.Any(r => r.Path == "/v1/customers"));
+        // RequestBudget times the attempt (1 s) and the request (2 s) with Stopwatch and CancelAfter, not with the
+        // client's TimeProvider, so only real time can show that their clocks stood still. Both started after `asked`;
+        // the half second more is for a timer that was not stopped to fire. Once it has, the read below fails or asks again.
+        await WorkSchedulerTests.Until(() => Stopwatch.GetElapsedTime(asked) > TimeSpan.FromSeconds(2.5));
         Assert.False(page.IsCompleted);
         Assert.Single(stripe.Requests, r => r.Path == "/v1/customers");
 

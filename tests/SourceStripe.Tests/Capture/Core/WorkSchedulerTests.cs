@@ -9,7 +9,7 @@ public sealed class WorkSchedulerTests
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(60);
 
     /// <summary>A unit that records when it runs and, when given a gate, waits for it.</summary>
-    private sealed class Probe(string name, bool backfill, long cursor, List<string> log, TaskCompletionSource? gate = null, RequestEndpoint? endpoint = null) : WorkUnit
+    internal sealed class Probe(string name, bool backfill, long cursor, List<string> log, TaskCompletionSource? gate = null, RequestEndpoint? endpoint = null) : WorkUnit
     {
         public override bool IsBackfill => backfill;
 
@@ -84,6 +84,8 @@ public sealed class WorkSchedulerTests
     {
         var scheduler = new WorkScheduler(TimeProvider.System);
         var waiting = new TaskCompletionSource();
+        var windingDown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var mayEnd = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var ended = false;
         scheduler.Enqueue(new DelegateUnit("waits", false, 0, async stop =>
         {
@@ -94,8 +96,9 @@ public sealed class WorkSchedulerTests
             }
             finally
             {
-                // Slow to wind down: RunAsync must still wait for it.
-                await Task.Delay(200, CancellationToken.None);
+                // Slow to wind down, until the test has seen the run still waiting for it.
+                windingDown.SetResult();
+                await mayEnd.Task;
                 ended = true;
             }
         }));
@@ -104,7 +107,11 @@ public sealed class WorkSchedulerTests
             await waiting.Task;
             throw new InvalidOperationException("boom");
         }));
-        await scheduler.RunAsync(CancellationToken.None).WaitAsync(Generous);
+        var run = scheduler.RunAsync(CancellationToken.None);
+        await windingDown.Task.WaitAsync(Generous);
+        Assert.False(run.IsCompleted);
+        mayEnd.SetResult();
+        await run.WaitAsync(Generous);
         Assert.True(ended);
         Assert.Equal("fails", scheduler.Failure?.What);
         Assert.IsType<InvalidOperationException>(scheduler.Failure?.Error);
