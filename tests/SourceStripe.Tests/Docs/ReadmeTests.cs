@@ -10,12 +10,12 @@ namespace SourceStripe.Tests.Docs;
 /// <summary>The README's reference tables are checked against the binary's spec and the stream catalog.</summary>
 public sealed class ReadmeTests
 {
-    private static readonly string Readme = File.ReadAllText(Path.Combine(PublishedConnector.RepositoryRoot, "README.md"));
+    private static readonly string Readme = MarkedText.Read("README.md");
 
     [Fact]
     public void Streams_table_matches_the_catalog()
     {
-        var rows = TableRows("streams-table");
+        var rows = MarkedText.TableRows(Readme, "streams-table");
         Assert.Equal(StreamCatalog.All.Select(s => s.Name), rows.Select(r => r[0]));
         foreach (var row in rows)
         {
@@ -57,7 +57,7 @@ public sealed class ReadmeTests
     {
         var fromSpec = new List<string>();
         Flatten(schema, "", fromSpec);
-        var rows = TableRows(marker);
+        var rows = MarkedText.TableRows(Readme, marker);
         Assert.Equal(fromSpec.Order(), rows.Select(r => r[0].Trim('`')).Order());
 
         var required = schema["required"]!.AsArray().Select(n => n!.GetValue<string>()).ToHashSet();
@@ -70,7 +70,7 @@ public sealed class ReadmeTests
     [Fact]
     public void Catalog_sample_binds_every_stream_in_its_default_mode_and_its_config_reads()
     {
-        var yaml = CodeBlock("catalog-sample");
+        var yaml = MarkedText.CodeBlock(Readme, "catalog-sample");
         var path = Path.Combine(Path.GetTempPath(), $"readme-flow-{Guid.NewGuid():N}.yaml");
         File.WriteAllText(path, yaml);
         try
@@ -99,25 +99,13 @@ public sealed class ReadmeTests
     [Fact]
     public void Quick_start_is_two_commands_and_ci_runs_both_as_written()
     {
-        var commands = CodeBlock("quick-start").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var commands = MarkedText.CodeBlock(Readme, "quick-start").Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, commands.Length);
         Assert.Contains("capture --demo", commands[0]);
         Assert.Equal("dotnet test SourceStripe.sln", commands[1]);
         var ci = File.ReadAllText(Path.Combine(PublishedConnector.RepositoryRoot, ".ci", "run"));
         Assert.Contains(commands[0], ci);
         Assert.Contains(commands[1], ci);
-    }
-
-    /// <summary>The fenced code block between a marker pair.</summary>
-    private static string CodeBlock(string marker)
-    {
-        var start = Readme.IndexOf($"<!-- {marker} -->", StringComparison.Ordinal);
-        var end = Readme.IndexOf($"<!-- /{marker} -->", StringComparison.Ordinal);
-        Assert.True(start >= 0 && end > start, $"README has no {marker} markers");
-        var block = Readme[start..end];
-        var open = block.IndexOf("```", StringComparison.Ordinal);
-        var code = block.IndexOf('\n', open) + 1;
-        return block[code..block.LastIndexOf("```", StringComparison.Ordinal)];
     }
 
     private static void Flatten(JsonNode schema, string prefix, List<string> fields)
@@ -133,18 +121,5 @@ public sealed class ReadmeTests
                 fields.Add(prefix + name);
             }
         }
-    }
-
-    private static List<string[]> TableRows(string marker)
-    {
-        var start = Readme.IndexOf($"<!-- {marker} -->", StringComparison.Ordinal);
-        var end = Readme.IndexOf($"<!-- /{marker} -->", StringComparison.Ordinal);
-        Assert.True(start >= 0 && end > start, $"README has no {marker} markers");
-        return Readme[start..end]
-            .Split('\n')
-            .Where(l => l.StartsWith('|'))
-            .Skip(2)
-            .Select(l => l.Trim().Trim('|').Split('|').Select(c => c.Trim()).ToArray())
-            .ToList();
     }
 }
