@@ -7,10 +7,18 @@ using YamlDotNet.RepresentationModel;
 
 namespace SourceStripe.Tests.Docs;
 
-/// <summary>The README's reference tables are checked against the binary's spec and the stream catalog.</summary>
+/// <summary>The README's reference tables and samples are checked against the binary's spec and the stream catalog.</summary>
 public sealed class ReadmeTests
 {
     private static readonly string Readme = MarkedText.Read("README.md");
+
+    /// <summary>The README is a data engineer's guide; architecture, the state and the performance record live in docs/.</summary>
+    [Fact]
+    public void Readme_stays_short()
+    {
+        var lines = Readme.Split('\n').Length - (Readme.EndsWith('\n') ? 1 : 0);
+        Assert.True(lines <= 450, $"README.md is {lines} lines: what a maintainer needs belongs in docs/, not in the README (at most 450)");
+    }
 
     [Fact]
     public void Streams_table_matches_the_catalog()
@@ -68,25 +76,13 @@ public sealed class ReadmeTests
     }
 
     [Fact]
-    public void Catalog_sample_binds_every_stream_in_its_default_mode_and_its_config_reads()
+    public void Flow_sample_binds_every_stream_in_its_default_mode_and_its_config_reads()
     {
-        var yaml = MarkedText.CodeBlock(Readme, "catalog-sample");
-        var path = Path.Combine(Path.GetTempPath(), $"readme-flow-{Guid.NewGuid():N}.yaml");
-        File.WriteAllText(path, yaml);
-        try
-        {
-            // The terminal commands read this very file: the capture's config is found in it.
-            Assert.Equal("acct_1032D82eZvKYlo2C", ConfigFile.Read(path).GetProperty("account_id").GetString());
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-        var stream = new YamlStream();
-        stream.Load(new StringReader(yaml));
-        var capture = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)stream.Documents[0].RootNode)["captures"]).Children.Single().Value;
-        var bindings = ((YamlSequenceNode)capture["bindings"]).Cast<YamlMappingNode>().ToList();
-        Assert.Equal(StreamCatalog.All.Select(s => s.Name), bindings.Select(b => ((YamlScalarNode)((YamlMappingNode)b["resource"])["stream"]).Value));
+        var path = Path.Combine(PublishedConnector.RepositoryRoot, "docs", "flow.yaml");
+        // The terminal commands read this very file: the capture's config is found in it.
+        Assert.Equal("acct_1032D82eZvKYlo2C", ConfigFile.Read(path).GetProperty("account_id").GetString());
+        var bindings = Bindings(File.ReadAllText(path));
+        Assert.Equal(StreamCatalog.All.Select(s => s.Name), bindings.Select(StreamOf));
         foreach (var (binding, descriptor) in bindings.Zip(StreamCatalog.All))
         {
             Assert.Equal(ResourceConfig.SyncModeName(descriptor.DefaultSyncMode), ((YamlScalarNode)((YamlMappingNode)binding["resource"])["syncMode"]).Value);
@@ -95,6 +91,51 @@ public sealed class ReadmeTests
             Assert.Equal(descriptor.Needs is not null, binding.Children.ContainsKey("disable"));
         }
     }
+
+    /// <summary>The README shows a few of docs/flow.yaml's bindings: the same ones, in the same order, and a config that reads.</summary>
+    [Fact]
+    public void Readme_catalog_sample_is_part_of_the_flow_sample()
+    {
+        var yaml = MarkedText.CodeBlock(Readme, "catalog-sample");
+        var path = Path.Combine(Path.GetTempPath(), $"readme-flow-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, yaml);
+        try
+        {
+            Assert.Equal("acct_1032D82eZvKYlo2C", ConfigFile.Read(path).GetProperty("account_id").GetString());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+        var full = Bindings(MarkedText.Read(Path.Combine("docs", "flow.yaml"))).ToDictionary(StreamOf);
+        var shown = Bindings(yaml);
+        Assert.NotEmpty(shown);
+        var order = StreamCatalog.All.Select(s => s.Name).ToList();
+        Assert.Equal(shown.Select(StreamOf).OrderBy(order.IndexOf), shown.Select(StreamOf));
+        foreach (var binding in shown)
+        {
+            Assert.Equal(Describe(full[StreamOf(binding)]), Describe(binding));
+        }
+    }
+
+    private static List<YamlMappingNode> Bindings(string yaml)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        var capture = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)stream.Documents[0].RootNode)["captures"]).Children.Single().Value;
+        return [.. ((YamlSequenceNode)capture["bindings"]).Cast<YamlMappingNode>()];
+    }
+
+    /// <summary>A node's content, whatever its YAML style: scalars as they are, mappings as their sorted pairs.</summary>
+    private static string Describe(YamlNode node) => node switch
+    {
+        YamlMappingNode mapping => "{" + string.Join(", ", mapping.Children.Select(p => $"{Describe(p.Key)}: {Describe(p.Value)}").Order()) + "}",
+        YamlSequenceNode sequence => "[" + string.Join(", ", sequence.Children.Select(Describe)) + "]",
+        YamlScalarNode scalar => scalar.Value ?? "",
+        _ => node.ToString(),
+    };
+
+    private static string StreamOf(YamlMappingNode binding) => ((YamlScalarNode)((YamlMappingNode)binding["resource"])["stream"]).Value!;
 
     [Fact]
     public void Quick_start_is_two_commands_and_ci_runs_both_as_written()
