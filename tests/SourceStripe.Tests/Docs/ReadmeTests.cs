@@ -7,15 +7,23 @@ using YamlDotNet.RepresentationModel;
 
 namespace SourceStripe.Tests.Docs;
 
-/// <summary>The README's reference tables are checked against the binary's spec and the stream catalog.</summary>
+/// <summary>The README's reference tables and samples are checked against the binary's spec and the stream catalog.</summary>
 public sealed class ReadmeTests
 {
-    private static readonly string Readme = File.ReadAllText(Path.Combine(PublishedConnector.RepositoryRoot, "README.md"));
+    private static readonly string Readme = MarkedText.Read("README.md");
+
+    /// <summary>The README is a data engineer's guide; architecture, the state and the performance record live in docs/.</summary>
+    [Fact]
+    public void Readme_stays_short()
+    {
+        var lines = Readme.Split('\n').Length - (Readme.EndsWith('\n') ? 1 : 0);
+        Assert.True(lines <= 450, $"README.md is {lines} lines: what a maintainer needs belongs in docs/, not in the README (at most 450)");
+    }
 
     [Fact]
     public void Streams_table_matches_the_catalog()
     {
-        var rows = TableRows("streams-table");
+        var rows = MarkedText.TableRows(Readme, "streams-table");
         Assert.Equal(StreamCatalog.All.Select(s => s.Name), rows.Select(r => r[0]));
         foreach (var row in rows)
         {
@@ -57,7 +65,7 @@ public sealed class ReadmeTests
     {
         var fromSpec = new List<string>();
         Flatten(schema, "", fromSpec);
-        var rows = TableRows(marker);
+        var rows = MarkedText.TableRows(Readme, marker);
         Assert.Equal(fromSpec.Order(), rows.Select(r => r[0].Trim('`')).Order());
 
         var required = schema["required"]!.AsArray().Select(n => n!.GetValue<string>()).ToHashSet();
@@ -68,25 +76,13 @@ public sealed class ReadmeTests
     }
 
     [Fact]
-    public void Catalog_sample_binds_every_stream_in_its_default_mode_and_its_config_reads()
+    public void Flow_sample_binds_every_stream_in_its_default_mode_and_its_config_reads()
     {
-        var yaml = CodeBlock("catalog-sample");
-        var path = Path.Combine(Path.GetTempPath(), $"readme-flow-{Guid.NewGuid():N}.yaml");
-        File.WriteAllText(path, yaml);
-        try
-        {
-            // The terminal commands read this very file: the capture's config is found in it.
-            Assert.Equal("acct_1032D82eZvKYlo2C", ConfigFile.Read(path).GetProperty("account_id").GetString());
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-        var stream = new YamlStream();
-        stream.Load(new StringReader(yaml));
-        var capture = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)stream.Documents[0].RootNode)["captures"]).Children.Single().Value;
-        var bindings = ((YamlSequenceNode)capture["bindings"]).Cast<YamlMappingNode>().ToList();
-        Assert.Equal(StreamCatalog.All.Select(s => s.Name), bindings.Select(b => ((YamlScalarNode)((YamlMappingNode)b["resource"])["stream"]).Value));
+        var path = Path.Combine(PublishedConnector.RepositoryRoot, "docs", "flow.yaml");
+        // The terminal commands read this very file: the capture's config is found in it.
+        Assert.Equal("acct_1032D82eZvKYlo2C", ConfigFile.Read(path).GetProperty("account_id").GetString());
+        var bindings = Bindings(File.ReadAllText(path));
+        Assert.Equal(StreamCatalog.All.Select(s => s.Name), bindings.Select(StreamOf));
         foreach (var (binding, descriptor) in bindings.Zip(StreamCatalog.All))
         {
             Assert.Equal(ResourceConfig.SyncModeName(descriptor.DefaultSyncMode), ((YamlScalarNode)((YamlMappingNode)binding["resource"])["syncMode"]).Value);
@@ -96,28 +92,61 @@ public sealed class ReadmeTests
         }
     }
 
+    /// <summary>The README shows a few of docs/flow.yaml's bindings: the same ones, in the same order, and a config that reads.</summary>
+    [Fact]
+    public void Readme_catalog_sample_is_part_of_the_flow_sample()
+    {
+        var yaml = MarkedText.CodeBlock(Readme, "catalog-sample");
+        var path = Path.Combine(Path.GetTempPath(), $"readme-flow-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, yaml);
+        try
+        {
+            Assert.Equal("acct_1032D82eZvKYlo2C", ConfigFile.Read(path).GetProperty("account_id").GetString());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+        var full = Bindings(MarkedText.Read(Path.Combine("docs", "flow.yaml"))).ToDictionary(StreamOf);
+        var shown = Bindings(yaml);
+        Assert.NotEmpty(shown);
+        var order = StreamCatalog.All.Select(s => s.Name).ToList();
+        Assert.Equal(shown.Select(StreamOf).OrderBy(order.IndexOf), shown.Select(StreamOf));
+        foreach (var binding in shown)
+        {
+            Assert.Equal(Describe(full[StreamOf(binding)]), Describe(binding));
+        }
+    }
+
+    private static List<YamlMappingNode> Bindings(string yaml)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        var capture = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)stream.Documents[0].RootNode)["captures"]).Children.Single().Value;
+        return [.. ((YamlSequenceNode)capture["bindings"]).Cast<YamlMappingNode>()];
+    }
+
+    /// <summary>A node's content, whatever its YAML style: scalars as they are, mappings as their sorted pairs.</summary>
+    private static string Describe(YamlNode node) => node switch
+    {
+        YamlMappingNode mapping => "{" + string.Join(", ", mapping.Children.Select(p => $"{Describe(p.Key)}: {Describe(p.Value)}").Order()) + "}",
+        YamlSequenceNode sequence => "[" + string.Join(", ", sequence.Children.Select(Describe)) + "]",
+        YamlScalarNode scalar => scalar.Value ?? "",
+        _ => node.ToString(),
+    };
+
+    private static string StreamOf(YamlMappingNode binding) => ((YamlScalarNode)((YamlMappingNode)binding["resource"])["stream"]).Value!;
+
     [Fact]
     public void Quick_start_is_two_commands_and_ci_runs_both_as_written()
     {
-        var commands = CodeBlock("quick-start").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var commands = MarkedText.CodeBlock(Readme, "quick-start").Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, commands.Length);
         Assert.Contains("capture --demo", commands[0]);
         Assert.Equal("dotnet test SourceStripe.sln", commands[1]);
         var ci = File.ReadAllText(Path.Combine(PublishedConnector.RepositoryRoot, ".ci", "run"));
         Assert.Contains(commands[0], ci);
         Assert.Contains(commands[1], ci);
-    }
-
-    /// <summary>The fenced code block between a marker pair.</summary>
-    private static string CodeBlock(string marker)
-    {
-        var start = Readme.IndexOf($"<!-- {marker} -->", StringComparison.Ordinal);
-        var end = Readme.IndexOf($"<!-- /{marker} -->", StringComparison.Ordinal);
-        Assert.True(start >= 0 && end > start, $"README has no {marker} markers");
-        var block = Readme[start..end];
-        var open = block.IndexOf("```", StringComparison.Ordinal);
-        var code = block.IndexOf('\n', open) + 1;
-        return block[code..block.LastIndexOf("```", StringComparison.Ordinal)];
     }
 
     private static void Flatten(JsonNode schema, string prefix, List<string> fields)
@@ -133,18 +162,5 @@ public sealed class ReadmeTests
                 fields.Add(prefix + name);
             }
         }
-    }
-
-    private static List<string[]> TableRows(string marker)
-    {
-        var start = Readme.IndexOf($"<!-- {marker} -->", StringComparison.Ordinal);
-        var end = Readme.IndexOf($"<!-- /{marker} -->", StringComparison.Ordinal);
-        Assert.True(start >= 0 && end > start, $"README has no {marker} markers");
-        return Readme[start..end]
-            .Split('\n')
-            .Where(l => l.StartsWith('|'))
-            .Skip(2)
-            .Select(l => l.Trim().Trim('|').Split('|').Select(c => c.Trim()).ToArray())
-            .ToList();
     }
 }
