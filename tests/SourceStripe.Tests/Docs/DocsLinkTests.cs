@@ -47,8 +47,8 @@ public sealed partial class DocsLinkTests
     public void Anchors_are_made_as_GitHub_makes_them()
     {
         Assert.Equal(
-            ["stripes-two-limits", "b-where-the-time-goes", "updates-and-deletes-stripe-events", "accountsv1-the-accounts-rows", "notes", "notes-1"],
-            Anchors("### Stripe's two limits\n### (b): where the time goes\n## Updates and deletes: Stripe events\n### `accountsV1`: the accounts' rows\n## Notes\n## Notes\n"));
+            ["stripes-two-limits", "b-where-the-time-goes", "updates-and-deletes-stripe-events", "pending-the-ranges-still-to-read", "notes", "notes-1"],
+            Anchors("### Stripe's two limits\n### (b): where the time goes\n## Updates and deletes: Stripe events\n### `pending`: the ranges still to read\n## Notes\n## Notes\n"));
     }
 
     /// <summary>The targets of the Markdown links outside code blocks and code spans, web addresses left out.</summary>
