@@ -54,7 +54,7 @@ public sealed class StreamsGenerator : IIncrementalGenerator
     }
 }
 
-/// <summary>The names of the pipeline's steps, by which tests see which ones ran.</summary>
+/// <summary>The names of the pipeline's steps: a driver that tracks steps reports each one's runs under its name.</summary>
 internal static class TrackingNames
 {
     public const string Manifest = nameof(Manifest);
