@@ -21,24 +21,13 @@ public static class Log
 {
     private static readonly Lock Gate = new();
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-    private static Stream _stderr = Console.OpenStandardError();
+    private static readonly Stream Stderr = Console.OpenStandardError();
     private static ILiveArea? _above;
 
     public static LogLevel MinimumLevel { get; set; } = LogLevel.Info;
 
     /// <summary>Lines for a person at a terminal (<c>warn: message (key=value)</c>) instead of Flow's JSON.</summary>
     public static bool ForTerminal { get; set; }
-
-    /// <summary>Redirects log lines (tests capture them); returns the previous sink.</summary>
-    public static Stream RedirectTo(Stream sink)
-    {
-        lock (Gate)
-        {
-            var previous = _stderr;
-            _stderr = sink;
-            return previous;
-        }
-    }
 
     /// <summary>
     /// Until the result is disposed, log lines go through <paramref name="area"/>, which prints them above what it
@@ -149,8 +138,8 @@ public static class Log
                 area.WriteAbove(System.Text.Encoding.UTF8.GetString(line[..^1]));
                 return;
             }
-            _stderr.Write(line);
-            _stderr.Flush();
+            Stderr.Write(line);
+            Stderr.Flush();
         }
     }
 
