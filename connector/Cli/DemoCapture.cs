@@ -58,7 +58,7 @@ public static class DemoCapture
     /// stream reads the resource whose list endpoint it calls (on an endpoint several resources share, the one its
     /// fixed <c>object</c> parameter selects).
     /// </summary>
-    internal static List<KeyValuePair<string, int>> Expected(IEnumerable<StreamDescriptor> streams, IReadOnlyList<(Resource Resource, int Count)> counts) =>
+    private static List<KeyValuePair<string, int>> Expected(IEnumerable<StreamDescriptor> streams, IReadOnlyList<(Resource Resource, int Count)> counts) =>
         [.. streams.Select(stream =>
         {
             var selector = stream.Query.FirstOrDefault(q => q.Key == "object").Value;

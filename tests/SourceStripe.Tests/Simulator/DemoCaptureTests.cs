@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using SourceStripe.Simulator;
-using SourceStripe.Streams;
 using SourceStripe.Tests.Capture;
 using Xunit.Abstractions;
 
@@ -19,14 +18,10 @@ public sealed class DemoCaptureTests(ITestOutputHelper output)
         var open = OpenRequests.Open(demo.BaseUrl, demo.SecretKey, demo.StartDate, OpenRequests.AllStreams(), account: demo.AccountId, advanced: advanced);
         var transcript = await InProcessCapture.BackfillEveryStreamAsync(open, TimeSpan.FromMinutes(5));
         output.WriteLine($"generated in {generated.TotalSeconds:F1} s, captured {transcript.Documents.Count} documents in {(clock.Elapsed - generated).TotalSeconds:F1} s");
-        var expected = SourceStripe.Cli.DemoCapture.Expected(StreamCatalog.All, demo.ObjectCounts());
-        foreach (var (stream, count) in expected)
-        {
-            output.WriteLine($"{stream} {count}");
-        }
 
+        // Every stream exactly as the account holds it, none empty. The demo's own count of what the account holds,
+        // by which `capture --demo` judges its run, is checked from the binary's output end to end
+        // (TerminalCommandsEndToEndTests.The_demo_captures_every_object_of_its_account_in_under_a_minute).
         ExpectedDocuments.AssertEveryStream(demo.Account, transcript.Documents);
-        Assert.All(expected, c => Assert.True(c.Value > 0, $"the demo account has no {c.Key}"));
-        Assert.Equal(expected.Sum(c => c.Value), transcript.Documents.Select(d => d.Document["id"]!.GetValue<string>()).Distinct().Count());
     }
 }
