@@ -1,3 +1,5 @@
+using SourceStripe.Simulator.Server;
+
 namespace SourceStripe.Simulator;
 
 /// <summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using SourceStripe.Simulator.Generation;
+using SourceStripe.Simulator.Server;
 
 namespace SourceStripe.Simulator;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using SourceStripe.Simulator.Server;
 
 namespace SourceStripe.Simulator;
 

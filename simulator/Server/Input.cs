@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace SourceStripe.Simulator;
+namespace SourceStripe.Simulator.Server;
 
 /// <summary>A connection's read side: what was received and not consumed yet, in one pooled buffer.</summary>
 internal sealed class Input(Stream stream) : IDisposable

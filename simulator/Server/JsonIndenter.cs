@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace SourceStripe.Simulator;
+namespace SourceStripe.Simulator.Server;
 
 /// <summary>
 /// Stripe's pretty-printing of a JSON answer: two spaces a level, a newline after every member and array item,

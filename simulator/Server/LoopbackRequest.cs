@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace SourceStripe.Simulator;
+namespace SourceStripe.Simulator.Server;
 
 /// <summary>An HTTP/1.x request line and its headers, as <see cref="LoopbackServer"/> reads them.</summary>
 internal sealed class LoopbackRequest

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
 
-namespace SourceStripe.Simulator;
+namespace SourceStripe.Simulator.Server;
 
 /// <summary>
 /// The simulator's HTTP/1.1 server on 127.0.0.1 (HTTPS when <see cref="SimulatorOptions.Certificate"/> is set), over

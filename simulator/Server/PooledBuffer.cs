@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace SourceStripe.Simulator;
+namespace SourceStripe.Simulator.Server;
 
 /// <summary>A growable byte buffer rented from the shared pool: a page's indented JSON is hundreds of KB, and
 /// allocating that per answer would churn the large-object heap of a process the benchmark shares with the connector.</summary>

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace SourceStripe.Simulator;
+namespace SourceStripe.Simulator.Server;
 
 /// <summary>What the server does with one request: send <see cref="Response"/> (only the first
 /// <see cref="SendBodyBytes"/> of its body, then reset the connection, when set), or reset without answering.</summary>

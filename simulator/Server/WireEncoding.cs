@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.IO.Compression;
 
-namespace SourceStripe.Simulator;
+namespace SourceStripe.Simulator.Server;
 
 /// <summary>
 /// A JSON answer as it goes on the wire in the <see cref="WireFormat"/> chosen: Stripe's indented JSON, gzip'd when

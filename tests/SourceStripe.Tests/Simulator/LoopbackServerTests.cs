@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using SourceStripe.Simulator;
+using SourceStripe.Simulator.Server;
 
 namespace SourceStripe.Tests.Simulator;
 
