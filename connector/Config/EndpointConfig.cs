@@ -25,6 +25,11 @@ public sealed record AdvancedConfig(Uri BaseUrl)
     /// <summary>Events are read only up to now minus this: Stripe lists them eventually consistently.</summary>
     public TimeSpan EventLag { get; init; } = TimeSpan.FromSeconds(DefaultEventLagSeconds);
 
+    public const int DefaultListLagSeconds = 30;
+
+    /// <summary>Polls read objects created only up to now minus this: an object can show in Stripe's lists a little after it was created.</summary>
+    public TimeSpan ListLag { get; init; } = TimeSpan.FromSeconds(DefaultListLagSeconds);
+
     public EventPayloads EventPayloads { get; init; } = EventPayloads.Auto;
 
     public const int DefaultRequestTimeoutSeconds = 60;
@@ -66,7 +71,7 @@ public sealed partial record EndpointConfig(
     /// then naming its account in <c>account_id</c>.
     /// </summary>
     public bool CaptureConnectedAccounts { get; init; }
-    private static readonly string[] KnownAdvancedFields = ["base_url", "event_lag_seconds", "event_payloads", "request_timeout_seconds", "max_retry_seconds", "max_requests_per_second",
+    private static readonly string[] KnownAdvancedFields = ["base_url", "event_lag_seconds", "list_lag_seconds", "event_payloads", "request_timeout_seconds", "max_retry_seconds", "max_requests_per_second",
         "max_requests_per_second_per_endpoint"];
 
     public const string RfcExample = "2017-01-25T00:00:00Z";
@@ -203,6 +208,7 @@ public sealed partial record EndpointConfig(
         }
 
         valid &= TryWholeNumber(advanced, "event_lag_seconds", AdvancedConfig.DefaultEventLagSeconds, 0, 3600, problems, out var lag);
+        valid &= TryWholeNumber(advanced, "list_lag_seconds", AdvancedConfig.DefaultListLagSeconds, 0, 3600, problems, out var listLag);
         valid &= TryWholeNumber(advanced, "request_timeout_seconds", AdvancedConfig.DefaultRequestTimeoutSeconds, 1, 600, problems, out var attempt);
         valid &= TryWholeNumber(advanced, "max_retry_seconds", AdvancedConfig.DefaultMaxRetrySeconds, 1, 86400, problems, out var total);
         valid &= TryWholeNumber(advanced, "max_requests_per_second", 0, 1, 10_000, problems, out var rate, "requests per second");
@@ -228,6 +234,7 @@ public sealed partial record EndpointConfig(
         return new AdvancedConfig(baseUrl)
         {
             EventLag = TimeSpan.FromSeconds(lag),
+            ListLag = TimeSpan.FromSeconds(listLag),
             EventPayloads = payloads,
             AttemptTimeout = TimeSpan.FromSeconds(attempt),
             RequestTimeout = TimeSpan.FromSeconds(total),
