@@ -56,7 +56,7 @@ public sealed partial class AccountBinding
     /// for the children of Connect's accounts (persons, external accounts), whose parent id already fills
     /// <c>account_id</c> with the account they belong to.
     /// </summary>
-    public byte[] AccountMember => Stream.Parent?.IdField == Protocol.Discover.AccountField ? [] : Account.Member;
+    public byte[] AccountMember => Stream.Parent?.IdField == StreamCatalog.AccountField ? [] : Account.Member;
 
     /// <summary>Whether this binding is read at all: its account is connected and has what the stream needs.</summary>
     public bool IsActive => Account.IsActive && !_skipped;

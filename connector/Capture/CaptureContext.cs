@@ -30,10 +30,7 @@ public sealed record CaptureContext(EndpointConfig Config, StripeClient Client, 
     /// <summary>Stripe keeps events this long.</summary>
     public static readonly TimeSpan EventRetention = TimeSpan.FromDays(30);
 
-    /// <summary>Polls stop this far behind now, so objects still becoming visible in lists are read next time.</summary>
-    public TimeSpan ListLag { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>See <see cref="CaptureSession.StopWhenCaughtUp"/>.</summary>
+    /// <summary>See <see cref="CaptureSpec.StopWhenCaughtUp"/>.</summary>
     public bool StopWhenCaughtUp { get; init; }
 
     /// <summary>The accounts' rows' columns (<see cref="StateLayout"/>): what each value of a row is.</summary>

@@ -1,52 +1,23 @@
 using System.Net;
 using SourceStripe.Config;
 using SourceStripe.Logging;
-using SourceStripe.Protocol;
 using SourceStripe.State;
 using SourceStripe.Stripe;
 
 namespace SourceStripe.Capture;
 
 /// <summary>
-/// Serves <c>open</c>: answers <c>opened</c>, then runs the capture's units of work on one scheduler (each
+/// Runs one capture as its <see cref="CaptureSpec"/> says: answers <c>opened</c>, then runs the capture's units of work on one scheduler (each
 /// binding of the account reading its ranges, the events reader applying changes) until stdin closes (or,
-/// when <see cref="StopWhenCaughtUp"/>, until every binding has caught up), with one writer owning the
+/// when <see cref="CaptureSpec.StopWhenCaughtUp"/>, until every binding has caught up), with one writer owning the
 /// output; then writes each binding's last checkpoint and returns 0. A unit that fails ends the capture
 /// with one sentence and 1, after the others have stopped and checkpointed what they captured.
 /// </summary>
-public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICaptureSink sink, TimeProvider clock, Func<EndpointConfig, StripeClient> clientFactory)
+public sealed class CaptureSession(CaptureSpec spec, TextReader? stdin, ICaptureSink sink, Func<EndpointConfig, StripeClient> clientFactory)
 {
-    public TimeSpan ListLag { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>
-    /// Run once instead of forever: each binding reads what its state has pending plus one more range
-    /// (its backfill, or a poll up to now), then Stripe's events are applied once, and the capture ends.
-    /// The terminal command's mode; Flow's captures run until stdin closes.
-    /// </summary>
-    public bool StopWhenCaughtUp { get; init; }
-
     public async Task<int> RunAsync(CancellationToken cancellation)
     {
-        var capture = request.Capture ?? throw new ConfigException("Invalid open request: open.capture is missing; expected the capture specification");
-        var problems = new ConfigProblems();
-        var config = EndpointConfig.Parse(capture.Config, problems, clock.GetUtcNow());
-        var bindings = ParseBindings(capture.Bindings ?? [], problems);
-        var (state, stateProblem) = StateReader.Read(request.State);
-        if (stateProblem is not null)
-        {
-            problems.Add(stateProblem.Path, stateProblem.Expected);
-        }
-        var range = KeyRange.Parse(request.Range, problems);
-        if (config is { CaptureConnectedAccounts: false } && !range.IsFull)
-        {
-            problems.Add("open.range", $"this capture reads one account, which cannot be divided among shards, but this shard was given the range {range}; "
-                + "run it as one shard, or set capture_connected_accounts to true to divide a platform's connected accounts among shards");
-        }
-        if (problems.Any || config is null || state is null)
-        {
-            throw new ConfigException(problems.Summary("capture"));
-        }
-
+        var (config, bindings, range, state) = spec;
         var writer = new CaptureWriter(sink);
         writer.Opened();
         using var client = clientFactory(config);
@@ -82,8 +53,7 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
         bindings = [.. bindings.Select((b, i) => b with { ColumnIndex = layout.ColumnOfBinding[i] })];
         var context = new CaptureContext(config, client, writer, client.ServerClock, scheduler)
         {
-            ListLag = ListLag,
-            StopWhenCaughtUp = StopWhenCaughtUp,
+            StopWhenCaughtUp = spec.StopWhenCaughtUp,
             Columns = layout.Columns,
         };
         var accounts = new AccountDirectory(context, bindings, state, range);
@@ -97,7 +67,7 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
         {
             await accounts.StartAsync(stop.Token).ConfigureAwait(false);
             scheduler.IdleWork = accounts.NextSplit;
-            if (StopWhenCaughtUp)
+            if (spec.StopWhenCaughtUp)
             {
                 // Events are applied to a binding only once its backfill is done: one cycle once all are.
                 var eventsRan = false;
@@ -214,17 +184,5 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
         }
         await stop.CancelAsync().ConfigureAwait(false);
         return failure;
-    }
-
-    private static List<BoundStream> ParseBindings(List<CaptureBinding> bindings, ConfigProblems problems)
-    {
-        var configs = ProtocolHandler.ParseBindings(bindings.Select(b => b.ResourceConfig).ToList(), problems);
-        if (configs.Count != bindings.Count)
-        {
-            return [];
-        }
-        // stateKey identifies a binding's state across runs; bindings may be added, removed or reordered.
-        return [.. bindings.Select((b, i) => new BoundStream(i, b.StateKey is { Length: > 0 } key ? key : configs[i].Stream.Name,
-            configs[i].Stream, configs[i].SyncMode, configs[i].Interval, b.Backfill))];
     }
 }

@@ -26,8 +26,9 @@ public sealed class TerminalCapture(IReadOnlyList<StreamDescriptor> streams, str
     /// <summary>Runs the capture against <paramref name="config"/>; returns the exit code.</summary>
     public async Task<int> RunAsync(JsonElement config, CancellationToken cancellation)
     {
+        var clock = TimeProvider.System;
         JsonNode? state;
-        OpenRequest open;
+        CaptureSpec spec;
         try
         {
             state = ReadState();
@@ -47,7 +48,10 @@ public sealed class TerminalCapture(IReadOnlyList<StreamDescriptor> streams, str
                     state.WriteTo(json);
                 }
             });
-            open = JsonSerializer.Deserialize(request, ProtocolJson.Default.Request)!.Open!;
+            // Read as Flow's open is: the terminal's capture is checked and described the same way.
+            using var document = JsonDocument.Parse(request);
+            RequestReader.TryRead(document.RootElement, out var parsed, out _);
+            spec = CaptureSpecReader.Read(parsed.Open!, clock.GetUtcNow()) with { StopWhenCaughtUp = !follow };
         }
         catch (ConfigException e)
         {
@@ -55,7 +59,6 @@ public sealed class TerminalCapture(IReadOnlyList<StreamDescriptor> streams, str
             return 1;
         }
 
-        var clock = TimeProvider.System;
         Stream? documents = null;
         try
         {
@@ -65,10 +68,7 @@ public sealed class TerminalCapture(IReadOnlyList<StreamDescriptor> streams, str
             var progress = new CaptureProgress(sink.Streams, clock, display);
             using var stopProgress = new CancellationTokenSource();
             var reporting = progress.ReportUntilAsync(stopProgress.Token);
-            var session = new CaptureSession(open, stdin: null, sink, clock, endpoint => new StripeClient(endpoint, clock: clock))
-            {
-                StopWhenCaughtUp = !follow,
-            };
+            var session = new CaptureSession(spec, stdin: null, sink, endpoint => new StripeClient(endpoint, clock: clock));
             int code;
             try
             {

@@ -20,6 +20,11 @@ public sealed record AdvancedConfig(Uri BaseUrl)
     /// <summary>Events are read only up to now minus this: Stripe lists them eventually consistently.</summary>
     public TimeSpan EventLag { get; init; } = TimeSpan.FromSeconds(DefaultEventLagSeconds);
 
+    public const int DefaultListLagSeconds = 30;
+
+    /// <summary>Polls read objects created only up to now minus this: an object can show in Stripe's lists a little after it was created.</summary>
+    public TimeSpan ListLag { get; init; } = TimeSpan.FromSeconds(DefaultListLagSeconds);
+
     public EventPayloads EventPayloads { get; init; } = EventPayloads.Auto;
 
     public const int DefaultRequestTimeoutSeconds = 60;

@@ -20,7 +20,7 @@ public sealed partial record EndpointConfig(
     /// then naming its account in <c>account_id</c>.
     /// </summary>
     public bool CaptureConnectedAccounts { get; init; }
-    private static readonly string[] KnownAdvancedFields = ["base_url", "event_lag_seconds", "event_payloads", "request_timeout_seconds", "max_retry_seconds", "max_requests_per_second",
+    private static readonly string[] KnownAdvancedFields = ["base_url", "event_lag_seconds", "list_lag_seconds", "event_payloads", "request_timeout_seconds", "max_retry_seconds", "max_requests_per_second",
         "max_requests_per_second_per_endpoint"];
 
     public const string RfcExample = "2017-01-25T00:00:00Z";
@@ -157,6 +157,7 @@ public sealed partial record EndpointConfig(
         }
 
         valid &= TryWholeNumber(advanced, "event_lag_seconds", AdvancedConfig.DefaultEventLagSeconds, 0, 3600, problems, out var lag);
+        valid &= TryWholeNumber(advanced, "list_lag_seconds", AdvancedConfig.DefaultListLagSeconds, 0, 3600, problems, out var listLag);
         valid &= TryWholeNumber(advanced, "request_timeout_seconds", AdvancedConfig.DefaultRequestTimeoutSeconds, 1, 600, problems, out var attempt);
         valid &= TryWholeNumber(advanced, "max_retry_seconds", AdvancedConfig.DefaultMaxRetrySeconds, 1, 86400, problems, out var total);
         valid &= TryWholeNumber(advanced, "max_requests_per_second", 0, 1, 10_000, problems, out var rate, "requests per second");
@@ -182,6 +183,7 @@ public sealed partial record EndpointConfig(
         return new AdvancedConfig(baseUrl)
         {
             EventLag = TimeSpan.FromSeconds(lag),
+            ListLag = TimeSpan.FromSeconds(listLag),
             EventPayloads = payloads,
             AttemptTimeout = TimeSpan.FromSeconds(attempt),
             RequestTimeout = TimeSpan.FromSeconds(total),

@@ -8,9 +8,6 @@ namespace SourceStripe.Protocol;
 /// <summary>The <c>discovered</c> response: one binding per stream, with its generated schema.</summary>
 public static class Discover
 {
-    /// <summary>The field naming the Stripe account a document belongs to, when connected accounts are captured.</summary>
-    public const string AccountField = "account_id";
-
     public static void Write(Utf8JsonWriter json, EndpointConfig config)
     {
         json.WriteStartObject();
@@ -46,7 +43,7 @@ public static class Discover
         json.WriteEndObject();
     }
 
-    /// <summary>A stream's schema that also requires <see cref="AccountField"/>: every document of a capture of connected accounts names its account.</summary>
+    /// <summary>A stream's schema that also requires <see cref="StreamCatalog.AccountField"/>: every document of a capture of connected accounts names its account.</summary>
     public static JsonObject WithAccountField(ReadOnlySpan<byte> schema)
     {
         var root = JsonNode.Parse(schema)!.AsObject();
@@ -55,7 +52,7 @@ public static class Discover
             root["properties"] = properties = [];
         }
         // The children of Connect's accounts name their account there already, as their parent's id.
-        properties[AccountField] ??= new JsonObject
+        properties[StreamCatalog.AccountField] ??= new JsonObject
         {
             ["type"] = "string",
             ["description"] = "The Stripe account the object belongs to: the platform or one of its connected accounts (added by the connector).",
@@ -64,9 +61,9 @@ public static class Discover
         {
             root["required"] = required = [];
         }
-        if (!required.Any(r => r?.GetValue<string>() == AccountField))
+        if (!required.Any(r => r?.GetValue<string>() == StreamCatalog.AccountField))
         {
-            required.Add((JsonNode)AccountField);
+            required.Add((JsonNode)StreamCatalog.AccountField);
         }
         return root;
     }

@@ -18,9 +18,6 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
 
     private readonly Func<EndpointConfig, StripeClient> _clientFactory = clientFactory ?? (config => new StripeClient(config, clock: clock));
 
-    /// <summary>How far behind now incremental polls stop (tests shorten it).</summary>
-    public TimeSpan ListLag { get; init; } = TimeSpan.FromSeconds(30);
-
     /// <summary>Serves the first request; returns the process exit code.</summary>
     public async Task<int> RunAsync(CancellationToken cancellation)
     {
@@ -44,19 +41,16 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
             return Fail("No request arrived on stdin: expected one JSON request per line, such as {\"spec\":{}}");
         }
 
-        if (RequestErrors.InvalidText(line) is { } invalidText)
+        var bytes = Encoding.UTF8.GetBytes(line);
+        if (RequestErrors.Unreadable(bytes) is { } unreadable)
         {
-            return Fail(invalidText);
+            return Fail(unreadable);
         }
-
-        Request? request;
-        try
+        // The request's members point into the document: it lives as long as the request is served.
+        using var document = JsonDocument.Parse(bytes, RequestErrors.DocumentOptions);
+        if (!RequestReader.TryRead(document.RootElement, out var request, out var wrongType))
         {
-            request = JsonSerializer.Deserialize(line, ProtocolJson.Default.Request);
-        }
-        catch (JsonException e)
-        {
-            return Fail(RequestErrors.Unreadable(line, e));
+            return Fail(wrongType);
         }
 
         try
@@ -68,7 +62,7 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
                 { Validate: { } validate } => await HandleValidateAsync(validate, cancellation).ConfigureAwait(false),
                 { Apply: { } apply } => HandleApply(apply),
                 { Open: { } open } => await HandleOpenAsync(open, reader, cancellation).ConfigureAwait(false),
-                _ => Fail(RequestErrors.UnknownRequest(line)),
+                _ => Fail(RequestErrors.UnknownRequest(document.RootElement)),
             };
         }
         catch (ConfigException e)
@@ -78,7 +72,7 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
     }
 
     private async Task<int> HandleOpenAsync(OpenRequest request, StreamReader reader, CancellationToken cancellation) =>
-        await new CaptureSession(request, reader, new ProtocolCaptureSink(output), clock, _clientFactory) { ListLag = ListLag }.RunAsync(cancellation).ConfigureAwait(false);
+        await new CaptureSession(CaptureSpecReader.Read(request, clock.GetUtcNow()), reader, new ProtocolCaptureSink(output), _clientFactory).RunAsync(cancellation).ConfigureAwait(false);
 
     private int HandleDiscover(DiscoverRequest request)
     {
@@ -90,7 +84,7 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
     {
         var problems = new ConfigProblems();
         var config = EndpointConfig.Parse(request.Config, problems, clock.GetUtcNow());
-        var bindings = ParseBindings(request.Bindings?.Select(b => b.ResourceConfig).ToList() ?? [], problems);
+        var bindings = CaptureSpecReader.ResourceConfigs([.. request.Bindings?.Select(b => b.ResourceConfig) ?? []], problems);
         if (problems.Any || config is null)
         {
             throw new ConfigException(problems.Summary("configuration"));
@@ -152,7 +146,7 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
         if (requiring.Count > 0)
         {
             problems.Add("config.capture_connected_accounts", $"is false, but the schemas of {string.Join(", ", requiring.Take(5))}{(requiring.Count > 5 ? $" and {requiring.Count - 5} more" : "")} "
-                + $"require {Discover.AccountField}, which documents carry only while it is true; set it back to true, or refresh those collections' schemas (discover again) so that they no longer require {Discover.AccountField}");
+                + $"require {StreamCatalog.AccountField}, which documents carry only while it is true; set it back to true, or refresh those collections' schemas (discover again) so that they no longer require {StreamCatalog.AccountField}");
         }
     }
 
@@ -162,7 +156,7 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
         {
             if (collection.TryGetProperty(name, out var schema) && schema.ValueKind == JsonValueKind.Object
                 && schema.TryGetProperty("required", out var required) && required.ValueKind == JsonValueKind.Array
-                && required.EnumerateArray().Any(r => r.ValueKind == JsonValueKind.String && r.GetString() == Discover.AccountField))
+                && required.EnumerateArray().Any(r => r.ValueKind == JsonValueKind.String && r.GetString() == StreamCatalog.AccountField))
             {
                 return true;
             }
@@ -177,7 +171,7 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
         {
             var problems = new ConfigProblems();
             EndpointConfig.Parse(capture.Config, problems, clock.GetUtcNow());
-            ParseBindings(capture.Bindings?.Select(b => b.ResourceConfig).ToList() ?? [], problems);
+            CaptureSpecReader.ResourceConfigs([.. capture.Bindings?.Select(b => b.ResourceConfig) ?? []], problems);
             if (problems.Any)
             {
                 throw new ConfigException(problems.Summary("capture specification"));
@@ -198,29 +192,6 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
         var problems = new ConfigProblems();
         var parsed = EndpointConfig.Parse(config, problems, clock.GetUtcNow());
         return problems.Any || parsed is null ? throw new ConfigException(problems.Summary("configuration")) : parsed;
-    }
-
-    /// <summary>Every binding's resource config, in request order; duplicates are a problem.</summary>
-    public static List<ResourceConfig> ParseBindings(IReadOnlyList<JsonElement?> resourceConfigs, ConfigProblems problems)
-    {
-        var bindings = new List<ResourceConfig>(resourceConfigs.Count);
-        var seen = new Dictionary<string, int>();
-        for (var i = 0; i < resourceConfigs.Count; i++)
-        {
-            var binding = ResourceConfig.Parse(resourceConfigs[i], $"bindings[{i}].resourceConfig", problems);
-            if (binding is null)
-            {
-                continue;
-            }
-            if (seen.TryGetValue(binding.Stream.Name, out var first))
-            {
-                problems.Add($"bindings[{i}].resourceConfig.stream", $"stream {binding.Stream.Name} is already bound by bindings[{first}]; bind each stream once");
-                continue;
-            }
-            seen.Add(binding.Stream.Name, i);
-            bindings.Add(binding);
-        }
-        return bindings;
     }
 
     private int Respond(Action<Utf8JsonWriter> write)

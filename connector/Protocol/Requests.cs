@@ -1,90 +1,26 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace SourceStripe.Protocol;
 
 /// <summary>
-/// One request line from the Flow runtime: exactly one member is set. Unknown members are ignored, since
-/// newer runtimes add fields.
+/// One request line from the Flow runtime (<see cref="RequestReader"/> reads it): exactly one member is set.
+/// Unknown members are ignored, since newer runtimes add fields.
 /// </summary>
-public sealed class Request
-{
-    public SpecRequest? Spec { get; set; }
-    public DiscoverRequest? Discover { get; set; }
-    public ValidateRequest? Validate { get; set; }
-    public ApplyRequest? Apply { get; set; }
-    public OpenRequest? Open { get; set; }
-    public JsonElement? Acknowledge { get; set; }
-}
+public sealed record Request(SpecRequest? Spec, DiscoverRequest? Discover, ValidateRequest? Validate, ApplyRequest? Apply, OpenRequest? Open);
 
-public sealed class SpecRequest
-{
-    public string? ConnectorType { get; set; }
-    public JsonElement? Config { get; set; }
-}
+public sealed record SpecRequest;
 
-public sealed class DiscoverRequest
-{
-    public string? ConnectorType { get; set; }
-    public JsonElement? Config { get; set; }
-}
+public sealed record DiscoverRequest(JsonElement? Config);
 
-public sealed class ValidateRequest
-{
-    public string? Name { get; set; }
-    public string? ConnectorType { get; set; }
-    public JsonElement? Config { get; set; }
-    public List<ValidateBinding>? Bindings { get; set; }
-}
+public sealed record ValidateRequest(JsonElement? Config, List<ValidateBinding>? Bindings);
 
-public sealed class ValidateBinding
-{
-    public JsonElement? ResourceConfig { get; set; }
-    public JsonElement? Collection { get; set; }
-    public long Backfill { get; set; }
-}
+public sealed record ValidateBinding(JsonElement? ResourceConfig, JsonElement? Collection);
 
-public sealed class ApplyRequest
-{
-    public CaptureSpec? Capture { get; set; }
-    public string? Version { get; set; }
-}
+public sealed record ApplyRequest(FlowCaptureSpec? Capture);
 
-public sealed class OpenRequest
-{
-    public CaptureSpec? Capture { get; set; }
-    public string? Version { get; set; }
-    public JsonElement? Range { get; set; }
-    public JsonElement? State { get; set; }
-}
+public sealed record OpenRequest(FlowCaptureSpec? Capture, JsonElement? Range, JsonElement? State);
 
-public sealed class CaptureSpec
-{
-    public string? Name { get; set; }
-    public string? ConnectorType { get; set; }
-    public JsonElement? Config { get; set; }
-    public long IntervalSeconds { get; set; }
-    public List<CaptureBinding>? Bindings { get; set; }
-}
+/// <summary>The capture specification as Flow sends it in <c>apply</c> and <c>open</c>.</summary>
+public sealed record FlowCaptureSpec(JsonElement? Config, List<CaptureBinding>? Bindings);
 
-public sealed class CaptureBinding
-{
-    public JsonElement? ResourceConfig { get; set; }
-    public List<string>? ResourcePath { get; set; }
-    public string? StateKey { get; set; }
-    public long Backfill { get; set; }
-    public JsonElement? Collection { get; set; }
-}
-
-[JsonSourceGenerationOptions(
-    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    PropertyNameCaseInsensitive = true,
-    NumberHandling = JsonNumberHandling.AllowReadingFromString,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    MaxDepth = ProtocolJson.MaxDepth)]
-[JsonSerializable(typeof(Request))]
-internal sealed partial class ProtocolJson : JsonSerializerContext
-{
-    /// <summary>Collection schemas inside requests nest deeply; the default of 64 could refuse a valid request.</summary>
-    public const int MaxDepth = 512;
-}
+public sealed record CaptureBinding(JsonElement? ResourceConfig, string? StateKey, long Backfill);

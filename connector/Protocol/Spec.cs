@@ -79,6 +79,14 @@ public static class Spec
                   "title": "Event Lag (seconds)",
                   "description": "Stripe events are read only up to this many seconds before now, because Stripe can list an event a little after later ones. Changes therefore arrive at least this late."
                 },
+                "list_lag_seconds": {
+                  "type": "integer",
+                  "minimum": 0,
+                  "maximum": 3600,
+                  "default": 30,
+                  "title": "List Lag (seconds)",
+                  "description": "Incremental polls and full-refresh passes read objects created only up to this many seconds before now, because Stripe can list an object a little after it was created; a later poll reads what came after."
+                },
                 "request_timeout_seconds": {
                   "type": "integer",
                   "minimum": 1,

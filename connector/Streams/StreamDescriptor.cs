@@ -88,6 +88,9 @@ public abstract class StreamDescriptor(
 
 public static partial class StreamCatalog
 {
+    /// <summary>The field naming the Stripe account a document belongs to, when connected accounts are captured.</summary>
+    public const string AccountField = "account_id";
+
     /// <summary>
     /// The streams every account can read: those discover leaves enabled, and the terminal commands bind unless
     /// told otherwise (a stream an account may not have would fail the capture of every account without it).

@@ -33,7 +33,7 @@ public sealed class AccountCapture
         Context = context;
         _splittable = splittable;
         var named = context.Config.CaptureConnectedAccounts;
-        Member = named ? DocumentLines.StringMember(Protocol.Discover.AccountField, accountId) : [];
+        Member = named ? DocumentLines.StringMember(Streams.StreamCatalog.AccountField, accountId) : [];
         Of = named ? " of " + accountId : "";
         _row = row is null ? null : Encode(row);
         Bindings = [.. bindings.Select(b => new AccountBinding(b, this, pending(b), row?.StateOf(b.ColumnIndex, b.Column)))];

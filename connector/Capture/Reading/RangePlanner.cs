@@ -39,7 +39,7 @@ public static class RangePlanner
             // that expire while the backfill runs end it with Stripe's retention error.
             from = Math.Max(from, (now - CaptureContext.EventRetention).ToUnixTimeSeconds());
         }
-        var lag = isEvents ? config.Advanced.EventLag : context.ListLag;
+        var lag = isEvents ? config.Advanced.EventLag : config.Advanced.ListLag;
         var upper = (now - lag).ToUnixTimeSeconds();
         state.LastRun = now.ToUnixTimeSeconds();
         if (binding.Mode == SyncMode.FullRefresh)

@@ -23,18 +23,33 @@ public sealed class InProcessCapture : IAsyncDisposable
 
     public Task<int> Exit { get; private set; } = Task.FromResult(0);
 
+    /// <summary>
+    /// Starts <paramref name="openRequest"/>. Its polls run up to now minus <paramref name="listLag"/> (none unless given) when
+    /// its config does not set <c>advanced.list_lag_seconds</c>: what a test creates is then read by the next poll.
+    /// </summary>
     public static async Task<InProcessCapture> StartAsync(string openRequest, TimeProvider? clock = null, TimeSpan? listLag = null, JsonNode? initialState = null,
         Func<EndpointConfig, StripeClient>? clients = null)
     {
         var run = new InProcessCapture(new CaptureTranscript(initialState));
         var stdout = new LineStream(run.Transcript.Add);
-        var handler = new ProtocolHandler(run._stdin.Reader.AsStream(), new ProtocolOutput(stdout), clock ?? TimeProvider.System, clients)
-        {
-            ListLag = listLag ?? TimeSpan.Zero,
-        };
+        var handler = new ProtocolHandler(run._stdin.Reader.AsStream(), new ProtocolOutput(stdout), clock ?? TimeProvider.System, clients);
         run.Exit = Task.Run(() => handler.RunAsync(run._abort.Token));
-        await run._stdin.Writer.WriteAsync(Encoding.UTF8.GetBytes(openRequest + "\n"));
+        await run._stdin.Writer.WriteAsync(Encoding.UTF8.GetBytes(WithListLag(openRequest, listLag ?? TimeSpan.Zero) + "\n"));
         return run;
+    }
+
+    private static string WithListLag(string openRequest, TimeSpan listLag)
+    {
+        var open = JsonNode.Parse(openRequest)!;
+        if (open["open"]?["capture"]?["config"] is JsonObject config)
+        {
+            if (config["advanced"] is not JsonObject advanced)
+            {
+                config["advanced"] = advanced = [];
+            }
+            advanced["list_lag_seconds"] ??= (int)listLag.TotalSeconds;
+        }
+        return open.ToJsonString();
     }
 
     /// <summary>Runs <paramref name="openRequest"/> until every stream's backfill is done, then stops it as Flow does.</summary>

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using SourceStripe.Protocol;
 using SourceStripe.Simulator;
 
@@ -46,11 +47,12 @@ public sealed class StdinTests
     public async Task A_broken_stdin_ends_the_capture_with_a_non_zero_exit_after_its_last_checkpoint()
     {
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions { ObjectsPerStream = 30 });
-        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-3), [new("charges", Interval: "PT1S")]);
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-3), [new("charges", Interval: "PT1S")],
+            advanced: new JsonObject { ["list_lag_seconds"] = 0 });
         var stdin = new BreakingStdin(open);
         var transcript = new CaptureTranscript();
         var stdout = new MemoryStream();
-        var handler = new ProtocolHandler(stdin, new ProtocolOutput(stdout), TimeProvider.System) { ListLag = TimeSpan.Zero };
+        var handler = new ProtocolHandler(stdin, new ProtocolOutput(stdout), TimeProvider.System);
         var exit = Task.Run(() => handler.RunAsync(CancellationToken.None));
         // Break it while documents flow: the capture must still end on a checkpoint of what it wrote.
         await WorkSchedulerTests.Until(() => { lock (stdout) { return Encoding.UTF8.GetString(stdout.ToArray()).Contains("\"captured\"", StringComparison.Ordinal); } });
