@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using System.Web;
 using SourceStripe.Simulator;
 using SourceStripe.Streams;
-using SourceStripe.Tests.Capture.Core;
 
 namespace SourceStripe.Tests.Capture;
 
@@ -145,9 +144,15 @@ public sealed class EventTests
             stripe.Update("subscriptions", subscription, o => o["description"] = $"edit {i}");
         }
         stripe.ClearRequests();
-        // A cycle lists events up to the second before now: the new run's first must include the last edit's.
+        // A cycle lists events up to the second before now: the new run's first must include the last edit's. The
+        // state keeps a caught-up account's events cursor to the minute, rounded down: the cycle's cursor reads back
+        // past the edits only once it lies beyond the minute the edits were made in.
         var edited = stripe.Account.Events.Max(e => e.Created);
-        await WorkSchedulerTests.Until(() => DateTimeOffset.UtcNow.ToUnixTimeSeconds() > edited);
+        var nextMinute = (edited / 60 * 60) + 60;
+        while (DateTimeOffset.UtcNow.ToUnixTimeSeconds() <= nextMinute)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
 
         // A new run begins with one events cycle; the next is an hour away.
         await using var next = await InProcessCapture.StartAsync(OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-1), bindings, state, advanced: NoLag), initialState: state);
