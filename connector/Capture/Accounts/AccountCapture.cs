@@ -12,10 +12,10 @@ namespace SourceStripe.Capture;
 /// </summary>
 /// <remarks>
 /// A large platform's shard holds 100,000 accounts, nearly all of them idle between polls, so an idle account is
-/// kept small: its bindings' cursors in one array of ints (<see cref="AccountCapture"/>'s Bindings part), an
-/// <see cref="AccountBinding"/> made only while a binding has work and folded back when it is done, one timed
-/// entry in the scheduler for whatever it does next (Wake part), and an <see cref="EventsReader"/> only while it
-/// reads its events. What every account shares (the bound streams, the events routes) is the capture's.
+/// kept small: its bindings' cursors in one array of ints, an <see cref="AccountBinding"/> made only while a
+/// binding has work and folded back when it is done (AccountCapture.Bindings.cs), one timed entry in the scheduler
+/// for whatever it does next (AccountCapture.Wake.cs), and an <see cref="EventsReader"/> only while it reads its
+/// events. What every account shares (the bound streams, the events routes) is the capture's.
 /// </remarks>
 public sealed partial class AccountCapture
 {
