@@ -26,23 +26,18 @@ public sealed partial class AccountBinding
     /// </summary>
     private Dictionary<string, long>? _large;
     private AccountState _state;
-    private bool _planned;
-    /// <summary>A plan unit is timed: at most one is, even when the account is resumed meanwhile.</summary>
-    private bool _planQueued;
     /// <summary>The state changed since its last checkpoint (a plan or a split), so the capture's end writes it.</summary>
     private bool _dirty;
-    /// <summary>The account lacks what this stream needs: it is not read for this account in this run.</summary>
-    private volatile bool _skipped;
+    /// <summary>Events cycles and checks holding this binding: it is folded back into its account only once none does.</summary>
+    private int _users;
+    private byte[]? _member;
 
-    /// <summary>
-    /// The account's binding, from its entry in the binding's pending progress (<paramref name="pending"/>) if it has
-    /// one, else from <paramref name="fromRow"/> (the binding's column of the account's row), else from nothing.
-    /// </summary>
-    public AccountBinding(BoundStream binding, AccountCapture account, AccountState? pending, AccountState? fromRow)
+    /// <summary>The account's binding, from <paramref name="state"/>: its entry in the binding's pending progress, or its account's slot.</summary>
+    internal AccountBinding(BoundStream binding, AccountCapture account, AccountState state)
     {
         Binding = binding;
         Account = account;
-        _state = pending ?? fromRow ?? new AccountState();
+        _state = state;
     }
 
     public BoundStream Binding { get; }
@@ -56,10 +51,10 @@ public sealed partial class AccountBinding
     /// for the children of Connect's accounts (persons, external accounts), whose parent id already fills
     /// <c>account_id</c> with the account they belong to.
     /// </summary>
-    public byte[] AccountMember => Stream.Parent?.IdField == StreamCatalog.AccountField ? [] : Account.Member;
+    public byte[] AccountMember => Stream.Parent?.IdField == StreamCatalog.AccountField ? [] : _member ??= Account.Member;
 
     /// <summary>Whether this binding is read at all: its account is connected and has what the stream needs.</summary>
-    public bool IsActive => Account.IsActive && !_skipped;
+    public bool IsActive => Account.IsActive && !Account.IsSkipped(Binding.Index);
 
     public StreamDescriptor Stream => Binding.Stream;
 
@@ -82,21 +77,13 @@ public sealed partial class AccountBinding
         get { lock (Account.Gate) { return ListensToEvents && IsActive && _state.Events is { } cursor && !RangePlanner.IsBackfilling(_state) ? cursor : null; } }
     }
 
-    /// <summary>Starts the account's binding: over again if its events expired, then its pending ranges or its next plan.</summary>
-    public async Task StartAsync(CancellationToken stop)
-    {
-        await CheckRetentionAsync(stop).ConfigureAwait(false);
-        Continue();
-    }
-
     /// <summary>Forgets the progress of an account whose events expired (a capture paused for weeks) and backfills it again.</summary>
     public async Task CheckRetentionAsync(CancellationToken stop)
     {
         string? expired;
         lock (Account.Gate)
         {
-            expired = ListensToEvents && _state.Events is { } cursor
-                && cursor < (Context.Clock.GetUtcNow() - CaptureContext.EventRetention + RetentionMargin).ToUnixTimeSeconds()
+            expired = ListensToEvents && _state.Events is { } cursor && Expired(Context, cursor)
                 ? $"Stripe keeps events for 30 days, and {Stream.Name}{Account.Of} last read its events up to {DateTimeOffset.FromUnixTimeSeconds(cursor):yyyy-MM-dd HH:mm}Z: "
                   + $"backfilling {Stream.Name}{Account.Of} again so that no change made since is lost"
                 : null;
@@ -115,7 +102,11 @@ public sealed partial class AccountBinding
         }
     }
 
-    /// <summary>Queues a unit for each pending range not being read; with none left, times the next plan.</summary>
+    /// <summary>Whether events read up to <paramref name="cursor"/> (unix seconds) are about to expire, or have.</summary>
+    internal static bool Expired(CaptureContext context, long cursor) =>
+        cursor < (context.Clock.GetUtcNow() - CaptureContext.EventRetention + RetentionMargin).ToUnixTimeSeconds();
+
+    /// <summary>Queues a unit for each pending range not being read; with none left, hands the binding back to its account to fold and time its next plan.</summary>
     public void Continue()
     {
         List<string> start;
@@ -140,7 +131,7 @@ public sealed partial class AccountBinding
         }
         if (idle)
         {
-            PlanLater();
+            Account.Idle(this);
         }
     }
 
@@ -161,37 +152,36 @@ public sealed partial class AccountBinding
         Continue();
     }
 
-    private void PlanLater()
+    /// <summary>Adds the next range to read (<see cref="RangePlanner.PlanNext"/>). Call under the account's gate.</summary>
+    internal void Plan()
     {
-        DateTimeOffset due;
+        _dirty = true;
+        RangePlanner.PlanNext(_state, Binding, Context, ListensToEvents, Account.Of);
+    }
+
+    /// <summary>Nothing pending and no range being read: the binding waits for its next plan. Call under the account's gate.</summary>
+    internal bool AwaitsPlan => _active is null && !_state.HasPending;
+
+    /// <summary>No work of any kind: the account may fold it into its slot. Call under the account's gate.</summary>
+    internal bool CanFold => _active is null && _large is null && _users == 0 && _state.PendingRanges.Count == 0;
+
+    /// <summary>The state itself. Call under the account's gate.</summary>
+    internal AccountState State => _state;
+
+    /// <summary>Whether the state changed since its last checkpoint. Call under the account's gate.</summary>
+    internal bool Dirty => _dirty;
+
+    /// <summary>Holds the binding made (an events cycle uses it). Call under the account's gate.</summary>
+    internal void Pin() => _users++;
+
+    /// <summary>Lets go of the binding: the account folds it once nothing else holds it and it has no work.</summary>
+    internal void Unpin()
+    {
         lock (Account.Gate)
         {
-            if ((_planned && Context.StopWhenCaughtUp) || _planQueued)
-            {
-                return;
-            }
-            _planQueued = true;
-            due = _state.LastRun is { } lastRun && !Context.StopWhenCaughtUp
-                ? DateTimeOffset.FromUnixTimeSeconds(lastRun) + Binding.Interval
-                : Context.Clock.GetUtcNow();
+            _users--;
         }
-        var unit = new DelegateUnit(Stream.Name, isBackfill: false, cursor: 0, _ =>
-        {
-            lock (Account.Gate)
-            {
-                _planQueued = false;
-                if (!IsActive)
-                {
-                    return Task.CompletedTask;
-                }
-                _planned = true;
-                _dirty = true;
-                RangePlanner.PlanNext(_state, Binding, Context, ListensToEvents, Account.Of);
-            }
-            Continue();
-            return Task.CompletedTask;
-        });
-        Context.Scheduler.EnqueueAt(due, unit);
+        Continue();
     }
 
     /// <summary>The state when nothing is pending (what the account's row holds for this binding), else null. Call under the account's gate.</summary>
@@ -247,11 +237,10 @@ public sealed partial class AccountBinding
     {
         lock (Account.Gate)
         {
-            if (_skipped)
+            if (!Account.SetSkipped(Binding.Index))
             {
                 return;
             }
-            _skipped = true;
         }
         Log.Info($"Skipping {Stream.Name}{Account.Of}: {why}");
     }

@@ -1,82 +1,60 @@
 using System.Net;
-using System.Text.Json;
 using SourceStripe.Logging;
-using SourceStripe.State;
 using SourceStripe.Stripe;
 
 namespace SourceStripe.Capture;
 
 /// <summary>
-/// One Stripe account's capture: a binding per bound stream, its own events reader, and whether it can be
-/// read at all. A connected account that Stripe refuses (it disconnected, or the key lost access to it) is
-/// set aside with one warning, its progress kept, and resumed if it connects again; one that lacks what a
-/// stream needs skips that stream. The platform has no such leniency: its refusals fail the capture.
+/// One Stripe account's capture: its bindings (one per bound stream), its events, and whether it can be read at
+/// all. A connected account that Stripe refuses (it disconnected, or the key lost access to it) is set aside with
+/// one warning, its progress kept, and resumed if it connects again; one that lacks what a stream needs skips that
+/// stream. The platform has no such leniency: its refusals fail the capture.
 /// </summary>
-public sealed class AccountCapture
+/// <remarks>
+/// A large platform's shard holds 100,000 accounts, nearly all of them idle between polls, so an idle account is
+/// kept small: its bindings' cursors in one array of ints, an <see cref="AccountBinding"/> made only while a
+/// binding has work and folded back when it is done (AccountCapture.Bindings.cs), one timed entry in the scheduler
+/// for whatever it does next (AccountCapture.Wake.cs), and an <see cref="EventsReader"/> only while it reads its
+/// events. What every account shares (the bound streams, the events routes) is the capture's.
+/// </remarks>
+public sealed partial class AccountCapture
 {
     private readonly Lock _lock = new();
+    private readonly IReadOnlyList<BoundStream> _streams;
+    private readonly EventRoutes _routes;
     private readonly Action<AccountCapture> _splittable;
     private int _turn;
     private volatile bool _disconnected;
     private bool _warned;
-    /// <summary>
-    /// The account's row as last checkpointed (<see cref="AccountRow"/>): what its pending bindings' columns keep.
-    /// As the JSON a checkpoint writes, in UTF-8: every account of a large platform holds one.
-    /// </summary>
-    private byte[]? _row;
 
     public AccountCapture(CaptureContext context, string accountId, bool isPlatform, IReadOnlyList<BoundStream> bindings, EventRoutes routes,
-        Func<BoundStream, AccountState?> pending, AccountRow? row, Action<AccountCapture> splittable)
+        Func<BoundStream, State.AccountState?> pending, State.AccountRow? row, Action<AccountCapture> splittable)
     {
         AccountId = accountId;
         IsPlatform = isPlatform;
         Context = context;
+        _streams = bindings;
+        _routes = routes;
         _splittable = splittable;
-        var named = context.Config.CaptureConnectedAccounts;
-        Member = named ? DocumentLines.StringMember(Streams.StreamCatalog.AccountField, accountId) : [];
-        Of = named ? " of " + accountId : "";
-        _row = row is null ? null : Encode(row);
-        Bindings = [.. bindings.Select(b => new AccountBinding(b, this, pending(b), row?.StateOf(b.ColumnIndex, b.Column)))];
-        Events = new EventsReader(context, routes, this);
+        _cursors = new int[bindings.Count * CursorsPerBinding];
+        Array.Fill(_cursors, Absent);
+        foreach (var binding in bindings)
+        {
+            var fromRow = row is not null && binding.ColumnIndex >= 0 ? row.StateOf(binding.ColumnIndex, binding.Column) : null;
+            // The slot keeps the column as last checkpointed while a pending entry takes precedence.
+            var folded = Store(binding, fromRow ?? new State.AccountState());
+            if (pending(binding) is { } progress)
+            {
+                Live(binding.Index, new AccountBinding(binding, this, progress));
+            }
+            else if (!folded)
+            {
+                Live(binding.Index, new AccountBinding(binding, this, fromRow!));
+            }
+        }
     }
 
     public string AccountId { get; }
-
-    /// <summary>
-    /// The account's row with the cursors of every binding that has nothing pending as they stand now; a binding
-    /// with a range pending keeps the column it was last checkpointed with (its entry in the binding's state takes
-    /// precedence until it catches up again, and its cursor may already be past that range). Call under <see cref="Gate"/>.
-    /// </summary>
-    internal AccountRow? Row()
-    {
-        var layout = Context.Columns;
-        var committed = _row is null ? null : AccountRow.Read(JsonDocument.Parse(_row).RootElement);
-        var columns = new AccountState?[layout.Count];
-        for (var c = 0; c < layout.Count; c++)
-        {
-            columns[c] = layout[c] is { } column ? committed?.StateOf(c, column) : null;
-        }
-        foreach (var binding in Bindings)
-        {
-            if (binding.CaughtUp is { } state)
-            {
-                columns[binding.Binding.ColumnIndex] = state;
-            }
-        }
-        var row = AccountRow.From(columns, layout);
-        _row = row is null ? null : Encode(row);
-        return row;
-    }
-
-    private static byte[] Encode(AccountRow row)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            row.Write(json);
-        }
-        return buffer.WrittenSpan.ToArray();
-    }
 
     /// <summary>The capture's, held here for the account's bindings rather than by each of them.</summary>
     internal CaptureContext Context { get; }
@@ -93,29 +71,34 @@ public sealed class AccountCapture
     public string? RequestAccount => IsPlatform ? null : AccountId;
 
     /// <summary>The <c>"account_id":"…"</c> member added to each document when connected accounts are captured; empty otherwise.</summary>
-    public byte[] Member { get; }
+    public byte[] Member => Context.Config.CaptureConnectedAccounts ? DocumentLines.StringMember(SourceStripe.Streams.StreamCatalog.AccountField, AccountId) : [];
 
     /// <summary>" of acct_…" for log lines when several accounts are captured; empty otherwise.</summary>
-    public string Of { get; }
+    public string Of => Context.Config.CaptureConnectedAccounts ? " of " + AccountId : "";
 
-    /// <summary>In the order of the open request's bindings: <c>Bindings[b.Index]</c> is bound stream b's.</summary>
-    public IReadOnlyList<AccountBinding> Bindings { get; }
-
-    public EventsReader Events { get; }
+    /// <summary>The bound streams, in the order of the open request's bindings: <c>Streams[b.Index]</c> is b.</summary>
+    public IReadOnlyList<BoundStream> Streams => _streams;
 
     public bool IsActive => !_disconnected;
 
-    /// <summary>Starts each binding, then the events reader after <paramref name="eventsDelay"/> (accounts take turns within an interval).</summary>
+    /// <summary>
+    /// Starts each binding (over again if its events expired; its pending ranges, or its next plan when due), and
+    /// the events after <paramref name="eventsDelay"/> (accounts take turns within an interval).
+    /// </summary>
     public async Task StartAsync(TimeSpan eventsDelay, bool readEvents, CancellationToken stop)
     {
-        foreach (var binding in Bindings)
+        foreach (var binding in _streams)
         {
-            await binding.StartAsync(stop).ConfigureAwait(false);
+            await CheckRetentionAsync(binding.Index, stop).ConfigureAwait(false);
         }
-        if (readEvents)
+        lock (_lock)
         {
-            Events.Start(eventsDelay);
+            if (readEvents && _routes.Listeners.Count > 0)
+            {
+                _eventsDue = Context.Clock.GetUtcNow() + eventsDelay;
+            }
         }
+        ContinueAll();
     }
 
     /// <summary>
@@ -178,10 +161,17 @@ public sealed class AccountCapture
             _disconnected = false;
         }
         Log.Write(authorized ? LogLevel.Info : LogLevel.Debug, $"Resuming connected account {AccountId}", []);
-        foreach (var binding in Bindings)
+        ContinueAll();
+    }
+
+    /// <summary>Continues each binding with work (see <see cref="AccountBinding.Continue"/>), then times the next plan or events read.</summary>
+    private void ContinueAll()
+    {
+        foreach (var binding in LiveBindings())
         {
             binding.Continue();
         }
+        ScheduleWake();
     }
 
     /// <summary>Splits a range of the binding whose turn it is, round robin among the account's bindings whose endpoint has room.</summary>
@@ -193,11 +183,12 @@ public sealed class AccountCapture
         }
         lock (_lock)
         {
-            for (var i = 0; i < Bindings.Count; i++)
+            // Only a binding with work has a range to split: the folded ones are skipped.
+            for (var i = 0; _live is not null && i < _live.Length; i++)
             {
-                if (Bindings[(_turn + i) % Bindings.Count].TrySplit(hasRoom) is { } unit)
+                if (_live[(_turn + i) % _live.Length]?.TrySplit(hasRoom) is { } unit)
                 {
-                    _turn = (_turn + i + 1) % Bindings.Count;
+                    _turn = (_turn + i + 1) % _live.Length;
                     return unit;
                 }
             }

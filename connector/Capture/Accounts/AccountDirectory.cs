@@ -17,6 +17,8 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
     private readonly Dictionary<string, AccountCapture> _accounts = new(StringComparer.Ordinal);
     private readonly EventRoutes _routes = new(bindings);
     private readonly TakeInTurn<AccountCapture> _splittable = new();
+    /// <summary>One delegate for every account, rather than one each.</summary>
+    private Action<AccountCapture>? _onSplittable;
 
     private bool Connected => context.Config.CaptureConnectedAccounts;
 
@@ -71,7 +73,7 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
             }
             var row = state.Accounts.Remove(accountId, out var taken) ? taken : null;
             account = new AccountCapture(context, accountId, accountId == context.Config.AccountId, bindings, _routes,
-                b => state.Pending.TryGetValue(b.StateKey, out var pending) && pending.Remove(accountId, out var progress) ? progress : null, row, Splittable);
+                b => state.Pending.TryGetValue(b.StateKey, out var pending) && pending.Remove(accountId, out var progress) ? progress : null, row, _onSplittable ??= Splittable);
             _accounts.Add(accountId, account);
         }
         await account.StartAsync(eventsDelay, readEvents: !context.StopWhenCaughtUp, stop).ConfigureAwait(false);
@@ -99,7 +101,7 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
     {
         foreach (var account in Accounts)
         {
-            account.Events.RunOnce();
+            account.ReadEventsOnce();
         }
     }
 
@@ -108,10 +110,7 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
     {
         foreach (var account in Accounts)
         {
-            foreach (var binding in account.Bindings)
-            {
-                await binding.FlushAsync(stop).ConfigureAwait(false);
-            }
+            await account.FlushAsync(stop).ConfigureAwait(false);
         }
     }
 }

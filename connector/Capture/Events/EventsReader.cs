@@ -6,91 +6,103 @@ using SourceStripe.Stripe;
 namespace SourceStripe.Capture;
 
 /// <summary>
-/// Reads an account's Stripe events, one cycle every interval (the shortest of its listening bindings').
-/// A cycle reads up to now less the event lag, each request's pages once (the requests at the same time),
-/// hands each page's events to the bindings they concern, which apply them at the same time, then lists
-/// again the children of parents that changed and moves each binding's events cursor. A page's next page
-/// is read as soon as its events are sorted, while its objects are still being read again: a burst of
-/// changes to one resource, read again at its endpoint's pace, does not hold back the other resources'
-/// changes on later pages. Every step is a unit on the capture's scheduler. Each account has its own:
-/// Stripe keeps events per account.
+/// One cycle of an account's Stripe events, made when the account's events are due (and dropped once its units
+/// have ended: an idle account holds none). A cycle reads up to now less the event lag, each request's pages once
+/// (the requests at the same time), hands each page's events to the bindings they concern, which apply them at the
+/// same time, then lists again the children of parents that changed and moves each binding's events cursor. A
+/// page's next page is read as soon as its events are sorted, while its objects are still being read again: a
+/// burst of changes to one resource, read again at its endpoint's pace, does not hold back the other resources'
+/// changes on later pages. Every step is a unit on the capture's scheduler. Each account has its own: Stripe keeps
+/// events per account. Flow's capture (<paramref name="repeat"/>) reads them again every interval, the shortest
+/// of its listening bindings'; a one-shot capture reads them once, when every binding has caught up.
 /// </summary>
-public sealed class EventsReader(CaptureContext context, EventRoutes routes, AccountCapture account)
+public sealed class EventsReader(CaptureContext context, EventRoutes routes, AccountCapture account, bool repeat)
 {
     private readonly Lock _lock = new();
-    /// <summary>Counts cycles: the units of a cycle abandoned (its account refused) end without effect.</summary>
-    private int _generation;
+    /// <summary>The account refused a request of the cycle: its units end without effect.</summary>
+    private bool _abandoned;
     /// <summary>Pages of the cycle queued or being applied: the cycle's requests are done once none is.</summary>
     private int _openPages;
     private int _openFinishes;
-    private Dictionary<AccountBinding, BindingCycle> _cycles = [];
+    /// <summary>Units of the cycle queued or running (the first, <see cref="Begin"/>'s, from the start): the bindings it holds are let go once none is.</summary>
+    private int _units = 1;
+    private Dictionary<int, BindingCycle> _cycles = [];
+    /// <summary>The bindings the cycle holds (<see cref="AccountCapture.UseForEvents"/>), let go when its last unit ends.</summary>
+    private BindingCycle[] _held = [];
     private long _upTo;
     private int _events;
 
-    /// <summary>Flow's capture: a cycle after <paramref name="delay"/> and then one every interval, for as long as the capture runs.</summary>
-    public void Start(TimeSpan delay)
+    /// <summary>The cycle's first unit.</summary>
+    public WorkUnit Begin()
     {
-        if (routes.Listeners.Count > 0)
+        return new DelegateUnit(What, isBackfill: false, cursor: 0, async stop =>
         {
-            context.Scheduler.EnqueueAt(context.Clock.GetUtcNow() + delay, CycleUnit(repeat: true));
-        }
+            try
+            {
+                await BeginAsync(stop).ConfigureAwait(false);
+            }
+            finally
+            {
+                UnitEnded();
+            }
+        });
     }
-
-    /// <summary>A one-shot capture: one cycle, once every binding has caught up.</summary>
-    public void RunOnce()
-    {
-        if (routes.Listeners.Count > 0)
-        {
-            context.Scheduler.Enqueue(CycleUnit(repeat: false));
-        }
-    }
-
-    private WorkUnit CycleUnit(bool repeat) => new DelegateUnit(What, isBackfill: false, cursor: 0, stop => BeginAsync(repeat, stop));
 
     private string What => "Stripe events" + account.Of;
 
-    private async Task BeginAsync(bool repeat, CancellationToken stop)
+    private async Task BeginAsync(CancellationToken stop)
     {
-        var listeners = routes.Listeners.Select(b => account.Bindings[b.Index]).ToList();
-        foreach (var binding in listeners)
+        foreach (var listener in routes.Listeners)
         {
-            await binding.CheckRetentionAsync(stop).ConfigureAwait(false);
+            await account.CheckRetentionAsync(listener.Index, stop).ConfigureAwait(false);
         }
         // Whole seconds only: the current second may still gain events.
         var upTo = (context.Clock.GetUtcNow() - context.Config.Advanced.EventLag).ToUnixTimeSeconds() - 1;
-        var cycles = listeners
-            .Select(b => (Binding: b, Cursor: b.EventsCursor))
-            .Where(b => b.Cursor is { } cursor && cursor < upTo)
-            .ToDictionary(b => b.Binding, b => new BindingCycle(b.Binding, b.Cursor!.Value));
-        var requests = routes.Requests.Where(r => r.Any(t => routes.For(t).Any(target => cycles.ContainsKey(account.Bindings[target.Binding.Index])))).ToList();
-        if (requests.Count == 0)
+        var cycles = new Dictionary<int, BindingCycle>();
+        foreach (var listener in routes.Listeners)
         {
-            Next(repeat);
-            return;
+            if (account.UseForEvents(listener.Index, upTo) is var (binding, cursor))
+            {
+                cycles[listener.Index] = new BindingCycle(binding, cursor);
+            }
         }
-        int generation;
+        var requests = routes.Requests.Where(r => r.Any(t => routes.For(t).Any(target => cycles.ContainsKey(target.Binding.Index)))).ToList();
         lock (_lock)
         {
-            generation = ++_generation;
             _cycles = cycles;
+            _held = [.. cycles.Values];
             _upTo = upTo;
-            _events = 0;
             _openPages = requests.Count;
+            _units += requests.Count;
+        }
+        if (requests.Count == 0)
+        {
+            account.EventsEnded(repeat);
+            return;
         }
         var from = cycles.Values.Min(c => c.From);
         foreach (var types in requests)
         {
-            context.Scheduler.Enqueue(new EventsPageUnit(this, generation, types, from, upTo, after: null, repeat));
+            context.Scheduler.Enqueue(new EventsPageUnit(this, types, from, upTo, after: null));
         }
     }
 
-    /// <summary>Times the next cycle after the interval (Flow's capture), or ends here (a one-shot capture).</summary>
-    private void Next(bool repeat)
+    /// <summary>A unit of the cycle ended: after the last, the cycle lets go of its bindings (folded if they have no other work).</summary>
+    private void UnitEnded()
     {
-        if (repeat)
+        BindingCycle[] release;
+        lock (_lock)
         {
-            var interval = routes.Listeners.Min(b => b.Interval);
-            context.Scheduler.EnqueueAt(context.Clock.GetUtcNow() + interval, CycleUnit(repeat: true));
+            if (--_units > 0)
+            {
+                return;
+            }
+            release = _held;
+            _held = [];
+        }
+        foreach (var cycle in release)
+        {
+            cycle.Binding.Unpin();
         }
     }
 
@@ -98,7 +110,7 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes, Acc
     private static readonly string EventsOperation = RequestEndpoint.OperationOf(StreamCatalog.Events.Path);
 
     /// <summary>Reads one page of one request's events, queues the request's next page, and applies it.</summary>
-    private sealed class EventsPageUnit(EventsReader reader, int generation, IReadOnlyList<string> types, long from, long upTo, string? after, bool repeat) : WorkUnit
+    private sealed class EventsPageUnit(EventsReader reader, IReadOnlyList<string> types, long from, long upTo, string? after) : WorkUnit
     {
         public override bool IsBackfill => false;
 
@@ -110,25 +122,28 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes, Acc
 
         public override async Task RunAsync(CancellationToken stop)
         {
-            if (!reader.IsCurrent(generation))
-            {
-                return;
-            }
             try
             {
-                await ReadPageAsync(stop).ConfigureAwait(false);
+                if (reader.IsCurrent)
+                {
+                    await ReadPageAsync(stop).ConfigureAwait(false);
+                }
             }
             catch (Exception e) when (reader.Account.Absorbs(null, e))
             {
-                reader.Abandon(generation, repeat);
+                reader.Abandon();
+            }
+            finally
+            {
+                reader.UnitEnded();
             }
         }
 
         private async Task ReadPageAsync(CancellationToken stop)
         {
             var cycles = reader.Cycles;
-            var fields = cycles.Keys.Select(b => b.Stream.Parent?.Param).OfType<string>().ToHashSet();
-            var embedded = cycles.Keys.Select(b => b.Stream.Parent?.Embedded).OfType<string>().ToHashSet();
+            var fields = cycles.Values.Select(c => c.Binding.Stream.Parent?.Param).OfType<string>().ToHashSet();
+            var embedded = cycles.Values.Select(c => c.Binding.Stream.Parent?.Embedded).OfType<string>().ToHashSet();
             List<KeyValuePair<string, string>> query =
             [
                 new("limit", "100"),
@@ -150,7 +165,7 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes, Acc
                     var e = StripeEvent.Parse(page.Raw(item), fields, embedded);
                     foreach (var (binding, direct) in reader.Routes.For(e.Type))
                     {
-                        if (cycles.TryGetValue(reader.Account.Bindings[binding.Index], out var cycle))
+                        if (cycles.TryGetValue(binding.Index, out var cycle))
                         {
                             if (!byBinding.TryGetValue(cycle, out var list))
                             {
@@ -169,12 +184,12 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes, Acc
                 }
                 if (page.HasMore && page.Items.Count > 0)
                 {
-                    reader.PageQueued(generation);
-                    reader.Context.Scheduler.Enqueue(new EventsPageUnit(reader, generation, types, from, upTo, page.Items[^1].Id, repeat));
+                    reader.PageQueued();
+                    reader.Context.Scheduler.Enqueue(new EventsPageUnit(reader, types, from, upTo, page.Items[^1].Id));
                 }
             }
             await Task.WhenAll(applies.Select(a => ApplyAsync(a.Cycle, a.Batch, a.Refetch, stop))).ConfigureAwait(false);
-            reader.PageDone(generation, repeat);
+            reader.PageDone();
         }
 
         private static async Task ApplyAsync(BindingCycle cycle, CommitBatch batch, List<(string Id, ChangeKind Change, string? ParentId)> refetch, CancellationToken stop)
@@ -188,32 +203,29 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes, Acc
 
     private AccountCapture Account => account;
 
-    private bool IsCurrent(int generation)
+    private bool IsCurrent
     {
-        lock (_lock)
-        {
-            return generation == _generation;
-        }
+        get { lock (_lock) { return !_abandoned; } }
     }
 
     /// <summary>The account refused a request of the cycle: its other units end without effect, and the next cycle is timed.</summary>
-    private void Abandon(int generation, bool repeat)
+    private void Abandon()
     {
         lock (_lock)
         {
-            if (generation != _generation)
+            if (_abandoned)
             {
                 return;
             }
-            _generation++;
+            _abandoned = true;
             _cycles = [];
         }
-        Next(repeat);
+        account.EventsEnded(repeat);
     }
 
     private EventRoutes Routes => routes;
 
-    private Dictionary<AccountBinding, BindingCycle> Cycles
+    private Dictionary<int, BindingCycle> Cycles
     {
         get { lock (_lock) { return _cycles; } }
     }
@@ -221,11 +233,12 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes, Acc
     private void Counted(int events) => Interlocked.Add(ref _events, events);
 
     /// <summary>A page is queued: it is counted before the page that queued it is done, so the count never falls to 0 early.</summary>
-    private void PageQueued(int generation)
+    private void PageQueued()
     {
         lock (_lock)
         {
-            if (generation == _generation)
+            _units++;
+            if (!_abandoned)
             {
                 _openPages++;
             }
@@ -233,54 +246,68 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes, Acc
     }
 
     /// <summary>A page's events are applied; after the last page of every request, each binding finishes its cycle.</summary>
-    private void PageDone(int generation, bool repeat)
+    private void PageDone()
     {
         List<BindingCycle> finishing;
         long upTo;
         lock (_lock)
         {
-            if (generation != _generation || --_openPages > 0)
+            if (_abandoned || --_openPages > 0)
             {
                 return;
             }
             finishing = [.. _cycles.Values];
             upTo = _upTo;
             _openFinishes = finishing.Count;
+            _units += finishing.Count;
         }
         foreach (var cycle in finishing)
         {
             context.Scheduler.Enqueue(new DelegateUnit(cycle.Binding.Stream.Name + account.Of, isBackfill: false, cursor: cycle.From, async stop =>
             {
-                if (!IsCurrent(generation))
-                {
-                    return;
-                }
                 try
                 {
-                    await EventApplier.RelistAsync(cycle, stop).ConfigureAwait(false);
-                    await cycle.Binding.CommitAsync(context.NewBatch(), state => state.Events = Math.Max(state.Events ?? upTo, upTo), stop).ConfigureAwait(false);
+                    await FinishAsync(cycle, upTo, stop).ConfigureAwait(false);
                 }
-                catch (Exception e) when (account.Absorbs(cycle.Binding, e))
+                finally
                 {
-                    Abandon(generation, repeat);
-                    return;
+                    UnitEnded();
                 }
-                FinishDone(generation, repeat);
             }));
         }
     }
 
-    private void FinishDone(int generation, bool repeat)
+    /// <summary>Lists again the children of the binding's changed parents and moves its events cursor to <paramref name="upTo"/>.</summary>
+    private async Task FinishAsync(BindingCycle cycle, long upTo, CancellationToken stop)
+    {
+        if (!IsCurrent)
+        {
+            return;
+        }
+        try
+        {
+            await EventApplier.RelistAsync(cycle, stop).ConfigureAwait(false);
+            await cycle.Binding.CommitAsync(context.NewBatch(), state => state.Events = Math.Max(state.Events ?? upTo, upTo), stop).ConfigureAwait(false);
+        }
+        catch (Exception e) when (account.Absorbs(cycle.Binding, e))
+        {
+            Abandon();
+            return;
+        }
+        FinishDone();
+    }
+
+    private void FinishDone()
     {
         lock (_lock)
         {
-            if (generation != _generation || --_openFinishes > 0)
+            if (_abandoned || --_openFinishes > 0)
             {
                 return;
             }
             Log.Debug("Applied Stripe events", ("events", _events), ("created_lte", DateTimeOffset.FromUnixTimeSeconds(_upTo)),
                 ("documents", _cycles.Values.Sum(c => c.Documents)), ("relisted_parents", _cycles.Values.Sum(c => c.Relist.Count)));
         }
-        Next(repeat);
+        account.EventsEnded(repeat);
     }
 }
