@@ -7,11 +7,12 @@ using SourceStripe.Stripe;
 namespace SourceStripe.Capture;
 
 /// <summary>
-/// Runs one capture as its <see cref="CaptureSpec"/> says: answers <c>opened</c>, then runs the capture's units of work on one scheduler (each
-/// binding of the account reading its ranges, the events reader applying changes) until stdin closes (or,
-/// when <see cref="CaptureSpec.StopWhenCaughtUp"/>, until every binding has caught up), with one writer owning the
-/// output; then writes each binding's last checkpoint and returns 0. A unit that fails ends the capture
-/// with one sentence and 1, after the others have stopped and checkpointed what they captured.
+/// Runs one capture as its <see cref="CaptureSpec"/> says: answers <c>opened</c>, then runs the capture's
+/// units of work on one scheduler (each binding of the account reading its ranges, the events reader
+/// applying changes) until stdin closes (or, when <see cref="CaptureSpec.StopWhenCaughtUp"/>, until every
+/// binding has caught up), with one writer owning the output; then writes each binding's last checkpoint
+/// and returns 0. A unit that fails ends the capture with one sentence and 1, after the others have
+/// stopped and checkpointed what they captured.
 /// </summary>
 public sealed class CaptureSession(CaptureSpec spec, TextReader? stdin, ICaptureSink sink, Func<EndpointConfig, StripeClient> clientFactory)
 {

@@ -49,8 +49,11 @@ public sealed class TerminalCapture(IReadOnlyList<StreamDescriptor> streams, str
                 }
             });
             // Read as Flow's open is: the terminal's capture is checked and described the same way.
-            using var document = JsonDocument.Parse(request);
-            RequestReader.TryRead(document.RootElement, out var parsed, out _);
+            using var document = JsonDocument.Parse(request, RequestErrors.DocumentOptions);
+            if (!RequestReader.TryRead(document.RootElement, out var parsed, out var wrongType))
+            {
+                throw new ConfigException(wrongType);
+            }
             spec = CaptureSpecReader.Read(parsed.Open!, clock.GetUtcNow()) with { StopWhenCaughtUp = !follow };
         }
         catch (ConfigException e)
