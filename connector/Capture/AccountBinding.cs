@@ -90,7 +90,7 @@ public sealed partial class AccountBinding
     }
 
     /// <summary>Forgets the progress of an account whose events expired (a capture paused for weeks) and backfills it again.</summary>
-    public async Task CheckRetentionAsync(CancellationToken stop)
+    public Task CheckRetentionAsync(CancellationToken stop)
     {
         string? expired;
         lock (Account.Gate)
@@ -103,16 +103,16 @@ public sealed partial class AccountBinding
         }
         if (expired is null)
         {
-            return;
+            return Task.CompletedTask;
         }
         Log.Warn(expired);
-        await Context.Writer.ReserveAsync(0, stop).ConfigureAwait(false);
         lock (Account.Gate)
         {
             _state = new AccountState();
             _large = null;
-            Context.Writer.Add(null, 0, Binding.StateKey, Patch(), 0);
+            Context.Writer.Add(null, 0, Binding.StateKey, Patch());
         }
+        return Task.CompletedTask;
     }
 
     /// <summary>Queues a unit for each pending range not being read; with none left, times the next plan.</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using SourceStripe.Buffers;
 using SourceStripe.Config;
 using SourceStripe.Logging;
 using SourceStripe.Protocol;
@@ -25,6 +26,12 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
     /// </summary>
     public bool StopWhenCaughtUp { get; init; }
 
+    /// <summary>
+    /// The capture's memory: the bytes of the pages it reads and of the lines it has not written yet, counted
+    /// once, in one budget shared by the client, the writer and the scheduler.
+    /// </summary>
+    public MemoryBudget Memory { get; init; } = new();
+
     public async Task<int> RunAsync(CancellationToken cancellation)
     {
         var capture = request.Capture ?? throw new ConfigException("Invalid open request: open.capture is missing; expected the capture specification");
@@ -47,16 +54,19 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
             throw new ConfigException(problems.Summary("capture"));
         }
 
-        var writer = new CaptureWriter(sink);
+        // The one budget of the capture's memory: bodies are read into it, lines wait for stdout in it, and
+        // no unit starts while it is full.
+        var writer = new CaptureWriter(sink, Memory);
         writer.Opened();
         using var client = clientFactory(config);
+        client.ReadInto(Memory);
         await client.CalibrateClockAsync(cancellation).ConfigureAwait(false);
         var scheduler = new WorkScheduler(client.ServerClock, WorkScheduler.SlotsFor(config.Advanced.RequestsPerSecond(config.ClientSecret)))
         {
-            HasRoom = () => client.Buffers.HasRoom,
+            HasRoom = () => Memory.HasRoom,
             EndpointCapacity = client.Limiter.Capacity,
         };
-        client.Buffers.RoomFreed += scheduler.Wake;
+        Memory.RoomFreed += scheduler.Wake;
         // Other shards' accounts are theirs: never read nor written here, not even kept in memory.
         foreach (var id in state.Accounts.Keys.Where(id => !range.Owns(id)).ToList())
         {
@@ -70,7 +80,7 @@ public sealed class CaptureSession(OpenRequest request, TextReader? stdin, ICapt
         if (layout.Patch is { } placed)
         {
             // Ahead of any row that uses the new columns.
-            writer.Add(null, 0, null, placed.ToArray(), 0);
+            writer.Add(null, 0, null, placed.ToArray());
         }
         foreach (var accountsPending in state.Pending.Values)
         {

@@ -1,6 +1,9 @@
 using System.IO.Pipelines;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using SourceStripe.Buffers;
+using SourceStripe.Capture;
 using SourceStripe.Config;
 using SourceStripe.Protocol;
 using SourceStripe.Streams;
@@ -24,10 +27,23 @@ public sealed class InProcessCapture : IAsyncDisposable
     public Task<int> Exit { get; private set; } = Task.FromResult(0);
 
     public static async Task<InProcessCapture> StartAsync(string openRequest, TimeProvider? clock = null, TimeSpan? listLag = null, JsonNode? initialState = null,
-        Func<EndpointConfig, StripeClient>? clients = null)
+        Func<EndpointConfig, StripeClient>? clients = null, MemoryBudget? memory = null)
     {
         var run = new InProcessCapture(new CaptureTranscript(initialState));
         var stdout = new LineStream(run.Transcript.Add);
+        if (memory is not null)
+        {
+            // The session the handler would run for this open, given the memory budget to watch.
+            var open = JsonSerializer.Deserialize(openRequest, ProtocolJson.Default.Request)!.Open!;
+            var session = new CaptureSession(open, new StreamReader(run._stdin.Reader.AsStream()), new ProtocolCaptureSink(new ProtocolOutput(stdout)),
+                clock ?? TimeProvider.System, clients ?? (config => new StripeClient(config, clock: clock)))
+            {
+                ListLag = listLag ?? TimeSpan.Zero,
+                Memory = memory,
+            };
+            run.Exit = Task.Run(() => session.RunAsync(run._abort.Token));
+            return run;
+        }
         var handler = new ProtocolHandler(run._stdin.Reader.AsStream(), new ProtocolOutput(stdout), clock ?? TimeProvider.System, clients)
         {
             ListLag = listLag ?? TimeSpan.Zero,
