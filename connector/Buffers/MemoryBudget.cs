@@ -34,6 +34,11 @@ public sealed class MemoryBudget : ArrayPool<byte>
     /// </summary>
     public const long DefaultLimit = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// Enough for validate's probes and discover: they read one small page at a time and never wait for room.
+    /// </summary>
+    public const long ChecksLimit = 1024 * 1024;
+
     private const int SmallestShift = 16;
     private const int Classes = 31 - SmallestShift;
 
@@ -54,11 +59,6 @@ public sealed class MemoryBudget : ArrayPool<byte>
         _limit = limit;
         _admissions = new AdmissionQueue(limit, () => Interlocked.Read(ref _held));
     }
-
-    /// <summary>
-    /// Enough for validate's probes and discover: they read one small page at a time and never wait for room.
-    /// </summary>
-    public const long ChecksLimit = 1024 * 1024;
 
     public long Limit => _limit;
 

@@ -33,8 +33,8 @@ public sealed partial class StripeClient
         var path = pathAndQuery.Split('?')[0];
         var sizeKey = endpoint.Operation;
         var declared = response.Content.Headers.ContentLength;
-        var known = _bodySizes.TryGetValue(sizeKey, out var last);
-        var expected = declared is > 0 and < MaxBodyBytes ? (int)declared.Value : last + 1;
+        var known = _bodySizes.TryGetValue(sizeKey, out var recent);
+        var expected = declared is > 0 and < MaxBodyBytes ? (int)declared.Value : recent + 1;
         MemoryBudget.Admission? admission = null;
         if (request is not null)
         {
