@@ -24,19 +24,9 @@ public sealed partial class AccountBinding
     /// Hands <paramref name="batch"/>'s documents to the writer with a checkpoint of this account's state,
     /// after applying <paramref name="change"/> to it: the only way the state changes once a range is read.
     /// </summary>
-    public async Task CommitAsync(CommitBatch batch, Action<AccountState>? change, CancellationToken stop)
+    public Task CommitAsync(CommitBatch batch, Action<AccountState>? change, CancellationToken stop)
     {
         var (lines, documents) = batch.Take();
-        var reserved = lines?.WrittenCount ?? 0;
-        try
-        {
-            await Context.Writer.ReserveAsync(reserved, stop).ConfigureAwait(false);
-        }
-        catch
-        {
-            lines?.Dispose();
-            throw;
-        }
         lock (Account.Gate)
         {
             _dirty = false;
@@ -46,10 +36,11 @@ public sealed partial class AccountBinding
                 _state.LastPass = _state.LastRun;
                 Log.Info($"Finished a full pass of {Stream.Name}{Account.Of}");
             }
-            Context.Writer.Add(lines, documents, Binding.StateKey, Patch(), reserved);
+            Context.Writer.Add(lines, documents, Binding.StateKey, Patch());
             // Finished ranges were written as null (a merge patch deletes them); now forget them.
             _state.ForgetFinished();
         }
+        return Task.CompletedTask;
     }
 
     /// <summary>A range is done: written as null by the next checkpoint, then forgotten. Call inside a commit's change.</summary>

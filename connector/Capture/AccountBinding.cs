@@ -78,7 +78,7 @@ public sealed partial class AccountBinding
     }
 
     /// <summary>Forgets the progress of an account whose events expired (a capture paused for weeks) and backfills it again.</summary>
-    public async Task CheckRetentionAsync(CancellationToken stop)
+    public Task CheckRetentionAsync(CancellationToken stop)
     {
         string? expired;
         lock (Account.Gate)
@@ -90,16 +90,16 @@ public sealed partial class AccountBinding
         }
         if (expired is null)
         {
-            return;
+            return Task.CompletedTask;
         }
         Log.Warn(expired);
-        await Context.Writer.ReserveAsync(0, stop).ConfigureAwait(false);
         lock (Account.Gate)
         {
             _state = new AccountState();
             _large = null;
-            Context.Writer.Add(null, 0, Binding.StateKey, Patch(), 0);
+            Context.Writer.Add(null, 0, Binding.StateKey, Patch());
         }
+        return Task.CompletedTask;
     }
 
     /// <summary>Whether events read up to <paramref name="cursor"/> (unix seconds) are about to expire, or have.</summary>

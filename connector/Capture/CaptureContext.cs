@@ -36,6 +36,6 @@ public sealed record CaptureContext(EndpointConfig Config, StripeClient Client, 
     /// <summary>The accounts' rows' columns (<see cref="StateLayout"/>): what each value of a row is.</summary>
     public IReadOnlyList<StateColumn?> Columns { get; init; } = [];
 
-    /// <summary>A batch whose lines are held in the client's buffers, so they count against the bytes in flight.</summary>
-    public CommitBatch NewBatch() => new(Client.Buffers);
+    /// <summary>A batch whose lines are held in the capture's memory budget until the writer has written them.</summary>
+    public CommitBatch NewBatch() => Writer.NewBatch();
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using SourceStripe.Buffers;
 using SourceStripe.Config;
 using SourceStripe.Logging;
 using SourceStripe.State;
@@ -16,19 +17,28 @@ namespace SourceStripe.Capture;
 /// </summary>
 public sealed class CaptureSession(CaptureSpec spec, TextReader? stdin, ICaptureSink sink, Func<EndpointConfig, StripeClient> clientFactory)
 {
+    /// <summary>
+    /// The capture's memory: the bytes of the pages it reads and of the lines it has not written yet, counted
+    /// once, in one budget shared by the client, the writer and the scheduler.
+    /// </summary>
+    public MemoryBudget Memory { get; init; } = new();
+
     public async Task<int> RunAsync(CancellationToken cancellation)
     {
         var (config, bindings, range, state) = spec;
-        var writer = new CaptureWriter(sink);
+        // The one budget of the capture's memory: bodies are read into it, lines wait for stdout in it, and
+        // no unit starts while it is full.
+        var writer = new CaptureWriter(sink, Memory);
         writer.Opened();
         using var client = clientFactory(config);
+        client.ReadInto(Memory);
         await client.CalibrateClockAsync(cancellation).ConfigureAwait(false);
         var scheduler = new WorkScheduler(client.ServerClock, WorkScheduler.SlotsFor(config.Advanced.RequestsPerSecond(config.ClientSecret)))
         {
-            HasRoom = () => client.Buffers.HasRoom,
+            HasRoom = () => Memory.HasRoom,
             EndpointCapacity = client.Limiter.Capacity,
         };
-        client.Buffers.RoomFreed += scheduler.Wake;
+        Memory.RoomFreed += scheduler.Wake;
         // Other shards' accounts are theirs: never read nor written here, not even kept in memory.
         foreach (var id in state.Accounts.Keys.Where(id => !range.Owns(id)).ToList())
         {
@@ -42,7 +52,7 @@ public sealed class CaptureSession(CaptureSpec spec, TextReader? stdin, ICapture
         if (layout.Patch is { } placed)
         {
             // Ahead of any row that uses the new columns.
-            writer.Add(null, 0, null, placed.ToArray(), 0);
+            writer.Add(null, 0, null, placed.ToArray());
         }
         foreach (var accountsPending in state.Pending.Values)
         {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using SourceStripe.Buffers;
 
 namespace SourceStripe.Stripe;
 
@@ -34,6 +35,19 @@ public sealed class ListPage : IDisposable
     public ReadOnlySpan<byte> Raw(PageItem item) => _buffer.AsSpan(item.Start, item.Length);
 
     public int ByteCount => _length;
+
+    /// <summary>
+    /// Room admitted for the lines this page becomes, when its read waited for room: rent the lines through
+    /// it (<see cref="MemoryBudget.Admission.Rent"/>); what is left is given back when the page is disposed.
+    /// </summary>
+    public MemoryBudget.Admission? LinesRoom { get; private set; }
+
+    /// <summary>Keeps <paramref name="linesRoom"/> until the page is disposed.</summary>
+    internal ListPage Holding(MemoryBudget.Admission? linesRoom)
+    {
+        LinesRoom = linesRoom;
+        return this;
+    }
 
     /// <summary>
     /// Parses a page whose body fills <paramref name="buffer"/>[..<paramref name="length"/>] (rented from
@@ -135,7 +149,11 @@ public sealed class ListPage : IDisposable
         return new PageItem(start, scanner.Position - start, id ?? throw new StripeResponseException("a listed object has no string id"), created, embedded);
     }
 
-    public void Dispose() => PooledJson.Return(ref _buffer, _pool);
+    public void Dispose()
+    {
+        PooledJson.Return(ref _buffer, _pool);
+        LinesRoom?.Dispose();
+    }
 }
 
 /// <summary>A response Stripe should never send: truncated, not JSON, or not a list.</summary>

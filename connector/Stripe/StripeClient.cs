@@ -1,10 +1,7 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Reflection;
 using Polly;
-using Polly.Retry;
-using Polly.Timeout;
 using SourceStripe.Buffers;
 using SourceStripe.Config;
 using SourceStripe.Logging;
@@ -15,12 +12,11 @@ namespace SourceStripe.Stripe;
 /// <summary>
 /// The one HTTP client every Stripe request goes through: connection reuse, timeouts, and the auth,
 /// version and account headers on every request. The account is per request: the platform's own by
-/// default, or the connected account a request is made for.
+/// default, or the connected account a request is made for. Bodies are read into the buffers of a
+/// <see cref="MemoryBudget"/> the client is handed (<see cref="ReadInto"/>), not one of its own.
 /// </summary>
-public sealed class StripeClient : IDisposable
+public sealed partial class StripeClient : IDisposable
 {
-    private const int MaxBodyBytes = 64 * 1024 * 1024;
-
     private readonly HttpClient _http;
     private readonly ResiliencePipeline _retry;
     private readonly TimeSpan _attemptTimeout;
@@ -28,11 +24,15 @@ public sealed class StripeClient : IDisposable
     private readonly Uri _baseUrl;
     private readonly string _prefix;
     private readonly string _platformAccount;
-    private readonly ConcurrentDictionary<string, int> _bodySizes = new(StringComparer.Ordinal);
 
-    public StripeClient(EndpointConfig config, HttpMessageHandler? handler = null, TimeProvider? clock = null, BufferPool? buffers = null)
+    /// <summary>
+    /// Where bodies are read to: the capture's budget once it is handed over; until then, for validate and
+    /// discover, a small one that only their probes use.
+    /// </summary>
+    private MemoryBudget _memory = new(MemoryBudget.ChecksLimit);
+
+    public StripeClient(EndpointConfig config, HttpMessageHandler? handler = null, TimeProvider? clock = null)
     {
-        Buffers = buffers ?? new BufferPool();
         ServerClock = new ServerClock(clock ?? TimeProvider.System);
         _baseUrl = config.Advanced.BaseUrl;
         // Request paths start with '/': join without doubling it, keeping any path prefix of a proxy.
@@ -76,8 +76,11 @@ public sealed class StripeClient : IDisposable
     /// <summary>The one limiter every capture request waits on: the key's budget and each endpoint's.</summary>
     public StripeRateLimiter Limiter { get; }
 
-    /// <summary>Where response bodies are read to, counted against the capture's bytes in flight.</summary>
-    public BufferPool Buffers { get; }
+    /// <summary>
+    /// Reads every body from now on into buffers of <paramref name="memory"/>, the capture's one budget, which
+    /// its writer and scheduler share: call before the first request.
+    /// </summary>
+    public void ReadInto(MemoryBudget memory) => _memory = memory;
 
     /// <summary>
     /// Measures the clock skew with one cheap request before any capture window is cut. Any answer
@@ -117,10 +120,10 @@ public sealed class StripeClient : IDisposable
     {
         try
         {
-            return await SendAsync(pathAndQuery, (buffer, length) =>
+            return await SendAsync(pathAndQuery, (buffer, length, _) =>
             {
                 // The first object's id lets validate probe a child's endpoint under it.
-                using var page = ListPage.Parse(buffer, length, null, null, Buffers);
+                using var page = ListPage.Parse(buffer, length, null, null, _memory);
                 return new StripeResponse(HttpStatusCode.OK, null) { FirstId = page.Items.Count > 0 ? page.Items[0].Id : null };
             }, account, cancellation, ProbeConnectAttempts).ConfigureAwait(false);
         }
@@ -135,151 +138,17 @@ public sealed class StripeClient : IDisposable
     /// truncated or malformed bodies) with exponential backoff and jitter, honouring Stripe-Should-Retry
     /// and Retry-After, within the total time allowed for a request. <paramref name="account"/> is the
     /// connected account the request is made for; null for the platform's own. With
-    /// <paramref name="waitForRoom"/> the caller holds no buffer of <see cref="Buffers"/> (a unit's first
-    /// page), so its body may wait for room there (<see cref="BufferPool.AdmitAsync"/>); one that holds a
-    /// page while it asks for more (children, refetches) reads at once and finishes what it started.
+    /// <paramref name="waitForRoom"/> the caller holds no buffer of the memory budget (a unit's first page),
+    /// so its body may wait for room there (<see cref="MemoryBudget.AdmitAsync"/>), and the page keeps the room
+    /// admitted for its lines (<see cref="ListPage.LinesRoom"/>); one that holds a page while it asks for more
+    /// (children, refetches) reads at once and finishes what it started.
     /// </summary>
     public Task<ListPage> ListAsync(string pathAndQuery, string? cursorField, string? embeddedField, CancellationToken cancellation, string? account = null, bool waitForRoom = false) =>
-        SendAsync(pathAndQuery, (buffer, length) => ListPage.Parse(buffer, length, cursorField, embeddedField, Buffers), account, cancellation, waitForRoom: waitForRoom);
+        SendAsync(pathAndQuery, (buffer, length, linesRoom) => ListPage.Parse(buffer, length, cursorField, embeddedField, _memory).Holding(linesRoom), account, cancellation, waitForRoom: waitForRoom);
 
     /// <summary>Reads one object (a retrieve call), with the same retries as a list page.</summary>
     public Task<FetchedObject> RetrieveAsync(string path, CancellationToken cancellation, string? account = null) =>
-        SendAsync(path, (buffer, length) => FetchedObject.Parse(buffer, length, Buffers), account, cancellation);
-
-    /// <summary>
-    /// One request through the retry pipeline; the body is parsed inside each attempt so a truncated or
-    /// malformed answer is retried like any transient failure, and never half-used. Each attempt first
-    /// waits for the limiter (the key's budget and its endpoint's), outside both its own timeout and the
-    /// request's budget (<see cref="RequestBudget"/>); a 429 slows down what its reason names.
-    /// </summary>
-    private async Task<T> SendAsync<T>(string pathAndQuery, Func<byte[], int, T> parse, string? account, CancellationToken cancellation, int connectAttempts = int.MaxValue, bool waitForRoom = false)
-    {
-        var endpoint = RequestEndpoint.Of(account, pathAndQuery);
-        using var budget = new RequestBudget(_retryBudget, cancellation);
-        Exception? lastFailure = null;
-        var unanswered = 0;
-        try
-        {
-            return await _retry.ExecuteAsync(async token =>
-            {
-                await budget.AcquireAsync(Limiter, endpoint).ConfigureAwait(false);
-                using var attempt = new RequestBudget(_attemptTimeout, token);
-                try
-                {
-                    var (buffer, length) = await GetBodyAsync(pathAndQuery, endpoint, attempt, waitForRoom ? budget : null).ConfigureAwait(false);
-                    Limiter.Answered(attempt.Elapsed);
-                    return parse(buffer, length);
-                }
-                catch (OperationCanceledException e) when (attempt.Spent)
-                {
-                    lastFailure = new TimeoutRejectedException($"no answer within {_attemptTimeout.TotalSeconds:0.#} s", _attemptTimeout, e);
-                    throw lastFailure;
-                }
-                catch (Exception e) when (!token.IsCancellationRequested)
-                {
-                    if (e is StripeApiException { ThrottleScope: not ThrottleScope.None and var scope })
-                    {
-                        Limiter.OnThrottled(endpoint, scope);
-                    }
-                    lastFailure = e;
-                    // HttpClient throws HttpRequestException only when no response came at all.
-                    if (e is HttpRequestException && ++unanswered >= connectAttempts)
-                    {
-                        throw new StripeUnreachableException(e);
-                    }
-                    throw;
-                }
-            }, budget.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (budget.Spent)
-        {
-            throw new StripeUnavailableException(pathAndQuery, _retryBudget, lastFailure);
-        }
-    }
-
-    /// <summary>
-    /// GETs a path into a buffer of <see cref="Buffers"/>, decompressing as the bytes arrive; an error status
-    /// becomes <see cref="StripeApiException"/>. A gzip'd answer declares no length, so the buffer is sized by
-    /// the last answer from the same operation (<see cref="RequestEndpoint.OperationOf"/>), and grows only when a page is larger than the one before.
-    /// With a <paramref name="request"/> budget, the body waits for room in <see cref="Buffers"/> once the headers are in,
-    /// both clocks stopped: Stripe has answered, and the bytes wait in the socket until the capture can take them.
-    /// It waits for room for two buffers of its size, the body and the lines it becomes; once read, the body is
-    /// held, and its lines are made from it at once.
-    /// </summary>
-    private async Task<(byte[] Buffer, int Length)> GetBodyAsync(string pathAndQuery, RequestEndpoint endpoint, RequestBudget attempt, RequestBudget? request)
-    {
-        var cancellation = attempt.Token;
-        using var message = Get(pathAndQuery, endpoint.Account);
-        using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
-        if (response.Headers.Date is { } serverTime)
-        {
-            ServerClock.Observe(serverTime);
-        }
-        var path = pathAndQuery.Split('?')[0];
-        var sizeKey = endpoint.Operation;
-        var declared = response.Content.Headers.ContentLength;
-        var known = _bodySizes.TryGetValue(sizeKey, out var last);
-        var expected = declared is > 0 and < MaxBodyBytes ? (int)declared.Value : last + 1;
-        using var admission = request is null ? null : await AdmitAsync(known ? expected : Math.Max(expected, FirstPageGuess), attempt, request).ConfigureAwait(false);
-        var buffer = Buffers.Rent(expected);
-        var length = 0;
-        try
-        {
-            await using var body = await response.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false);
-            while (true)
-            {
-                if (length == buffer.Length)
-                {
-                    if (buffer.Length >= MaxBodyBytes)
-                    {
-                        throw new StripeResponseException($"the response to GET {path} is larger than {MaxBodyBytes / (1024 * 1024)} MiB");
-                    }
-                    var larger = Buffers.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    Buffers.Return(buffer);
-                    buffer = larger;
-                }
-                var read = await body.ReadAsync(buffer.AsMemory(length), cancellation).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
-                length += read;
-            }
-            if (declared is { } promised && promised != length)
-            {
-                throw new StripeResponseException($"the response to GET {path} ended after {length} of {promised} bytes");
-            }
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new StripeApiException(response.StatusCode, StripeError.Parse(buffer.AsSpan(0, length)), pathAndQuery, ShouldRetryHeader(response), RetryAfter(response),
-                    response.Headers.TryGetValues("Stripe-Rate-Limited-Reason", out var reasons) ? reasons.FirstOrDefault() : null);
-            }
-            _bodySizes[sizeKey] = length;
-            return (buffer, length);
-        }
-        catch
-        {
-            Buffers.Return(buffer);
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// The room a page of a kind never read before waits for: its size is unknown, and the first pages of
-    /// every range of a backfill start together (a page of 100 of Stripe's larger objects, indented, takes
-    /// about this much).
-    /// </summary>
-    private const int FirstPageGuess = 512 * 1024;
-
-    private async ValueTask<BufferPool.Admission> AdmitAsync(int expected, RequestBudget attempt, RequestBudget request)
-    {
-        using (attempt.Pause())
-        using (request.Pause())
-        {
-            return await Buffers.AdmitAsync(expected, 2, request.Caller).ConfigureAwait(false);
-        }
-    }
+        SendAsync(path, (buffer, length, _) => FetchedObject.Parse(buffer, length, _memory), account, cancellation);
 
     /// <summary>A GET made for <paramref name="account"/> (the platform's own when null).</summary>
     private HttpRequestMessage Get(string pathAndQuery, string? account)
@@ -288,42 +157,6 @@ public sealed class StripeClient : IDisposable
         request.Headers.Add("Stripe-Account", account ?? _platformAccount);
         return request;
     }
-
-    private static bool? ShouldRetryHeader(HttpResponseMessage response) =>
-        response.Headers.TryGetValues("Stripe-Should-Retry", out var values) && values.FirstOrDefault() is { } value
-            ? string.Equals(value, "true", StringComparison.OrdinalIgnoreCase)
-            : null;
-
-    private static TimeSpan? RetryAfter(HttpResponseMessage response) =>
-        response.Headers.RetryAfter?.Delta
-        ?? (response.Headers.RetryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
-
-    /// <summary>Retries without end: the request's <see cref="RequestBudget"/> stops them.</summary>
-    private static ResiliencePipeline BuildRetry() => new ResiliencePipelineBuilder()
-        .AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome.Exception)),
-            MaxRetryAttempts = int.MaxValue,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(500),
-            MaxDelay = TimeSpan.FromSeconds(30),
-            DelayGenerator = args => ValueTask.FromResult(
-                args.Outcome.Exception is StripeApiException { RetryAfter: { } after } && after > TimeSpan.Zero ? (TimeSpan?)after : null),
-            OnRetry = args =>
-            {
-                Log.Warn("Retrying a Stripe request", ("attempt", args.AttemptNumber + 1), ("delay", args.RetryDelay), ("reason", args.Outcome.Exception is { } e ? StripeUnavailableException.WithInner(e) : null));
-                return ValueTask.CompletedTask;
-            },
-        })
-        .Build();
-
-    private static bool IsTransient(Exception? exception) => exception switch
-    {
-        StripeApiException api => api.IsTransient,
-        StripeResponseException or HttpRequestException or IOException or TimeoutRejectedException => true,
-        _ => false,
-    };
 
     public void Dispose()
     {

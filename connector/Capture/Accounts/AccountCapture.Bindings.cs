@@ -223,17 +223,9 @@ public sealed partial class AccountCapture
         }
         lock (_lock)
         {
-            if (!_dirty)
-            {
-                return;
-            }
-        }
-        await Context.Writer.ReserveAsync(0, stop).ConfigureAwait(false);
-        lock (_lock)
-        {
             if (_dirty)
             {
-                Context.Writer.Add(null, 0, null, new StatePatch().Row(AccountId, Row()).ToArray(), 0);
+                Context.Writer.Add(null, 0, null, new StatePatch().Row(AccountId, Row()).ToArray());
             }
         }
     }

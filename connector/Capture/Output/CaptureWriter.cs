@@ -5,25 +5,23 @@ namespace SourceStripe.Capture;
 
 /// <summary>
 /// The capture's one writer: capture code hands it documents with the checkpoint that covers them, and
-/// one task writes them to the sink in the order they were handed over. Producers wait for room (bounded
-/// in bytes by <see cref="ByteBudget"/>) before they take a lock, and hand over without blocking while
-/// they hold one, so no lock is ever held while stdout blocks.
+/// one task writes them to the sink in the order they were handed over. Handing over never blocks, so no
+/// lock is ever held while stdout blocks. The documents are lines in buffers of the capture's
+/// <see cref="MemoryBudget"/> (<see cref="NewBatch"/>), counted there once, until they are written and
+/// returned: while stdout is slow, they hold the budget, and so the capture, back.
 /// </summary>
 public sealed class CaptureWriter
 {
-    /// <summary>Enough for several pages of large objects in flight; small enough to keep memory flat.</summary>
-    public const long DefaultBudgetBytes = 16 * 1024 * 1024;
-
     private readonly ICaptureSink _sink;
-    private readonly ByteBudget _budget;
+    private readonly MemoryBudget _memory;
     private readonly Channel<Commit> _commits = Channel.CreateUnbounded<Commit>(new UnboundedChannelOptions { SingleReader = true });
     private long _documents;
     private long _checkpoints;
 
-    public CaptureWriter(ICaptureSink sink, long budgetBytes = DefaultBudgetBytes)
+    public CaptureWriter(ICaptureSink sink, MemoryBudget memory)
     {
         _sink = sink;
-        _budget = new ByteBudget(budgetBytes);
+        _memory = memory;
     }
 
     public long Documents => Interlocked.Read(ref _documents);
@@ -32,21 +30,20 @@ public sealed class CaptureWriter
 
     public void Opened() => _sink.Opened();
 
-    /// <summary>Waits until <paramref name="bytes"/> more may be in flight; call before taking the lock that <see cref="Add"/> is called under.</summary>
-    public Task ReserveAsync(long bytes, CancellationToken cancellation) => _budget.WaitAsync(bytes, cancellation);
+    /// <summary>A batch whose lines are built in the memory budget's buffers, for <see cref="Add"/>.</summary>
+    public CommitBatch NewBatch() => new(_memory);
 
     /// <summary>
     /// Queues <paramref name="documents"/> (captured lines; the writer disposes them) and then the checkpoint
     /// <paramref name="statePatch"/> (a merge patch of the whole state) made by the binding of <paramref name="stateKey"/>.
-    /// Never blocks: <paramref name="reserved"/> bytes were reserved with <see cref="ReserveAsync"/>. Callers add
-    /// under the lock that orders their state.
+    /// Never blocks: the lines are already counted in the memory budget. Callers add under the lock that
+    /// orders their state.
     /// </summary>
-    public void Add(PooledBufferWriter? documents, int count, string? stateKey, byte[] statePatch, long reserved)
+    public void Add(PooledBufferWriter? documents, int count, string? stateKey, byte[] statePatch)
     {
-        if (!_commits.Writer.TryWrite(new Commit(documents, count, stateKey, statePatch, reserved)))
+        if (!_commits.Writer.TryWrite(new Commit(documents, count, stateKey, statePatch)))
         {
             documents?.Dispose();
-            _budget.Release(reserved);
             throw new InvalidOperationException("the capture's writer has stopped");
         }
     }
@@ -71,7 +68,6 @@ public sealed class CaptureWriter
                     finally
                     {
                         commit.Documents?.Dispose();
-                        _budget.Release(commit.Reserved);
                     }
                     Interlocked.Add(ref _documents, commit.Count);
                     Interlocked.Increment(ref _checkpoints);
@@ -81,16 +77,15 @@ public sealed class CaptureWriter
         }
         catch
         {
-            // Producers must not wait for room that will never come.
+            // Later commits are refused, and what is queued goes back to the budget: bodies waiting for room get it.
             _commits.Writer.TryComplete();
             while (reader.TryRead(out var dropped))
             {
                 dropped.Documents?.Dispose();
-                _budget.Release(dropped.Reserved);
             }
             throw;
         }
     }
 
-    private sealed record Commit(PooledBufferWriter? Documents, int Count, string? StateKey, byte[] Patch, long Reserved);
+    private sealed record Commit(PooledBufferWriter? Documents, int Count, string? StateKey, byte[] Patch);
 }

@@ -6,10 +6,15 @@ namespace SourceStripe.Capture;
 /// A growable byte buffer rented from a pool: a commit's documents are built in one and handed to the
 /// writer as they are, so a page's bytes are copied once on their way to stdout.
 /// </summary>
-public sealed class PooledBufferWriter(ArrayPool<byte> pool, int initialSize) : IBufferWriter<byte>, IDisposable
+public sealed class PooledBufferWriter(ArrayPool<byte> pool, byte[] rented) : IBufferWriter<byte>, IDisposable
 {
-    private byte[] _buffer = pool.Rent(initialSize);
+    private byte[] _buffer = rented;
     private int _written;
+
+    public PooledBufferWriter(ArrayPool<byte> pool, int initialSize)
+        : this(pool, pool.Rent(initialSize))
+    {
+    }
 
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
 

@@ -118,7 +118,7 @@ public sealed class RangePageUnit(AccountBinding owner, string key) : WorkUnit
             var binding = owner.Binding.Index;
             if (owner.Stream.Parent is null)
             {
-                _batch.Expect(count, page.ByteCount);
+                _batch.Expect(count, page.ByteCount, page.LinesRoom);
                 var added = owner.AccountMember;
                 foreach (var item in page.Items)
                 {

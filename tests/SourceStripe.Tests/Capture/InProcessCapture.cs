@@ -1,6 +1,9 @@
 using System.IO.Pipelines;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using SourceStripe.Buffers;
+using SourceStripe.Capture;
 using SourceStripe.Config;
 using SourceStripe.Protocol;
 using SourceStripe.Streams;
@@ -28,13 +31,28 @@ public sealed class InProcessCapture : IAsyncDisposable
     /// its config does not set <c>advanced.list_lag_seconds</c>: what a test creates is then read by the next poll.
     /// </summary>
     public static async Task<InProcessCapture> StartAsync(string openRequest, TimeProvider? clock = null, TimeSpan? listLag = null, JsonNode? initialState = null,
-        Func<EndpointConfig, StripeClient>? clients = null)
+        Func<EndpointConfig, StripeClient>? clients = null, MemoryBudget? memory = null)
     {
         var run = new InProcessCapture(new CaptureTranscript(initialState));
         var stdout = new LineStream(run.Transcript.Add);
+        var withLag = WithListLag(openRequest, listLag ?? TimeSpan.Zero);
+        if (memory is not null)
+        {
+            // The session the handler would run for this open, given the memory budget to watch.
+            using var document = JsonDocument.Parse(withLag);
+            Assert.True(RequestReader.TryRead(document.RootElement, out var request, out var wrongType), wrongType);
+            var spec = CaptureSpecReader.Read(request.Open!, (clock ?? TimeProvider.System).GetUtcNow());
+            var session = new CaptureSession(spec, new StreamReader(run._stdin.Reader.AsStream()), new ProtocolCaptureSink(new ProtocolOutput(stdout)),
+                clients ?? (config => new StripeClient(config, clock: clock)))
+            {
+                Memory = memory,
+            };
+            run.Exit = Task.Run(() => session.RunAsync(run._abort.Token));
+            return run;
+        }
         var handler = new ProtocolHandler(run._stdin.Reader.AsStream(), new ProtocolOutput(stdout), clock ?? TimeProvider.System, clients);
         run.Exit = Task.Run(() => handler.RunAsync(run._abort.Token));
-        await run._stdin.Writer.WriteAsync(Encoding.UTF8.GetBytes(WithListLag(openRequest, listLag ?? TimeSpan.Zero) + "\n"));
+        await run._stdin.Writer.WriteAsync(Encoding.UTF8.GetBytes(withLag + "\n"));
         return run;
     }
 

@@ -31,9 +31,9 @@ public sealed class CaptureWriterTests
         public void Flush() => Flushes++;
     }
 
-    private static PooledBufferWriter Lines(string text)
+    private static PooledBufferWriter Lines(MemoryBudget memory, string text)
     {
-        var lines = new PooledBufferWriter(System.Buffers.ArrayPool<byte>.Shared, 16 * 1024);
+        var lines = new PooledBufferWriter(memory, 16 * 1024);
         var bytes = Encoding.UTF8.GetBytes(text);
         bytes.CopyTo(lines.GetSpan(bytes.Length));
         lines.Advance(bytes.Length);
@@ -45,12 +45,12 @@ public sealed class CaptureWriterTests
     {
         var sink = new HeldSink();
         sink.Gate.Release(100);
-        var writer = new CaptureWriter(sink);
+        var memory = new MemoryBudget();
+        var writer = new CaptureWriter(sink, memory);
         var run = writer.RunAsync();
         for (var i = 0; i < 20; i++)
         {
-            await writer.ReserveAsync(2, CancellationToken.None);
-            writer.Add(Lines($"d{i}"), 1, i % 2 == 0 ? "a" : "b", Encoding.UTF8.GetBytes($"{{\"n\":{i}}}"), 2);
+            writer.Add(Lines(memory, $"d{i}"), 1, i % 2 == 0 ? "a" : "b", Encoding.UTF8.GetBytes($"{{\"n\":{i}}}"));
         }
         writer.Complete();
         await run.WaitAsync(Generous);
@@ -58,69 +58,43 @@ public sealed class CaptureWriterTests
         Assert.Equal(20, writer.Documents);
         Assert.Equal(20, writer.Checkpoints);
         Assert.True(sink.Flushes >= 1);
+        Assert.Equal(0, memory.InUse);
     }
 
     [Fact]
-    public async Task A_producer_waits_for_room_while_the_sink_is_slow_and_goes_on_once_it_has_written()
+    public async Task Lines_waiting_for_a_slow_sink_hold_the_memory_budget_and_free_it_once_written()
     {
         var sink = new HeldSink();
-        var writer = new CaptureWriter(sink, budgetBytes: 10);
+        var memory = new MemoryBudget(limit: 64 * 1024);
+        var freed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        memory.RoomFreed += () => freed.TrySetResult();
+        var writer = new CaptureWriter(sink, memory);
         var run = writer.RunAsync();
-        await writer.ReserveAsync(8, CancellationToken.None);
-        writer.Add(Lines("12345678"), 1, "a", "{}"u8.ToArray(), 8);
-        // The sink holds the first commit: no room for 8 more bytes until it is written.
-        var second = writer.ReserveAsync(8, CancellationToken.None);
-        var small = writer.ReserveAsync(1, CancellationToken.None);
-        Assert.False(second.IsCompleted);
-        Assert.False(small.IsCompleted, "waiters are served in order: a small one does not pass a large one");
-        sink.Gate.Release();
-        await second.WaitAsync(Generous);
-        writer.Add(Lines("abcdefgh"), 1, "a", "{}"u8.ToArray(), 8);
-        sink.Gate.Release(10);
-        await small.WaitAsync(Generous);
-        writer.Add(null, 0, "a", "{}"u8.ToArray(), 1);
+        // Handing over never waits, however full the budget: the lines are counted already.
+        writer.Add(Lines(memory, "12345678"), 1, "a", "{}"u8.ToArray());
+        writer.Add(Lines(memory, "abcdefgh"), 1, "a", "{}"u8.ToArray());
+        Assert.Equal(2 * 64 * 1024, memory.InUse);
+        Assert.False(memory.HasRoom);
+
+        sink.Gate.Release(2);
+        await freed.Task.WaitAsync(Generous);
         writer.Complete();
         await run.WaitAsync(Generous);
-        Assert.Equal(3, sink.Written.Count);
+        Assert.Equal(2, sink.Written.Count);
+        Assert.Equal(0, memory.InUse);
+        Assert.True(memory.HasRoom);
     }
 
     [Fact]
-    public async Task A_commit_larger_than_the_budget_passes_once_nothing_else_is_in_flight()
+    public async Task A_failing_sink_ends_the_writer_returns_what_was_queued_and_later_commits_are_refused()
     {
-        var budget = new ByteBudget(10);
-        await budget.WaitAsync(4, CancellationToken.None);
-        var huge = budget.WaitAsync(1000, CancellationToken.None);
-        Assert.False(huge.IsCompleted);
-        budget.Release(4);
-        await huge.WaitAsync(Generous);
-        Assert.Equal(1000, budget.InFlight);
-    }
-
-    [Fact]
-    public async Task A_cancelled_waiter_gives_its_turn_to_the_next()
-    {
-        var budget = new ByteBudget(10);
-        await budget.WaitAsync(10, CancellationToken.None);
-        using var cancel = new CancellationTokenSource();
-        var cancelled = budget.WaitAsync(5, cancel.Token);
-        var next = budget.WaitAsync(5, CancellationToken.None);
-        await cancel.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
-        budget.Release(10);
-        await next.WaitAsync(Generous);
-        Assert.Equal(5, budget.InFlight);
-    }
-
-    [Fact]
-    public async Task A_failing_sink_ends_the_writer_and_later_commits_are_refused()
-    {
-        var writer = new CaptureWriter(new FailingSink(), budgetBytes: 10);
+        var memory = new MemoryBudget();
+        var writer = new CaptureWriter(new FailingSink(), memory);
         var run = writer.RunAsync();
-        await writer.ReserveAsync(4, CancellationToken.None);
-        writer.Add(Lines("1234"), 1, "a", "{}"u8.ToArray(), 4);
+        writer.Add(Lines(memory, "1234"), 1, "a", "{}"u8.ToArray());
         await Assert.ThrowsAsync<IOException>(() => run.WaitAsync(Generous));
-        await writer.ReserveAsync(10, CancellationToken.None).WaitAsync(Generous);
-        Assert.Throws<InvalidOperationException>(() => writer.Add(null, 0, "a", "{}"u8.ToArray(), 10));
+        Assert.Throws<InvalidOperationException>(() => writer.Add(Lines(memory, "5678"), 1, "a", "{}"u8.ToArray()));
+        Assert.Equal(0, memory.InUse);
     }
 
     private sealed class FailingSink : ICaptureSink

@@ -1,22 +1,22 @@
 namespace SourceStripe.Buffers;
 
 /// <summary>
-/// Bytes that may be in flight at once. Producers wait here, before they take any lock, until enough is
-/// released; waiters are served in arrival order, never by polling. One request larger than the whole
-/// budget still passes once nothing else is in flight, so a huge page cannot wedge the capture.
-/// <paramref name="alsoHeld"/>, when given, counts bytes held outside the budget against it too (the buffer
-/// pool's held buffers): nothing passes while they alone reach the limit, and <see cref="Recheck"/> is
-/// called when they shrink.
+/// The waiting line of <see cref="MemoryBudget.AdmitAsync"/>: room for bytes not yet in any buffer, let in
+/// while it fits under <paramref name="limit"/> beside what <paramref name="held"/> says the buffers handed
+/// out take. Callers wait here before they take any lock; they are served in arrival order, never by
+/// polling. One request larger than the whole limit still passes once nothing else is admitted and the held
+/// bytes are under the limit, so a huge page cannot wedge the capture. <see cref="Recheck"/> is called when
+/// the held bytes go down.
 /// </summary>
-public sealed class ByteBudget(long limit, Func<long>? alsoHeld = null)
+internal sealed class AdmissionQueue(long limit, Func<long> held)
 {
     private readonly Lock _gate = new();
     private readonly Queue<(long Bytes, TaskCompletionSource Ready)> _waiters = [];
-    private long _inFlight;
+    private long _admitted;
 
-    public long InFlight
+    public long Admitted
     {
-        get { lock (_gate) { return _inFlight; } }
+        get { lock (_gate) { return _admitted; } }
     }
 
     public async Task WaitAsync(long bytes, CancellationToken cancellation)
@@ -26,7 +26,7 @@ public sealed class ByteBudget(long limit, Func<long>? alsoHeld = null)
         {
             if (_waiters.Count == 0 && Fits(bytes))
             {
-                _inFlight += bytes;
+                _admitted += bytes;
                 return;
             }
             ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -43,7 +43,7 @@ public sealed class ByteBudget(long limit, Func<long>? alsoHeld = null)
     {
         lock (_gate)
         {
-            _inFlight -= bytes;
+            _admitted -= bytes;
             ServeWaiters();
         }
     }
@@ -67,17 +67,17 @@ public sealed class ByteBudget(long limit, Func<long>? alsoHeld = null)
             {
                 continue;
             }
-            _inFlight += next.Bytes;
+            _admitted += next.Bytes;
             if (!next.Ready.TrySetResult())
             {
-                _inFlight -= next.Bytes;
+                _admitted -= next.Bytes;
             }
         }
     }
 
     private bool Fits(long bytes)
     {
-        var held = alsoHeld?.Invoke() ?? 0;
-        return _inFlight == 0 ? held < limit : held + _inFlight + bytes <= limit;
+        var heldNow = held();
+        return _admitted == 0 ? heldNow < limit : heldNow + _admitted + bytes <= limit;
     }
 }

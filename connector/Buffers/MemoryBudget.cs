@@ -4,13 +4,19 @@ using System.Numerics;
 namespace SourceStripe.Buffers;
 
 /// <summary>
-/// The buffers a capture holds its bytes in: response bodies from the moment they are read, and captured
-/// lines until the writer has written them. It counts the bytes of every buffer handed out, so memory is
-/// bounded in bytes rather than in pages: once <see cref="Limit"/> bytes are held, new work waits
-/// (<see cref="HasRoom"/>, <see cref="RoomFreed"/>, and a body read by a caller that holds nothing yet,
-/// <see cref="AdmitAsync"/>) until the writer frees some, while work already running finishes. Freed buffers
-/// are kept for reuse as long as what is held and kept together stays within what the capture has recently
-/// held at once (<see cref="Demand"/>), and at most <see cref="Limit"/> bytes of them: buffers
+/// The capture's one memory budget: the capture session makes it and hands it to the HTTP client (response
+/// bodies are read into its buffers), to the writer (captured lines are built in its buffers and returned
+/// once stdout has taken them) and to the scheduler (<see cref="HasRoom"/>, <see cref="RoomFreed"/>).
+/// A byte is counted once, by whichever of two figures holds it: <see cref="Held"/>, the buffers handed out,
+/// or <see cref="Admitted"/>, room let in for a body not read yet and the lines it becomes. Renting through
+/// an <see cref="Admission"/> moves its bytes from one to the other, so a page is counted as its buffer while
+/// it is read, its lines as theirs while the writer holds them, and never both in two places: a second count
+/// (the writer's own bound beside this one) would stop the capture at half the memory it is allowed, or let
+/// it hold twice what either says. Memory is bounded in bytes rather than in pages: once <see cref="Limit"/>
+/// bytes are held, new work waits (<see cref="HasRoom"/>, and a body read by a caller that holds nothing yet,
+/// <see cref="AdmitAsync"/>) until the writer frees some, while work already running finishes.
+/// Freed buffers are kept for reuse as long as what is held and kept together stays within what the capture
+/// has recently held at once (<see cref="Demand"/>), and at most <see cref="Limit"/> bytes of them: buffers
 /// are reused rather than left to the GC, which finds large ones only in its rare full collections (a pool
 /// that kept nothing while the held bytes stood at the limit, a capture faster than its stdout, allocated a
 /// buffer for every page and left 50 MB of large-object garbage behind), while a burst of large pages, or
@@ -20,7 +26,7 @@ namespace SourceStripe.Buffers;
 /// and without latency 64 pages and their lines arrived at once (37-52 MB held against a 16 MiB limit, a
 /// new large buffer for most of them, every GC a full one); with bodies admitted, 21-24 MB at most.
 /// </summary>
-public sealed class BufferPool : ArrayPool<byte>
+public sealed class MemoryBudget : ArrayPool<byte>
 {
     /// <summary>
     /// Room for a few dozen pages of Stripe's largest objects in flight while keeping the whole process
@@ -28,14 +34,19 @@ public sealed class BufferPool : ArrayPool<byte>
     /// </summary>
     public const long DefaultLimit = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// Enough for validate's probes and discover: they read one small page at a time and never wait for room.
+    /// </summary>
+    public const long ChecksLimit = 1024 * 1024;
+
     private const int SmallestShift = 16;
     private const int Classes = 31 - SmallestShift;
 
     private readonly Lock _gate = new();
     private readonly Stack<byte[]>[] _free = [.. Enumerable.Range(0, Classes).Select(_ => new Stack<byte[]>())];
     private readonly long _limit;
-    /// <summary>Bodies admitted and not yet in their buffers, counted beside the held bytes.</summary>
-    private readonly ByteBudget _admissions;
+    /// <summary>Room admitted and not yet rented, counted beside the held bytes.</summary>
+    private readonly AdmissionQueue _admissions;
     private long _kept;
     private long _held;
     private long _demand;
@@ -43,10 +54,10 @@ public sealed class BufferPool : ArrayPool<byte>
     private int _rentsSinceDecay;
     private long _peak;
 
-    public BufferPool(long limit = DefaultLimit)
+    public MemoryBudget(long limit = DefaultLimit)
     {
         _limit = limit;
-        _admissions = new ByteBudget(limit, () => Interlocked.Read(ref _held));
+        _admissions = new AdmissionQueue(limit, () => Interlocked.Read(ref _held));
     }
 
     public long Limit => _limit;
@@ -73,6 +84,9 @@ public sealed class BufferPool : ArrayPool<byte>
         get { lock (_gate) { return _held; } }
     }
 
+    /// <summary>Every byte the budget counts: <see cref="Held"/> and <see cref="Admitted"/>, each byte in one of them.</summary>
+    public long InUse => Held + Admitted;
+
     /// <summary>The most <see cref="Held"/> has been.</summary>
     public long Peak
     {
@@ -90,34 +104,66 @@ public sealed class BufferPool : ArrayPool<byte>
 
     /// <summary>
     /// Waits, in arrival order and without polling, until <paramref name="buffers"/> buffers of
-    /// <paramref name="minimumLength"/> bytes fit beside what is held and what was admitted before; dispose
-    /// the admission once they are rented (held from then on). When nothing else is admitted, one is let in
-    /// while anything is under the limit, so a page larger than the limit still passes. Only a caller that
-    /// holds no buffer of this pool may wait here: one that does could be waiting for its own bytes.
+    /// <paramref name="minimumLength"/> bytes fit beside what is held and what was admitted before. Rent the
+    /// buffers through the admission, which moves its bytes to the held ones, and dispose it to give back what
+    /// it did not use. When nothing else is admitted, one is let in while anything is under the limit, so a
+    /// page larger than the limit still passes. Only a caller that holds no buffer of this budget may wait
+    /// here: one that does could be waiting for its own bytes.
     /// </summary>
     public async ValueTask<Admission> AdmitAsync(int minimumLength, int buffers, CancellationToken cancellation)
     {
         var size = (long)SizeFor(minimumLength) * buffers;
         await _admissions.WaitAsync(size, cancellation).ConfigureAwait(false);
-        return new Admission(_admissions, size);
+        return new Admission(this, size);
     }
 
-    /// <summary>Room admitted by <see cref="AdmitAsync"/>; disposing it (once) lets the next waiter in.</summary>
-    public sealed class Admission(ByteBudget admissions, long bytes) : IDisposable
+    /// <summary>
+    /// Room admitted by <see cref="AdmitAsync"/>. A buffer rented through it is counted as held in place of
+    /// as much of the room; disposing it (once, or more) gives the rest back and lets the next waiter in.
+    /// </summary>
+    public sealed class Admission : IDisposable
     {
-        private int _released;
+        private readonly MemoryBudget _budget;
+        private long _left;
 
-        public void Dispose()
+        internal Admission(MemoryBudget budget, long bytes)
         {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
+            _budget = budget;
+            _left = bytes;
+        }
+
+        /// <summary>Bytes admitted and not yet rented through this admission.</summary>
+        public long Left => Interlocked.Read(ref _left);
+
+        /// <summary>A buffer of the budget whose bytes come out of this room as far as it goes.</summary>
+        public byte[] Rent(int minimumLength)
+        {
+            // Held first, then released from the room: for that instant the bytes count twice, never not at all.
+            var buffer = _budget.Rent(minimumLength);
+            Use(buffer.Length);
+            return buffer;
+        }
+
+        public void Dispose() => Use(long.MaxValue);
+
+        private void Use(long bytes)
+        {
+            long left, used;
+            do
             {
-                admissions.Release(bytes);
+                left = Interlocked.Read(ref _left);
+                used = Math.Min(left, bytes);
+            }
+            while (used > 0 && Interlocked.CompareExchange(ref _left, left - used, left) != left);
+            if (used > 0)
+            {
+                _budget._admissions.Release(used);
             }
         }
     }
 
     /// <summary>Bytes admitted and not yet rented.</summary>
-    public long Admitted => _admissions.InFlight;
+    public long Admitted => _admissions.Admitted;
 
     public override byte[] Rent(int minimumLength)
     {
