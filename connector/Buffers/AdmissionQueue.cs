@@ -8,7 +8,7 @@ namespace SourceStripe.Buffers;
 /// bytes are under the limit, so a huge page cannot wedge the capture. <see cref="Recheck"/> is called when
 /// the held bytes go down.
 /// </summary>
-internal sealed class AdmissionQueue(long limit, Func<long> held)
+public sealed class AdmissionQueue(long limit, Func<long> held)
 {
     private readonly Lock _gate = new();
     private readonly Queue<(long Bytes, TaskCompletionSource Ready)> _waiters = [];

@@ -146,7 +146,7 @@ public sealed partial class AccountCapture
     /// precedence until it catches up again, and its cursor may already be past that range). Call under <see cref="Gate"/>
     /// for a checkpoint: what it returns is what the account's slots then record as checkpointed.
     /// </summary>
-    internal AccountRow? Row()
+    public AccountRow? Row()
     {
         var layout = Context.Columns;
         var columns = new AccountState?[layout.Count];
@@ -230,9 +230,4 @@ public sealed partial class AccountCapture
         }
     }
 
-    /// <summary>How many of the account's bindings are made now: the others are folded into their slots.</summary>
-    internal int LiveCount
-    {
-        get { lock (_lock) { return _liveCount; } }
-    }
 }

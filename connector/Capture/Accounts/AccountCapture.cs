@@ -57,13 +57,13 @@ public sealed partial class AccountCapture
     public string AccountId { get; }
 
     /// <summary>The capture's, held here for the account's bindings rather than by each of them.</summary>
-    internal CaptureContext Context { get; }
+    public CaptureContext Context { get; }
 
     /// <summary>
     /// Guards the account's and its bindings' state (reentrant: a split holds it across a binding's): one lock per
     /// account rather than per binding keeps an idle binding small.
     /// </summary>
-    internal Lock Gate => _lock;
+    public Lock Gate => _lock;
 
     public bool IsPlatform { get; }
 

@@ -94,12 +94,6 @@ public sealed class WorkScheduler(TimeProvider clock, int maxConcurrency = 32)
         }
     }
 
-    /// <summary>How many units wait for their time.</summary>
-    internal int TimedCount
-    {
-        get { lock (_gate) { return _timed.Count; } }
-    }
-
     public async Task RunAsync(CancellationToken stop)
     {
         using var units = CancellationTokenSource.CreateLinkedTokenSource(stop);

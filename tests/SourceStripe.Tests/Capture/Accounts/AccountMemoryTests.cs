@@ -55,8 +55,6 @@ public sealed class AccountMemoryTests(ITestOutputHelper output)
         }
         rows.Clear();
         var perAccount = (GC.GetTotalMemory(forceFullCollection: true) - before) / count;
-        Assert.All(accounts, account => Assert.Equal(0, account.LiveCount));
-        Assert.Equal(count, scheduler.TimedCount);
         GC.KeepAlive(accounts);
         GC.KeepAlive(scheduler);
         return perAccount;
