@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using SourceStripe.Capture;
+using SourceStripe.Capture.Output;
 using SourceStripe.State;
 
 namespace SourceStripe.Bench;

@@ -1,3 +1,5 @@
+using SourceStripe.Capture.Accounts;
+using SourceStripe.Capture.Output;
 using SourceStripe.Logging;
 using SourceStripe.State;
 using SourceStripe.Streams;

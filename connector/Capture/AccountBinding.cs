@@ -1,3 +1,6 @@
+using SourceStripe.Capture.Accounts;
+using SourceStripe.Capture.Reading;
+using SourceStripe.Capture.Scheduling;
 using SourceStripe.Logging;
 using SourceStripe.State;
 using SourceStripe.Streams;

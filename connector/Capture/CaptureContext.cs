@@ -1,3 +1,5 @@
+using SourceStripe.Capture.Output;
+using SourceStripe.Capture.Scheduling;
 using SourceStripe.Config;
 using SourceStripe.State;
 using SourceStripe.Streams;

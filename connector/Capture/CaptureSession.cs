@@ -1,5 +1,8 @@
 using System.Net;
 using SourceStripe.Buffers;
+using SourceStripe.Capture.Accounts;
+using SourceStripe.Capture.Output;
+using SourceStripe.Capture.Scheduling;
 using SourceStripe.Config;
 using SourceStripe.Logging;
 using SourceStripe.State;

@@ -1,3 +1,4 @@
+using SourceStripe.Capture.Accounts;
 using SourceStripe.Config;
 using SourceStripe.State;
 

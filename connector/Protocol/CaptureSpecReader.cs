@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SourceStripe.Capture;
+using SourceStripe.Capture.Accounts;
 using SourceStripe.Config;
 using SourceStripe.State;
 

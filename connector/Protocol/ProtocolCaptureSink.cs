@@ -1,5 +1,5 @@
 using System.Text.Json;
-using SourceStripe.Capture;
+using SourceStripe.Capture.Output;
 
 namespace SourceStripe.Protocol;
 

@@ -1,7 +1,7 @@
 using SourceStripe.State;
 using SourceStripe.Streams;
 
-namespace SourceStripe.Capture;
+namespace SourceStripe.Capture.Accounts;
 
 /// <summary>
 /// An account's bindings: made while they have work, folded back into three ints each when they have none.

@@ -1,4 +1,8 @@
-namespace SourceStripe.Capture;
+using SourceStripe.Capture.Events;
+using SourceStripe.Capture.Reading;
+using SourceStripe.Capture.Scheduling;
+
+namespace SourceStripe.Capture.Accounts;
 
 /// <summary>
 /// When an account does what it does next: one timed entry in the scheduler for the earliest of its bindings'

@@ -1,8 +1,11 @@
 using System.Net;
+using SourceStripe.Capture.Events;
+using SourceStripe.Capture.Output;
+using SourceStripe.Capture.Scheduling;
 using SourceStripe.Logging;
 using SourceStripe.Stripe;
 
-namespace SourceStripe.Capture;
+namespace SourceStripe.Capture.Accounts;
 
 /// <summary>
 /// One Stripe account's capture: its bindings (one per bound stream), its events, and whether it can be read at

@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using SourceStripe.Capture.Scheduling;
 using SourceStripe.Config;
 using SourceStripe.Logging;
 using SourceStripe.Streams;
 using SourceStripe.Stripe;
 
-namespace SourceStripe.Capture;
+namespace SourceStripe.Capture.Accounts;
 
 /// <summary>How the directory learns of accounts that come and go: the platform's list and its events.</summary>
 public sealed partial class AccountDirectory

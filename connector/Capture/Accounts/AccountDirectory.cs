@@ -1,8 +1,10 @@
+using SourceStripe.Capture.Events;
+using SourceStripe.Capture.Scheduling;
 using SourceStripe.Logging;
 using SourceStripe.State;
 using SourceStripe.Stripe;
 
-namespace SourceStripe.Capture;
+namespace SourceStripe.Capture.Accounts;
 
 /// <summary>
 /// The accounts this shard captures: the platform (<c>account_id</c>) and, with connected accounts on,

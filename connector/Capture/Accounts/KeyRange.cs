@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using SourceStripe.Config;
 
-namespace SourceStripe.Capture;
+namespace SourceStripe.Capture.Accounts;
 
 /// <summary>
 /// The part of a capture's accounts one shard owns: those whose <see cref="Hash"/> lies in

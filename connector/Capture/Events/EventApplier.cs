@@ -1,12 +1,14 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using SourceStripe.Capture.Output;
+using SourceStripe.Capture.Reading;
 using SourceStripe.Config;
 using SourceStripe.Logging;
 using SourceStripe.Streams;
 using SourceStripe.Stripe;
 
-namespace SourceStripe.Capture;
+namespace SourceStripe.Capture.Events;
 
 /// <summary>What one events cycle has done for one binding so far.</summary>
 public sealed class BindingCycle(AccountBinding binding, long from)

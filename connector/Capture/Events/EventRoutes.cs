@@ -1,4 +1,4 @@
-namespace SourceStripe.Capture;
+namespace SourceStripe.Capture.Events;
 
 /// <summary>
 /// Which bindings each Stripe event type concerns, and the <c>types[]</c> of the requests that read them:

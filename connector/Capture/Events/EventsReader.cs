@@ -1,9 +1,12 @@
 using System.Globalization;
+using SourceStripe.Capture.Accounts;
+using SourceStripe.Capture.Output;
+using SourceStripe.Capture.Scheduling;
 using SourceStripe.Logging;
 using SourceStripe.Streams;
 using SourceStripe.Stripe;
 
-namespace SourceStripe.Capture;
+namespace SourceStripe.Capture.Events;
 
 /// <summary>
 /// One cycle of an account's Stripe events, made when the account's events are due (and dropped once its units

@@ -1,4 +1,4 @@
-namespace SourceStripe.Capture;
+namespace SourceStripe.Capture.Events;
 
 /// <summary>
 /// The objects an events cycle has already captured for one binding. Events come newest first, so an

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using SourceStripe.Buffers;
 
-namespace SourceStripe.Capture;
+namespace SourceStripe.Capture.Output;
 
 /// <summary>
 /// The capture's one writer: capture code hands it documents with the checkpoint that covers them, and

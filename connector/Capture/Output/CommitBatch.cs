@@ -1,6 +1,6 @@
 using SourceStripe.Buffers;
 
-namespace SourceStripe.Capture;
+namespace SourceStripe.Capture.Output;
 
 /// <summary>
 /// Captured lines gathered by one unit of work until its next commit, in buffers of the capture's memory

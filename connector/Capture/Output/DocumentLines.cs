@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace SourceStripe.Capture;
+namespace SourceStripe.Capture.Output;
 
 /// <summary>
 /// Writes <c>captured</c> lines straight from Stripe's bytes: the object is copied once, its line breaks

@@ -1,4 +1,4 @@
-namespace SourceStripe.Capture;
+namespace SourceStripe.Capture.Output;
 
 /// <summary>
 /// Where a capture's documents and checkpoints go: Flow's protocol on stdout, or the terminal command's

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace SourceStripe.Capture;
+namespace SourceStripe.Capture.Output;
 
 /// <summary>RFC 7396 JSON merge patch, as the Flow runtime applies checkpoints (the terminal command does the same to its state file).</summary>
 public static class MergePatch

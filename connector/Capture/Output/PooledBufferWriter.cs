@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace SourceStripe.Capture;
+namespace SourceStripe.Capture.Output;
 
 /// <summary>
 /// A growable byte buffer rented from a pool: a commit's documents are built in one and handed to the

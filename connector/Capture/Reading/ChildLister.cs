@@ -1,8 +1,9 @@
+using SourceStripe.Capture.Output;
 using SourceStripe.Logging;
 using SourceStripe.State;
 using SourceStripe.Stripe;
 
-namespace SourceStripe.Capture;
+namespace SourceStripe.Capture.Reading;
 
 /// <summary>
 /// Reads the children of parents for a child stream (invoice lines, subscription items, a customer's

@@ -1,9 +1,11 @@
 using System.Globalization;
+using SourceStripe.Capture.Output;
+using SourceStripe.Capture.Scheduling;
 using SourceStripe.Logging;
 using SourceStripe.State;
 using SourceStripe.Stripe;
 
-namespace SourceStripe.Capture;
+namespace SourceStripe.Capture.Reading;
 
 /// <summary>
 /// Reads the next page of one pending range of one account's binding, newest first, and commits its

@@ -2,7 +2,7 @@ using SourceStripe.Logging;
 using SourceStripe.State;
 using SourceStripe.Streams;
 
-namespace SourceStripe.Capture;
+namespace SourceStripe.Capture.Reading;
 
 /// <summary>
 /// Decides which <c>created</c> ranges an account's binding reads: the first backfill, each incremental

@@ -1,4 +1,4 @@
-namespace SourceStripe.Capture;
+namespace SourceStripe.Capture.Scheduling;
 
 /// <summary>
 /// Items waiting for a share of something (idle capacity), each at most once in the line, served in turn:

@@ -1,7 +1,7 @@
 using SourceStripe.Logging;
 using SourceStripe.Stripe;
 
-namespace SourceStripe.Capture;
+namespace SourceStripe.Capture.Scheduling;
 
 /// <summary>
 /// Runs a capture's units of work, at most <see cref="MaxConcurrency"/> at once (every request they make

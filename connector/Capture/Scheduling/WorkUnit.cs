@@ -1,6 +1,6 @@
 using SourceStripe.Stripe;
 
-namespace SourceStripe.Capture;
+namespace SourceStripe.Capture.Scheduling;
 
 /// <summary>
 /// A small piece of a capture: one page of one binding's range for one account, one page of a parent

@@ -1,5 +1,6 @@
 using SourceStripe.Buffers;
-using SourceStripe.Capture;
+using SourceStripe.Capture.Output;
+using SourceStripe.Capture.Scheduling;
 using SourceStripe.Simulator;
 using SourceStripe.Stripe;
 using SourceStripe.Tests.Capture.Core;

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using SourceStripe.Capture;
+using SourceStripe.Capture.Output;
 using SourceStripe.State;
 
 namespace SourceStripe.Tests.Capture;

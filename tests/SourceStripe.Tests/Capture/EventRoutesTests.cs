@@ -34,7 +34,7 @@ public sealed class EventRoutesTests
         Assert.Contains(routes.For("payment_method.detached"), b => b.Binding.Stream.Name == "payment_methods" && b.Direct);
     }
 
-    private static SourceStripe.Capture.EventRoutes Routes() =>
+    private static SourceStripe.Capture.Events.EventRoutes Routes() =>
         new(StreamCatalog.All.Select((s, i) => new SourceStripe.Capture.BoundStream(i, s.Name, s,
             s.Supports(SyncMode.Incremental) ? SyncMode.Incremental : SyncMode.FullRefresh, TimeSpan.FromMinutes(5), 0)));
 }

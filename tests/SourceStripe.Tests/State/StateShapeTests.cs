@@ -2,6 +2,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SourceStripe.Capture;
+using SourceStripe.Capture.Accounts;
+using SourceStripe.Capture.Events;
 using SourceStripe.Config;
 using SourceStripe.State;
 using SourceStripe.Streams;

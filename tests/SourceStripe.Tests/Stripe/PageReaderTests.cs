@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SourceStripe.Capture;
+using SourceStripe.Capture.Output;
 using SourceStripe.Simulator;
 using SourceStripe.Stripe;
 

@@ -1,5 +1,8 @@
 using System.Text.Json;
 using SourceStripe.Capture;
+using SourceStripe.Capture.Accounts;
+using SourceStripe.Capture.Events;
+using SourceStripe.Capture.Scheduling;
 using SourceStripe.Config;
 using SourceStripe.State;
 using SourceStripe.Streams;

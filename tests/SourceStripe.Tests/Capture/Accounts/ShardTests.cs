@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using SourceStripe.Capture;
+using SourceStripe.Capture.Accounts;
 using SourceStripe.Simulator;
 using static SourceStripe.Tests.Capture.Accounts.ConnectedCaptures;
 

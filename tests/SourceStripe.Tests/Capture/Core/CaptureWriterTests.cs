@@ -1,6 +1,6 @@
 using System.Text;
 using SourceStripe.Buffers;
-using SourceStripe.Capture;
+using SourceStripe.Capture.Output;
 
 namespace SourceStripe.Tests.Capture.Core;
 

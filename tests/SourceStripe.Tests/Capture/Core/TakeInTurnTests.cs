@@ -1,4 +1,4 @@
-using SourceStripe.Capture;
+using SourceStripe.Capture.Scheduling;
 
 namespace SourceStripe.Tests.Capture.Core;
 

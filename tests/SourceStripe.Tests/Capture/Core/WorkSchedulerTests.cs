@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using SourceStripe.Capture;
+using SourceStripe.Capture.Scheduling;
 using SourceStripe.Stripe;
 
 namespace SourceStripe.Tests.Capture.Core;
