@@ -94,13 +94,13 @@ public sealed partial class AccountCapture
 
     private void Live(int index, AccountBinding binding)
     {
-        (_live ??= new AccountBinding?[_streams.Count])[index] = binding;
+        (_live ??= new AccountBinding?[Streams.Count])[index] = binding;
         _liveCount++;
     }
 
     private List<AccountBinding> LiveBindings()
     {
-        lock (_lock)
+        lock (Gate)
         {
             return [.. _live?.OfType<AccountBinding>() ?? []];
         }
@@ -113,7 +113,7 @@ public sealed partial class AccountCapture
         {
             return live;
         }
-        var made = new AccountBinding(_streams[index], this, Stored(_streams[index]));
+        var made = new AccountBinding(Streams[index], this, Stored(Streams[index]));
         Live(index, made);
         return made;
     }
@@ -124,7 +124,7 @@ public sealed partial class AccountCapture
     /// </summary>
     internal void Idle(AccountBinding binding)
     {
-        lock (_lock)
+        lock (Gate)
         {
             var index = binding.Binding.Index;
             if (ReferenceEquals(_live?[index], binding) && binding.CanFold && Store(binding.Binding, binding.State))
@@ -150,7 +150,7 @@ public sealed partial class AccountCapture
     {
         var layout = Context.Columns;
         var columns = new AccountState?[layout.Count];
-        foreach (var binding in _streams)
+        foreach (var binding in Streams)
         {
             if (binding.ColumnIndex < 0 || binding.ColumnIndex >= layout.Count)
             {
@@ -176,9 +176,9 @@ public sealed partial class AccountCapture
     /// </summary>
     internal async Task CheckRetentionAsync(int index, CancellationToken stop)
     {
-        var stream = _streams[index];
+        var stream = Streams[index];
         AccountBinding binding;
-        lock (_lock)
+        lock (Gate)
         {
             if (_live?[index] is null && (!stream.ListensToEvents || StoredEvents(index) is not { } cursor || !AccountBinding.Expired(Context, cursor)))
             {
@@ -200,10 +200,10 @@ public sealed partial class AccountCapture
     /// <summary>The binding <paramref name="index"/> if its events are to be read up to <paramref name="upTo"/>, held for the cycle (<see cref="AccountBinding.Unpin"/>).</summary>
     internal (AccountBinding Binding, long Cursor)? UseForEvents(int index, long upTo)
     {
-        lock (_lock)
+        lock (Gate)
         {
             var cursor = _live?[index] is { } live ? live.EventsCursor
-                : _streams[index].ListensToEvents && IsActive && !IsSkipped(index) ? StoredEvents(index) : null;
+                : Streams[index].ListensToEvents && IsActive && !IsSkipped(index) ? StoredEvents(index) : null;
             if (cursor is not { } from || from >= upTo)
             {
                 return null;
@@ -221,7 +221,7 @@ public sealed partial class AccountCapture
         {
             await binding.FlushAsync(stop).ConfigureAwait(false);
         }
-        lock (_lock)
+        lock (Gate)
         {
             if (_dirty)
             {

@@ -10,10 +10,19 @@ namespace SourceStripe.Capture.Accounts;
 /// </summary>
 public sealed partial class AccountCapture
 {
+    // UTC ticks, 0 for none: 8 bytes each where a DateTimeOffset? takes 24.
+    private long _wakeDueTicks;
+    private long _eventsDueTicks;
+
     /// <summary>The time of the earliest wake the account has queued; null when it has none.</summary>
-    private DateTimeOffset? _wakeDue;
+    private DateTimeOffset? WakeDue { get => FromTicks(_wakeDueTicks); set => _wakeDueTicks = Ticks(value); }
+
     /// <summary>When the next events cycle starts; null while one runs, and when events are not read.</summary>
-    private DateTimeOffset? _eventsDue;
+    private DateTimeOffset? EventsDue { get => FromTicks(_eventsDueTicks); set => _eventsDueTicks = Ticks(value); }
+
+    private static DateTimeOffset? FromTicks(long ticks) => ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+
+    private static long Ticks(DateTimeOffset? time) => time?.UtcTicks ?? 0;
 
     /// <summary>
     /// When binding <paramref name="index"/> plans its next range (<see cref="RangePlanner.PlanNext"/>): its interval
@@ -39,29 +48,29 @@ public sealed partial class AccountCapture
         {
             lastRun = StoredLastRun(index);
         }
-        return lastRun is { } run && !Context.StopWhenCaughtUp ? DateTimeOffset.FromUnixTimeSeconds(run) + _streams[index].Interval : now;
+        return lastRun is { } run && !Context.StopWhenCaughtUp ? DateTimeOffset.FromUnixTimeSeconds(run) + Streams[index].Interval : now;
     }
 
     /// <summary>Queues a wake for the earliest of the account's next plans and events read, unless one at or before it is queued.</summary>
     internal void ScheduleWake()
     {
         DateTimeOffset due;
-        lock (_lock)
+        lock (Gate)
         {
             var now = Context.Clock.GetUtcNow();
-            var next = _eventsDue;
-            for (var i = 0; i < _streams.Count; i++)
+            var next = EventsDue;
+            for (var i = 0; i < Streams.Count; i++)
             {
                 if (PlanDue(i, now) is { } plan && (next is null || plan < next))
                 {
                     next = plan;
                 }
             }
-            if (next is not { } earliest || (_wakeDue is { } queued && queued <= earliest))
+            if (next is not { } earliest || (WakeDue is { } queued && queued <= earliest))
             {
                 return;
             }
-            _wakeDue = due = earliest;
+            WakeDue = due = earliest;
         }
         // Outside the gate: the scheduler asks accounts for splits under its own lock.
         Context.Scheduler.EnqueueAt(due, new Wake(this, due));
@@ -72,14 +81,14 @@ public sealed partial class AccountCapture
     {
         List<AccountBinding>? planned = null;
         var readEvents = false;
-        lock (_lock)
+        lock (Gate)
         {
-            if (_wakeDue == due)
+            if (WakeDue == due)
             {
-                _wakeDue = null;
+                WakeDue = null;
             }
             var now = Context.Clock.GetUtcNow();
-            for (var i = 0; i < _streams.Count; i++)
+            for (var i = 0; i < Streams.Count; i++)
             {
                 if (PlanDue(i, now) <= now)
                 {
@@ -89,9 +98,9 @@ public sealed partial class AccountCapture
                     (planned ??= []).Add(binding);
                 }
             }
-            if (_eventsDue <= now)
+            if (EventsDue <= now)
             {
-                _eventsDue = null;
+                EventsDue = null;
                 readEvents = true;
             }
         }
@@ -101,7 +110,7 @@ public sealed partial class AccountCapture
         }
         if (readEvents)
         {
-            Context.Scheduler.Enqueue(new EventsReader(Context, _routes, this, repeat: true).Begin());
+            Context.Scheduler.Enqueue(new EventsReader(Context, Routes, this, repeat: true).Begin());
         }
         ScheduleWake();
     }
@@ -109,9 +118,9 @@ public sealed partial class AccountCapture
     /// <summary>A one-shot capture's last step: the account's events, once.</summary>
     public void ReadEventsOnce()
     {
-        if (_routes.Listeners.Count > 0)
+        if (Routes.Listeners.Count > 0)
         {
-            Context.Scheduler.Enqueue(new EventsReader(Context, _routes, this, repeat: false).Begin());
+            Context.Scheduler.Enqueue(new EventsReader(Context, Routes, this, repeat: false).Begin());
         }
     }
 
@@ -122,9 +131,9 @@ public sealed partial class AccountCapture
         {
             return;
         }
-        lock (_lock)
+        lock (Gate)
         {
-            _eventsDue = Context.Clock.GetUtcNow() + _routes.Listeners.Min(b => b.Interval);
+            EventsDue = Context.Clock.GetUtcNow() + Routes.Listeners.Min(b => b.Interval);
         }
         ScheduleWake();
     }

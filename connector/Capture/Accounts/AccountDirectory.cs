@@ -19,8 +19,7 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
     private readonly Dictionary<string, AccountCapture> _accounts = new(StringComparer.Ordinal);
     private readonly EventRoutes _routes = new(bindings);
     private readonly TakeInTurn<AccountCapture> _splittable = new();
-    /// <summary>One delegate for every account, rather than one each.</summary>
-    private Action<AccountCapture>? _onSplittable;
+    private SharedByAccounts? _shared;
 
     private bool Connected => context.Config.CaptureConnectedAccounts;
 
@@ -74,8 +73,8 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
                 return false;
             }
             var row = state.Accounts.Remove(accountId, out var taken) ? taken : null;
-            account = new AccountCapture(context, accountId, accountId == context.Config.AccountId, bindings, _routes,
-                b => state.Pending.TryGetValue(b.StateKey, out var pending) && pending.Remove(accountId, out var progress) ? progress : null, row, _onSplittable ??= Splittable);
+            account = new AccountCapture(_shared ??= new SharedByAccounts(context, bindings, _routes, Splittable), accountId, accountId == context.Config.AccountId,
+                b => state.Pending.TryGetValue(b.StateKey, out var pending) && pending.Remove(accountId, out var progress) ? progress : null, row);
             _accounts.Add(accountId, account);
         }
         await account.StartAsync(eventsDelay, readEvents: !context.StopWhenCaughtUp, stop).ConfigureAwait(false);

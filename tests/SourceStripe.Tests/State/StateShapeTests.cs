@@ -116,8 +116,8 @@ public sealed class StateShapeTests(ITestOutputHelper output)
         var committed = AccountRow.From([new AccountState { Cursor = 6000, LastRun = 6000 }, new AccountState { Cursor = 30000, LastRun = 6000 }], layout);
         // charges is polling [24000, 36000): its cursor is already past what it has captured.
         var pending = new AccountState { Cursor = 36000, LastRun = 36060, Pending = { ["poll"] = new RangeState { Gte = 24000, Lt = 36000 } } };
-        var account = new AccountCapture(context, "acct_platform", isPlatform: true, bindings, new EventRoutes(bindings),
-            b => b.StateKey == "charges" ? pending : null, committed, _ => { });
+        var account = new AccountCapture(new SharedByAccounts(context, bindings, new EventRoutes(bindings), _ => { }), "acct_platform", isPlatform: true,
+            b => b.StateKey == "charges" ? pending : null, committed);
 
         AccountRow row;
         lock (account.Gate)

@@ -20,7 +20,7 @@ namespace SourceStripe.Tests.Capture.Accounts;
 public sealed class AccountMemoryTests(ITestOutputHelper output)
 {
     [Fact]
-    public void An_idle_account_with_the_48_streams_discover_enables_costs_at_most_1_KB_of_memory_its_next_reads_included()
+    public void An_idle_account_costs_at_most_1_KB_of_memory_its_next_reads_included_with_the_48_streams_discover_enables_or_all_60()
     {
         var perAccount = IdleAccountBytes(StreamCatalog.EveryAccount);
         var all = IdleAccountBytes(StreamCatalog.All);
@@ -29,6 +29,7 @@ public sealed class AccountMemoryTests(ITestOutputHelper output)
         output.WriteLine($"{all:N0} bytes an idle account with {StreamCatalog.All.Length} bindings ({all * 100_000 / 1e6:N0} MB for 100,000 accounts)");
         Assert.Equal(48, StreamCatalog.EveryAccount.Length);
         Assert.InRange(perAccount, 1, 1024);
+        Assert.InRange(all, perAccount, 1024);
     }
 
     /// <summary>Bytes an account bound to <paramref name="streams"/> takes once started, every binding caught up and waiting for its next poll.</summary>
@@ -41,7 +42,7 @@ public sealed class AccountMemoryTests(ITestOutputHelper output)
         StateColumn?[] columns = [.. bindings.Select(b => b.Column)];
         var scheduler = new WorkScheduler(TimeProvider.System);
         var context = new CaptureContext(config, null!, null!, TimeProvider.System, scheduler) { Columns = columns };
-        var routes = new EventRoutes(bindings);
+        var shared = new SharedByAccounts(context, bindings, new EventRoutes(bindings), _ => { });
         const int count = 2000;
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var before = GC.GetTotalMemory(forceFullCollection: true);
@@ -51,7 +52,7 @@ public sealed class AccountMemoryTests(ITestOutputHelper output)
         var accounts = new List<AccountCapture>(count);
         for (var i = 0; i < count; i++)
         {
-            var account = new AccountCapture(context, $"acct_{i:D16}", isPlatform: false, bindings, routes, _ => null, rows[i], _ => { });
+            var account = new AccountCapture(shared, $"acct_{i:D16}", isPlatform: false, _ => null, rows[i]);
             // Nothing is due: the account folds its bindings and queues its next poll and events read, with no await.
             Assert.True(account.StartAsync(TimeSpan.FromSeconds(i % 300), readEvents: true, CancellationToken.None).IsCompletedSuccessfully);
             accounts.Add(account);
