@@ -122,16 +122,19 @@ public sealed class EventTests
     [Fact]
     public async Task A_parent_with_many_events_has_its_children_listed_once_per_cycle()
     {
+        // Stripe's clock and the connector's, moved on by the test rather than waited for.
+        var clock = new MovableClock(DateTimeOffset.UtcNow);
         await using var stripe = await StripeSimulator.StartAsync(new SimulatorOptions
         {
             ObjectsPerStream = 8,
             CreatedFrom = DateTimeOffset.UtcNow.AddDays(-80),
             CreatedTo = DateTimeOffset.UtcNow.AddDays(-40),
+            Clock = clock.GetUtcNow,
         });
         // A long interval: the test drives one cycle by hand after the backfill.
         var bindings = new[] { new OpenRequests.Binding("invoice_line_items", "incremental", "PT1H"), new OpenRequests.Binding("subscription_items", "incremental", "PT1H") };
         var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-1), bindings, advanced: NoLag);
-        await using var capture = await InProcessCapture.StartAsync(open);
+        await using var capture = await InProcessCapture.StartAsync(open, clock);
         await capture.WaitUntilAsync(t => Backfilled(t, ["invoice_line_items", "subscription_items"]));
         var state = capture.Transcript.State;
         Assert.Equal(0, await capture.StopAsync());
@@ -146,16 +149,12 @@ public sealed class EventTests
         stripe.ClearRequests();
         // A cycle lists events up to the second before now: the new run's first must include the last edit's. The
         // state keeps a caught-up account's events cursor to the minute, rounded down: the cycle's cursor reads back
-        // past the edits only once it lies beyond the minute the edits were made in.
+        // past the edits only once it lies beyond the minute the edits were made in, so the clocks move past it.
         var edited = stripe.Account.Events.Max(e => e.Created);
-        var nextMinute = (edited / 60 * 60) + 60;
-        while (DateTimeOffset.UtcNow.ToUnixTimeSeconds() <= nextMinute)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(200));
-        }
+        clock.MoveTo(DateTimeOffset.FromUnixTimeSeconds((edited / 60 * 60) + 121));
 
         // A new run begins with one events cycle; the next is an hour away.
-        await using var next = await InProcessCapture.StartAsync(OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-1), bindings, state, advanced: NoLag), initialState: state);
+        await using var next = await InProcessCapture.StartAsync(OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", DateTimeOffset.UtcNow.AddYears(-1), bindings, state, advanced: NoLag), clock, initialState: state);
         // Each binding's events cursor is checkpointed past the edits only once its cycle has listed the children
         // again: every request of the cycle is in the log by then, and none comes after it.
         await next.WaitUntilAsync(t => bindings.All(b => CaptureTranscript.Account(t.State, b.Stream)?["events"]?.GetValue<long>() >= edited));

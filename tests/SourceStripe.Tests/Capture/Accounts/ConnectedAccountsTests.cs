@@ -23,6 +23,15 @@ public sealed class ConnectedAccountsTests
         Assert.All(stripe.Requests, r => Assert.Contains(r.StripeAccount, accounts));
     }
 
+    /// <summary>Every account has its row, every binding a time in it, and no binding an entry in pending.</summary>
+    private static bool Folded(JsonNode state, IReadOnlyCollection<string> accounts)
+    {
+        var read = CaptureTranscript.Read(state);
+        return (state["pending"] is null or JsonObject { Count: 0 } || state["pending"]!.AsObject().All(p => p.Value is JsonObject { Count: 0 }))
+            && accounts.All(read.Accounts.ContainsKey)
+            && read.Accounts.Values.All(row => read.Bindings.Select((column, i) => row.StateOf(i, column!)).All(c => c is { LastRun: not null } or { LastPass: not null }));
+    }
+
     [Fact]
     public async Task Caught_up_accounts_are_one_row_each_and_a_capture_resumed_from_them_reads_only_what_is_new()
     {
@@ -31,9 +40,12 @@ public sealed class ConnectedAccountsTests
         JsonNode state;
         await using (var first = await InProcessCapture.StartAsync(Open(stripe)))
         {
-            await first.WaitUntilAsync(CaughtUp(accounts));
+            // A checkpoint after which every account is caught up and every binding folded back into its row: with
+            // polls every second, a binding is in use (its entry in pending) for a moment now and then, so the state
+            // at the stop may well hold one.
+            await first.WaitUntilAsync(t => t.FirstStateWhere(s => Folded(s, accounts)) is not null);
             Assert.Equal(0, await first.StopAsync());
-            state = first.Transcript.State;
+            state = first.Transcript.FirstStateWhere(s => Folded(s, accounts))!;
         }
 
         // Each account once, in its row, with a column for each binding; no binding keeps an entry for it.
@@ -44,7 +56,6 @@ public sealed class ConnectedAccountsTests
         {
             Assert.All(read.Bindings.Select((column, i) => row.StateOf(i, column!)), cursors => Assert.True(cursors is { LastRun: not null } or { LastPass: not null }, account));
         }
-        Assert.True(state["pending"] is null or JsonObject { Count: 0 } || state["pending"]!.AsObject().All(p => p.Value is JsonObject { Count: 0 }));
 
         // Resumed from it: each incremental stream polls from its cursor, none reaches back to start_date.
         stripe.ClearRequests();
