@@ -16,14 +16,14 @@ namespace SourceStripe.Tests.Simulator;
 /// </summary>
 public sealed class WebhookDeliveryTests
 {
-    private const string SecretA = "whsec_test_rolled_out";
+    internal const string SecretA = "whsec_test_rolled_out";
     private const string SecretB = "whsec_test_rolled_in";
 
     private static readonly DateTimeOffset Now = ConnectedHttp.Now;
 
-    private static CancellationToken Patience => new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
+    internal static CancellationToken Patience => new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
 
-    private static SimulatorOptions Options(WebhookOptions? webhooks = null, int accounts = 0) =>
+    internal static SimulatorOptions Options(WebhookOptions? webhooks = null, int accounts = 0) =>
         ConnectedHttp.Options(accounts) with { Webhooks = webhooks ?? new WebhookOptions() };
 
     [Fact]
@@ -211,44 +211,6 @@ public sealed class WebhookDeliveryTests
         Assert.All(receiver.Received.GroupBy(r => r.EventId), g => Assert.Equal(2, g.Count()));
         Assert.Equal(2, receiver.Received.Select(r => r.EventId).Distinct().Count());
         Assert.All(log.GroupBy(a => a.EventId), g => Assert.Equal([false, true], g.Select(a => a.Duplicate).Order()));
-    }
-
-    [Fact]
-    public async Task Paused_deliveries_wait_and_go_out_on_resume()
-    {
-        await using var receiver = await WebhookReceiver.StartAsync();
-        await using var stripe = await StripeSimulator.StartAsync(Options());
-        stripe.AddWebhookDestination(new WebhookDestination { Url = receiver.Url("/"), Secrets = [SecretA] });
-
-        stripe.PauseWebhooks();
-        for (var i = 0; i < 5; i++)
-        {
-            stripe.Create("customers");
-        }
-        Assert.Equal(5, stripe.PendingWebhooks);
-        Assert.Empty(stripe.WebhookAttempts.Snapshot());
-        stripe.ResumeWebhooks();
-        await stripe.WebhookAttempts.WaitForDeliveredAsync(5, Patience);
-
-        Assert.Equal(5, receiver.Received.Select(r => r.EventId).Distinct().Count());
-    }
-
-    [Fact]
-    public async Task Disposing_cancels_a_delivery_in_flight_and_the_retries_to_come()
-    {
-        var time = new FakeTimeProvider(Now);
-        var never = new TaskCompletionSource<int>();
-        await using var receiver = await WebhookReceiver.StartAsync(_ => never.Task);
-        var stripe = await StripeSimulator.StartAsync(Options(new WebhookOptions { TimeProvider = time }));
-        stripe.AddWebhookDestination(new WebhookDestination { Url = receiver.Url("/"), Secrets = [SecretA] });
-        stripe.Create("customers");
-        await receiver.Arrivals.ReadAsync(Patience);
-
-        // The receiver never answers and the fake clock never reaches the timeout: only cancellation ends this.
-        await stripe.DisposeAsync().AsTask().WaitAsync(Patience);
-
-        Assert.Empty(stripe.WebhookAttempts.Snapshot());
-        never.SetResult(200);
     }
 
     [Theory]
