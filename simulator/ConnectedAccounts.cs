@@ -1,9 +1,10 @@
 using SourceStripe.Simulator.Generation;
+using SourceStripe.Simulator.Webhooks;
 
 namespace SourceStripe.Simulator;
 
 /// <summary>An account the simulator answers for: its data, list answers and mutations, and the options it was made with.</summary>
-internal sealed class ServedAccount(SimulatorAccount account, SimulatorOptions options)
+internal sealed class ServedAccount(SimulatorAccount account, SimulatorOptions options, WebhookDispatcher webhooks)
 {
     public SimulatorAccount Account { get; } = account;
 
@@ -11,7 +12,7 @@ internal sealed class ServedAccount(SimulatorAccount account, SimulatorOptions o
 
     public ListHandler Lists { get; } = new(account);
 
-    public Mutations Mutations { get; } = new(account, options);
+    public Mutations Mutations { get; } = new(account, options, webhooks);
 }
 
 /// <summary>One connected account: its id and connection state, and its data, generated on first use.</summary>
@@ -21,7 +22,7 @@ internal sealed class ConnectedAccount
     private volatile bool _connected;
     private volatile bool _forbidden;
 
-    public ConnectedAccount(string id, int index, SimulatorOptions generation, Action generated)
+    public ConnectedAccount(string id, int index, SimulatorOptions generation, WebhookDispatcher webhooks, Action generated)
     {
         Id = id;
         Index = index;
@@ -29,7 +30,7 @@ internal sealed class ConnectedAccount
         // once, whichever request or test asks first.
         _served = new Lazy<ServedAccount>(() =>
         {
-            var served = new ServedAccount(AccountGenerator.Generate(generation), generation);
+            var served = new ServedAccount(AccountGenerator.Generate(generation), generation, webhooks);
             generated();
             return served;
         }, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -67,7 +68,7 @@ internal sealed class ConnectedAccount
 /// The platform's connected accounts, in creation order. Each one's ids, seed and <c>acct_</c> id derive from the
 /// platform's seed and its index, so the same options give the same accounts, and no two accounts share an id.
 /// </summary>
-internal sealed class ConnectedAccounts(SimulatorOptions platform)
+internal sealed class ConnectedAccounts(SimulatorOptions platform, WebhookDispatcher webhooks)
 {
     /// <summary>Ids encode a sequence (<see cref="StripeIds"/>): account i's start at (i + 1) × this, far past any
     /// account's own objects, and 20,000 accounts still fit in the 8 characters that encode it.</summary>
@@ -117,7 +118,7 @@ internal sealed class ConnectedAccounts(SimulatorOptions platform)
                 FirstSequence = (index + 1) * SequenceStride,
                 EventAccount = id,
             };
-            var account = new ConnectedAccount(id, index, generation, () => Interlocked.Increment(ref _generated));
+            var account = new ConnectedAccount(id, index, generation, webhooks, () => Interlocked.Increment(ref _generated));
             _all.Add(account);
             _byId.Add(id, account);
             return account;

@@ -1,4 +1,5 @@
 using SourceStripe.Simulator.Server;
+using SourceStripe.Simulator.Webhooks;
 
 namespace SourceStripe.Simulator;
 
@@ -100,5 +101,18 @@ public sealed class DemoServer : IAsyncDisposable
     public IReadOnlyList<(Resource Resource, int Count)> ObjectCounts() =>
         [.. Resources.Listed.Select(r => (r, Account.Count(r.Name)))];
 
-    public ValueTask DisposeAsync() => _server.DisposeAsync();
+    /// <summary>Changes to an account, the platform's or a connected one's, emitting their events (and so their webhooks).</summary>
+    public AccountMutations On(string accountId) => _server.Api.MutationsFor(accountId);
+
+    /// <summary>POSTs the events created from now on to <paramref name="destination"/>, as
+    /// <see cref="StripeSimulator.AddWebhookDestination"/> does.</summary>
+    public void AddWebhookDestination(WebhookDestination destination) => _server.Api.Webhooks.Add(destination);
+
+    public WebhookAttemptLog WebhookAttempts => _server.Api.Webhooks.Log;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _server.DisposeAsync().ConfigureAwait(false);
+        await _server.Api.Webhooks.DisposeAsync().ConfigureAwait(false);
+    }
 }

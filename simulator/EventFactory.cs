@@ -36,9 +36,10 @@ internal static class EventFactory
 
     /// <summary>An event object rendered in <paramref name="apiVersion"/>.
     /// <paramref name="previousAttributes"/> is written when given (updates). <paramref name="account"/> is the
-    /// top-level <c>account</c> Stripe gives an event of a connected account (null on the platform's own).</summary>
+    /// top-level <c>account</c> Stripe gives an event of a connected account (null on the platform's own).
+    /// <paramref name="pendingWebhooks"/>: the destinations it is sent to, as Stripe counts them when it is created.</summary>
     public static byte[] Build(string id, long created, string type, string apiVersion, ReadOnlySpan<byte> dataObject,
-        ReadOnlySpan<byte> previousAttributes = default, string? account = null)
+        ReadOnlySpan<byte> previousAttributes = default, string? account = null, int pendingWebhooks = 0)
     {
         var buffer = new ArrayBufferWriter<byte>(dataObject.Length + previousAttributes.Length + 320);
         using (var w = new Utf8JsonWriter(buffer))
@@ -67,7 +68,7 @@ internal static class EventFactory
             }
             w.WriteEndObject();
             w.WriteBoolean("livemode", false);
-            w.WriteNumber("pending_webhooks", 0);
+            w.WriteNumber("pending_webhooks", pendingWebhooks);
             w.WriteStartObject("request");
             w.WriteNull("id");
             w.WriteNull("idempotency_key");

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SourceStripe.Simulator.Generation;
+using SourceStripe.Simulator.Webhooks;
 
 namespace SourceStripe.Simulator;
 
@@ -14,7 +15,7 @@ namespace SourceStripe.Simulator;
 /// Checkout session line items change silently (Stripe has no event for them). Events carry the object after the
 /// change; deletion events its last state. Each event becomes visible to lists after its visibility delay.
 /// </summary>
-internal sealed partial class Mutations(SimulatorAccount account, SimulatorOptions options) : IReferenceSource
+internal sealed partial class Mutations(SimulatorAccount account, SimulatorOptions options, WebhookDispatcher? webhooks = null) : IReferenceSource
 {
     private enum Change
     {
@@ -232,9 +233,16 @@ internal sealed partial class Mutations(SimulatorAccount account, SimulatorOptio
         var rng = Rng.For(account.Seed, "mutation", "events", account.Mutations++);
         var id = account.NewId("evt_", ref rng);
         var visibleAt = DateTimeOffset.FromUnixTimeSeconds(created) + (visibleAfter ?? VisibilityDelay(id));
-        var json = EventFactory.Build(id, created, type, apiVersion, data, previous, eventAccount ?? options.EventAccount);
+        var owner = eventAccount ?? options.EventAccount;
+        // Stripe sends an event to the destinations registered when it happens, whether or not lists show it yet.
+        var destinations = webhooks?.Matching(type, fromConnectedAccount: owner is not null) ?? [];
+        var json = EventFactory.Build(id, created, type, apiVersion, data, previous, owner, destinations.Count);
         var item = new SimulatedObject("events", id, created, null, null, json, type, visibleAt);
         account.Table("events").Add(item);
+        if (destinations.Count > 0)
+        {
+            webhooks!.Publish(item, owner, destinations);
+        }
         return item;
     }
 

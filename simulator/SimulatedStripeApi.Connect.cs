@@ -46,6 +46,13 @@ public sealed partial class SimulatedStripeApi
         }
     }
 
+    /// <summary>Changes to the platform (its own id) or a connected account, connected or not.</summary>
+    internal AccountMutations MutationsFor(string accountId)
+    {
+        ArgumentNullException.ThrowIfNull(accountId);
+        return new(accountId, accountId == _options.AccountId ? Platform.Mutations : Connected.Get(accountId).Served.Mutations);
+    }
+
     internal string Connect(ConnectedAccountOptions options)
     {
         lock (_connectGate)

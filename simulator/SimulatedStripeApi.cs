@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using SourceStripe.Simulator.Generation;
 using SourceStripe.Simulator.Server;
+using SourceStripe.Simulator.Webhooks;
 
 namespace SourceStripe.Simulator;
 
@@ -32,9 +33,12 @@ public sealed partial class SimulatedStripeApi
         ArgumentOutOfRangeException.ThrowIfNegative(options.LatencySigma);
         _options = options;
         Account = AccountGenerator.Generate(options);
-        Platform = new ServedAccount(Account, options);
-        Connected = new ConnectedAccounts(options);
+        Webhooks = new WebhookDispatcher(options.Webhooks, options.Seed, options.ClockOrSystem);
+        Platform = new ServedAccount(Account, options, Webhooks);
+        Connected = new ConnectedAccounts(options, Webhooks);
         ConnectInitialAccounts();
+        // The accounts connected before start announced it in the past: only what happens from now on is delivered.
+        Webhooks.Accept();
     }
 
     public SimulatorAccount Account { get; }
@@ -43,6 +47,9 @@ public sealed partial class SimulatedStripeApi
     internal ServedAccount Platform { get; }
 
     internal ConnectedAccounts Connected { get; }
+
+    /// <summary>Delivers the events created from now on to the registered destinations.</summary>
+    internal WebhookDispatcher Webhooks { get; }
 
     public SimulatorOptions Options => _options;
 

@@ -104,6 +104,10 @@ public sealed record SimulatorOptions
     /// <see cref="StripeSimulator.WireFormat"/> changes it at run time.</summary>
     public WireFormat WireFormat { get; init; } = WireFormat.Stripe;
 
+    /// <summary>How events are delivered to webhook destinations (none by default: register them here or with
+    /// <see cref="StripeSimulator.AddWebhookDestination"/>).</summary>
+    public Webhooks.WebhookOptions Webhooks { get; init; } = new();
+
     /// <summary>When set, the simulator serves HTTPS with this certificate (a test CA's, for TLS tests).</summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; init; }
 }

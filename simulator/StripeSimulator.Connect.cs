@@ -24,7 +24,7 @@ public sealed partial class StripeSimulator
     public AccountMutations On(string accountId)
     {
         ArgumentNullException.ThrowIfNull(accountId);
-        return accountId == _api.Options.AccountId ? _platform : new AccountMutations(accountId, _api.Connected.Get(accountId).Served.Mutations);
+        return accountId == _api.Options.AccountId ? _platform : _api.MutationsFor(accountId);
     }
 
     /// <summary>

@@ -135,5 +135,10 @@ public sealed partial class StripeSimulator : IAsyncDisposable
         TimeSpan? visibleAfter = null, DateTimeOffset? created = null) =>
         _platform.EmitEvent(type, dataObject, apiVersion, previousAttributes, visibleAfter, created);
 
-    public ValueTask DisposeAsync() => _server.DisposeAsync();
+    /// <summary>Stops serving and delivering: deliveries in flight are cancelled, pending retries forgotten.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _server.DisposeAsync().ConfigureAwait(false);
+        await _api.Webhooks.DisposeAsync().ConfigureAwait(false);
+    }
 }
