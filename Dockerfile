@@ -17,6 +17,10 @@ RUN dotnet publish connector/SourceStripe.Connector.csproj -c Release -r linux-x
 FROM --platform=linux/amd64 mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled
 LABEL FLOW_RUNTIME_PROTOCOL=capture
 LABEL FLOW_RUNTIME_CODEC=json
+# Stripe's webhooks: Flow gives the task a public URL for this port. Only a capture with a
+# webhook_signing_secret listens on it, and every request is authenticated (docs/webhooks.md).
+EXPOSE 8080
+LABEL dev.estuary.port-public.8080=true
 COPY --from=build /out/source-stripe /usr/local/bin/source-stripe
 USER 1654
 ENTRYPOINT ["/usr/local/bin/source-stripe"]

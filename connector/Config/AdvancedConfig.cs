@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace SourceStripe.Config;
 
 /// <summary>How a document is made from a Stripe event.</summary>
@@ -47,6 +49,12 @@ public sealed record AdvancedConfig(Uri BaseUrl)
 
     /// <summary>The rate each endpoint is paced to, within the key's (Stripe raises it for some accounts).</summary>
     public int RequestsPerSecondPerEndpoint { get; init; } = DefaultRequestsPerSecondPerEndpoint;
+
+    /// <summary>Every IPv4 interface, on the port the image declares public (EXPOSE 8080).</summary>
+    public static IPEndPoint DefaultWebhookAddress => new(IPAddress.Any, 8080);
+
+    /// <summary>Where the listener for Stripe's webhooks binds, when the endpoint config has a signing secret.</summary>
+    public IPEndPoint WebhookAddress { get; init; } = DefaultWebhookAddress;
 
     public static AdvancedConfig Default { get; } = new(DefaultBaseUrl);
 }

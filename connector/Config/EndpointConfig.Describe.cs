@@ -37,7 +37,8 @@ public sealed partial record EndpointConfig
     private static bool LooksLikeKey(string text) =>
         text.Contains("sk_live_", StringComparison.Ordinal) || text.Contains("sk_test_", StringComparison.Ordinal)
         || text.Contains("rk_live_", StringComparison.Ordinal) || text.Contains("rk_test_", StringComparison.Ordinal)
-        || text.Contains("pk_live_", StringComparison.Ordinal) || text.Contains("pk_test_", StringComparison.Ordinal);
+        || text.Contains("pk_live_", StringComparison.Ordinal) || text.Contains("pk_test_", StringComparison.Ordinal)
+        || text.Contains(WebhookSecretPrefix, StringComparison.Ordinal);
 
     public static string KindName(JsonValueKind kind) => kind switch
     {

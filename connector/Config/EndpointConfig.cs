@@ -13,7 +13,7 @@ public sealed partial record EndpointConfig(
     int LookbackWindowDays,
     AdvancedConfig Advanced)
 {
-    private static readonly string[] KnownFields = ["account_id", "client_secret", "start_date", "lookback_window_days", "capture_connected_accounts", "advanced"];
+    private static readonly string[] KnownFields = ["account_id", "client_secret", "start_date", "lookback_window_days", "capture_connected_accounts", "webhook_signing_secret", "advanced"];
 
     /// <summary>
     /// Whether every connected account of the platform <see cref="AccountId"/> is captured too, each document
@@ -21,7 +21,7 @@ public sealed partial record EndpointConfig(
     /// </summary>
     public bool CaptureConnectedAccounts { get; init; }
     private static readonly string[] KnownAdvancedFields = ["base_url", "event_lag_seconds", "list_lag_seconds", "event_payloads", "request_timeout_seconds", "max_retry_seconds", "max_requests_per_second",
-        "max_requests_per_second_per_endpoint"];
+        "max_requests_per_second_per_endpoint", "webhook_address"];
 
     public const string RfcExample = "2017-01-25T00:00:00Z";
 
@@ -114,12 +114,13 @@ public sealed partial record EndpointConfig(
             }
         }
 
+        var webhookSecrets = ParseWebhookSecrets(root, problems);
         var advanced = ParseAdvanced(root, problems);
         WarnUnknown(root, KnownFields, "config");
 
-        return problems.Any || accountId is null || secret is null || startDate is null || advanced is null
+        return problems.Any || accountId is null || secret is null || startDate is null || advanced is null || webhookSecrets is null
             ? null
-            : new EndpointConfig(accountId, secret, startDate.Value, lookback, advanced) { CaptureConnectedAccounts = connected };
+            : new EndpointConfig(accountId, secret, startDate.Value, lookback, advanced) { CaptureConnectedAccounts = connected, WebhookSecrets = webhookSecrets };
     }
 
     private static AdvancedConfig? ParseAdvanced(JsonElement root, ConfigProblems problems)
@@ -176,6 +177,7 @@ public sealed partial record EndpointConfig(
                     break;
             }
         }
+        valid &= TryWebhookAddress(advanced, problems, out var webhookAddress);
         if (!valid)
         {
             return null;
@@ -189,6 +191,7 @@ public sealed partial record EndpointConfig(
             RequestTimeout = TimeSpan.FromSeconds(total),
             MaxRequestsPerSecond = rate > 0 ? rate : null,
             RequestsPerSecondPerEndpoint = endpointRate,
+            WebhookAddress = webhookAddress,
         };
     }
 

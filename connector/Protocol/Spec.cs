@@ -57,12 +57,20 @@ public static class Spec
               "description": "For a Stripe Connect platform: capture every connected account as well as the platform account_id, each request made for its account with the Stripe-Account header, and each document naming its account in account_id. Accounts that connect later are captured from start_date; one that disconnects is skipped with a warning. A capture with several shards divides the accounts among them.",
               "order": 4
             },
+            "webhook_signing_secret": {
+              "type": "string",
+              "title": "Webhook Signing Secret",
+              "description": "Optional: lets Stripe push each change to the capture within a second instead of waiting for the next events poll (polling goes on as the safety net). With it set, the capture listens on its public port 8080 and accepts only deliveries signed with this secret. To get one, create a Stripe event destination for the task's public URL (Flow shows it for port 8080): in the Stripe Dashboard, Developers > Webhooks > Add destination (Workbench > Event destinations), of type Webhook endpoint, sending all events or the events of the streams you bind; a Connect platform capturing its connected accounts picks 'Connected accounts' and adds a second destination, for 'Your account', with the same URL, and gives both secrets here. Or with the API: POST /v1/webhook_endpoints with url set to the public URL, enabled_events[]=* and, for connected accounts, connect=true. Paste the destination's signing secret (whsec_…); while rotating it, or with two destinations, give the secrets separated by commas.",
+              "secret": true,
+              "airbyte_secret": true,
+              "order": 5
+            },
             "advanced": {
               "type": "object",
               "title": "Advanced",
               "description": "Options most captures leave alone.",
               "advanced": true,
-              "order": 5,
+              "order": 6,
               "properties": {
                 "base_url": {
                   "type": "string",
@@ -117,6 +125,12 @@ public static class Spec
                   "default": 25,
                   "title": "Maximum Requests per Second per Endpoint",
                   "description": "The rate the connector paces each Stripe endpoint to (one operation, such as listing charges or retrieving a charge, for one account), within the rate above. Defaults to Stripe's per-endpoint limit, 25 (the Files API: 20). Raise it only when Stripe has raised your account's per-endpoint limit."
+                },
+                "webhook_address": {
+                  "type": "string",
+                  "default": "0.0.0.0:8080",
+                  "title": "Webhook Address",
+                  "description": "The IP address and port the listener for Stripe's webhooks binds when a Webhook Signing Secret is set, such as 0.0.0.0:8080 or [::]:8080. Flow routes the task's public URL to port 8080, so change it only to run the connector elsewhere."
                 },
                 "event_payloads": {
                   "type": "string",

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using SourceStripe.Config;
 
@@ -106,4 +107,93 @@ public sealed class EndpointConfigTests
         Assert.Null(Parse(Valid.Replace("}", ""","capture_connected_accounts":"yes"}"""), out var problems));
         Assert.Equal(["config.capture_connected_accounts: expected true or false, got \"yes\""], problems.All);
     }
+
+    [Fact]
+    public void Without_a_secret_there_are_no_webhooks_and_the_address_is_the_public_port()
+    {
+        foreach (var json in new[] { Valid, With("\"webhook_signing_secret\":null"), With("\"webhook_signing_secret\":\"  \"") })
+        {
+            var config = Parse(json, out var problems);
+            Assert.False(problems.Any, string.Join("; ", problems.All));
+            Assert.Empty(config!.WebhookSecrets);
+            Assert.Equal(new IPEndPoint(IPAddress.Any, 8080), config.Advanced.WebhookAddress);
+        }
+    }
+
+    [Theory]
+    [InlineData("whsec_one", new[] { "whsec_one" })]
+    [InlineData("whsec_new,whsec_old", new[] { "whsec_new", "whsec_old" })]
+    [InlineData(" whsec_new , whsec_old ", new[] { "whsec_new", "whsec_old" })]
+    [InlineData("whsec_same,whsec_same", new[] { "whsec_same" })]
+    public void One_secret_or_several_separated_by_commas(string text, string[] expected)
+    {
+        var config = Parse(With($"\"webhook_signing_secret\":\"{text}\""), out var problems);
+        Assert.False(problems.Any, string.Join("; ", problems.All));
+        Assert.Equal(expected, config!.WebhookSecrets);
+    }
+
+    [Theory]
+    [InlineData("\"whsec_TOPSECRET1,\"", "got an empty secret (part 2 of 2)")]
+    [InlineData("\"sk_live_TOPSECRET1\"", "got a value that is not whsec_ followed by the secret (not shown)")]
+    [InlineData("\"whsec_ok,TOPSECRET1\"", "got a value (part 2 of 2) that is not whsec_ followed by the secret (not shown)")]
+    [InlineData("\"whsec_\"", "got a value that is not whsec_ followed by the secret (not shown)")]
+    [InlineData("\"whsec_TOP SECRET1\"", "got a value with a space inside (not shown)")]
+    [InlineData("12", "got a number")]
+    public void A_bad_secret_names_the_field_and_what_is_expected_and_never_its_value(string value, string got)
+    {
+        Assert.Null(Parse(With($"\"webhook_signing_secret\":{value}"), out var problems));
+        var problem = Assert.Single(problems.All);
+        Assert.StartsWith("config.webhook_signing_secret: expected the Stripe event destination's signing secret, starting with whsec_", problem);
+        Assert.EndsWith(got, problem);
+        Assert.DoesNotContain("TOPSECRET", problem);
+        Assert.DoesNotContain("TOP SECRET", problem);
+    }
+
+    [Fact]
+    public void The_secrets_never_appear_in_the_configs_text()
+    {
+        var config = Parse(With("\"webhook_signing_secret\":\"whsec_TOPSECRET1,whsec_TOPSECRET2\""), out _)!;
+        Assert.DoesNotContain("TOPSECRET", config.ToString());
+        Assert.DoesNotContain("TOPSECRET", config.Advanced.ToString());
+    }
+
+    [Fact]
+    public void A_signing_secret_pasted_into_another_field_is_not_echoed()
+    {
+        Assert.Null(Parse(Valid.Replace("2022-06-06T00:00:00Z", "whsec_TOPSECRET1"), out var problems));
+        Assert.DoesNotContain(problems.All, p => p.Contains("TOPSECRET"));
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0:8080", "0.0.0.0", 8080)]
+    [InlineData("127.0.0.1:1", "127.0.0.1", 1)]
+    [InlineData("[::]:8080", "::", 8080)]
+    [InlineData("[::1]:65535", "::1", 65535)]
+    public void The_address_is_an_ip_and_a_port(string text, string ip, int port)
+    {
+        var config = Parse(With($"\"advanced\":{{\"webhook_address\":\"{text}\"}}"), out var problems);
+        Assert.False(problems.Any, string.Join("; ", problems.All));
+        Assert.Equal(new IPEndPoint(IPAddress.Parse(ip), port), config!.Advanced.WebhookAddress);
+    }
+
+    [Theory]
+    [InlineData("\"8080\"")]
+    [InlineData("\":8080\"")]
+    [InlineData("\"0.0.0.0\"")]
+    [InlineData("\"0.0.0.0:0\"")]
+    [InlineData("\"0.0.0.0:65536\"")]
+    [InlineData("\"0.0.0.0:+80\"")]
+    [InlineData("\"1.2:8080\"")]
+    [InlineData("\"::1:8080\"")]
+    [InlineData("\"[127.0.0.1]:8080\"")]
+    [InlineData("\"example.com:8080\"")]
+    [InlineData("8080")]
+    public void A_bad_address_says_what_is_expected(string value)
+    {
+        Assert.Null(Parse(With($"\"advanced\":{{\"webhook_address\":{value}}}"), out var problems));
+        var problem = Assert.Single(problems.All);
+        Assert.StartsWith("config.advanced.webhook_address: expected an IP address and port to listen on for Stripe's webhooks, such as 0.0.0.0:8080", problem);
+    }
+
+    private static string With(string field) => Valid.Replace("}", "," + field + "}");
 }
