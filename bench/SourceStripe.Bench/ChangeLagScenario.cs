@@ -19,7 +19,7 @@ public static class ChangeLagScenario
     private const double TargetSeconds = 90;
 
     /// <summary>Streams that take changes from events, weighted as a payments account changes them.</summary>
-    private static readonly (string Stream, double Weight)[] Mix =
+    internal static readonly (string Stream, double Weight)[] Mix =
     [
         ("charges", 0.25), ("payment_intents", 0.25), ("customers", 0.2), ("invoices", 0.15), ("subscriptions", 0.1), ("products", 0.05),
     ];

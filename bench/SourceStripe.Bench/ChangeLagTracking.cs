@@ -38,6 +38,9 @@ internal sealed class ChangeMaker
 
     public int Changes { get; private set; }
 
+    /// <summary>Every change in the order made: the object, its revision, and when (a <see cref="Stopwatch"/> timestamp).</summary>
+    public List<(string Stream, string Id, int Revision, long At)> Made { get; } = [];
+
     /// <summary>Makes <paramref name="perSecond"/> changes a second for <paramref name="duration"/>; returns when the first and last were made.</summary>
     public async Task<(long Started, long Stopped)> RunAsync(int perSecond, TimeSpan duration)
     {
@@ -54,7 +57,9 @@ internal sealed class ChangeMaker
             var (stream, id) = Pick();
             var stamp = revision.ToString(CultureInfo.InvariantCulture);
             _simulator.Update(stream, id, o => Metadata(o)[RevisionKey] = stamp);
-            Last[(stream, id)] = (revision, Stopwatch.GetTimestamp());
+            var at = Stopwatch.GetTimestamp();
+            Last[(stream, id)] = (revision, at);
+            Made.Add((stream, id, revision, at));
             Changes++;
         }
         return (started, Stopwatch.GetTimestamp());
@@ -136,6 +141,18 @@ internal sealed class CapturedRevisions(IReadOnlyList<string> streams)
                 _arrivals[key] = revisions = [];
             }
             revisions.TryAdd(revision, at);
+        }
+    }
+
+    /// <summary>
+    /// When the object was first captured at <paramref name="revision"/> or a later one (a change a later one
+    /// overtook is in Flow once the later one is); null if not yet.
+    /// </summary>
+    public long? ArrivalFrom((string Stream, string Id) key, int revision)
+    {
+        lock (_gate)
+        {
+            return _arrivals.TryGetValue(key, out var revisions) && revisions.Where(r => r.Key >= revision).Select(r => (long?)r.Value).Min() is { } at ? at : null;
         }
     }
 

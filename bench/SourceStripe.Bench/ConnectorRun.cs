@@ -44,7 +44,7 @@ public delegate void LineObserver(ReadOnlySpan<byte> line);
 public static class ConnectorRun
 {
     public static async Task<CaptureResult> RunAsync(string binary, string openRequest, IReadOnlyList<string> streams, TimeSpan timeout, Action? atDone = null,
-        LineObserver? observe = null, Func<Task>? afterBackfill = null, Func<bool>? finished = null)
+        LineObserver? observe = null, Func<Task>? afterBackfill = null, Func<bool>? finished = null, Action<int>? started = null)
     {
         var start = new ProcessStartInfo(binary)
         {
@@ -61,6 +61,7 @@ public static class ConnectorRun
         }
         var stopwatch = Stopwatch.StartNew();
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + binary);
+        started?.Invoke(process.Id);
         var stderr = new StringBuilder();
         var stderrTask = Task.Run(async () =>
         {
@@ -79,6 +80,7 @@ public static class ConnectorRun
         await process.StandardInput.FlushAsync();
 
         var reader = new TranscriptReader(streams);
+        var acknowledgements = new Acknowledgements(process.StandardInput);
         var done = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
         var stdoutTask = Task.Run(async () =>
         {
@@ -102,6 +104,7 @@ public static class ConnectorRun
                 while ((newline = buffer.AsSpan(consumed, filled - consumed).IndexOf((byte)'\n')) >= 0)
                 {
                     reader.Add(buffer.AsSpan(consumed, newline));
+                    acknowledgements.Read(buffer.AsSpan(consumed, newline));
                     observe?.Invoke(buffer.AsSpan(consumed, newline));
                     consumed += newline + 1;
                     if (!done.Task.IsCompleted && (finished?.Invoke() ?? reader.AllBackfilled))
@@ -111,6 +114,7 @@ public static class ConnectorRun
                 }
                 buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
                 filled -= consumed;
+                acknowledgements.Send();
             }
             done.TrySetException(new InvalidOperationException("stdout closed before every binding finished its backfill"));
         });
@@ -164,7 +168,7 @@ public static class ConnectorRun
             await process.WaitForExitAsync();
             throw new InvalidOperationException($"the capture failed ({e.Message}); stderr:\n{Tail(stderr)}", e);
         }
-        process.StandardInput.Close();
+        acknowledgements.Close();
         using (var exit = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
         {
             await process.WaitForExitAsync(exit.Token);
@@ -217,6 +221,59 @@ public static class ConnectorRun
         // After "pid (comm) ", field 3 (state) is index 0: utime is field 14, stime field 15.
         var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
         return ticks / 100.0;
+    }
+}
+
+/// <summary>
+/// The runtime's side of explicit acknowledgements: when the connector opened with them, every checkpoint read is
+/// acknowledged on stdin once the lines read with it are handled, as Flow does once a checkpoint has committed.
+/// </summary>
+internal sealed class Acknowledgements(StreamWriter stdin)
+{
+    private readonly Lock _gate = new();
+    private bool _explicit;
+    private int _unacknowledged;
+    private bool _closed;
+
+    public void Read(ReadOnlySpan<byte> line)
+    {
+        if (line.StartsWith("{\"opened\""u8))
+        {
+            _explicit = line.IndexOf("\"explicitAcknowledgements\":true"u8) >= 0;
+        }
+        else if (_explicit && line.StartsWith("{\"checkpoint\""u8))
+        {
+            _unacknowledged++;
+        }
+    }
+
+    public void Send()
+    {
+        if (_unacknowledged == 0)
+        {
+            return;
+        }
+        var line = $"{{\"acknowledge\":{{\"checkpoints\":{_unacknowledged}}}}}";
+        _unacknowledged = 0;
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return;
+            }
+            stdin.WriteLine(line);
+            stdin.Flush();
+        }
+    }
+
+    /// <summary>Closes stdin (the runtime's way to stop the capture); no acknowledgement follows.</summary>
+    public void Close()
+    {
+        lock (_gate)
+        {
+            _closed = true;
+            stdin.Close();
+        }
     }
 }
 

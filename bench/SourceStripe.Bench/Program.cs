@@ -3,7 +3,7 @@ using System.Globalization;
 using SourceStripe.Bench;
 using SourceStripe.Simulator;
 
-// bench/run's driver: source-stripe-bench --native PATH --jit PATH.dll [--smoke] [--only a,b,c,d,e,f,g,s,t]. See bench/README.md.
+// bench/run's driver: source-stripe-bench --native PATH --jit PATH.dll [--smoke] [--only a,b,c,d,e,f,g,s,t,w]. See bench/README.md.
 if (args.FirstOrDefault() == "--baseline")
 {
     return await Baseline.LoopAsync(args);
@@ -205,6 +205,11 @@ async Task<int> RestAsync()
     {
         // (f) change capture lag: its own small account, changed while the capture runs.
         lost += await ChangeLagScenario.RunAsync(native, Secret, smoke, Row, Check, figures);
+    }
+    if (Runs("w"))
+    {
+        // (w) webhooks: each change's latency with Stripe pushing its events, beside the same load polled.
+        lost += await WebhookScenario.RunAsync(native, Secret, smoke, Row, Check, figures);
     }
     return Finish();
 }
