@@ -1,6 +1,7 @@
 using System.Net;
 using SourceStripe.Buffers;
 using SourceStripe.Capture.Accounts;
+using SourceStripe.Capture.Events;
 using SourceStripe.Capture.Output;
 using SourceStripe.Capture.Scheduling;
 using SourceStripe.Config;
@@ -18,8 +19,14 @@ namespace SourceStripe.Capture;
 /// and returns 0. A unit that fails ends the capture with one sentence and 1, after the others have
 /// stopped and checkpointed what they captured.
 /// </summary>
-public sealed class CaptureSession(CaptureSpec spec, TextReader? stdin, ICaptureSink sink, Func<EndpointConfig, StripeClient> clientFactory)
+public sealed class CaptureSession(CaptureSpec spec, ICaptureInput? input, ICaptureSink sink, Func<EndpointConfig, StripeClient> clientFactory)
 {
+    /// <summary>
+    /// Where the webhook listener hands verified deliveries (<see cref="WebhookInbox.DeliverAsync"/>) when the capture
+    /// takes webhooks (<see cref="CaptureSpec.TakesWebhooks"/>); null otherwise.
+    /// </summary>
+    public WebhookInbox? Inbox { get; } = spec.TakesWebhooks ? new WebhookInbox(new Acknowledgements()) : null;
+
     /// <summary>
     /// The capture's memory: the bytes of the pages it reads and of the lines it has not written yet, counted
     /// once, in one budget shared by the client, the writer and the scheduler.
@@ -69,17 +76,20 @@ public sealed class CaptureSession(CaptureSpec spec, TextReader? stdin, ICapture
         {
             StopWhenCaughtUp = spec.StopWhenCaughtUp,
             Columns = layout.Columns,
+            Applied = Inbox is null ? null : new AppliedChanges(),
+            Webhooks = Inbox is null ? null : new WebhookActivity(client.ServerClock, config.Advanced.EventsIntervalWithWebhooks),
         };
         var accounts = new AccountDirectory(context, bindings, state, range);
         Log.Info($"Capturing {bindings.Count} streams", ("streams", string.Join(",", bindings.Select(b => b.Stream.Name))));
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var writing = WriteAsync(writer, stop);
-        var watching = stdin is null ? Task.FromResult<string?>(null) : WatchStdinAsync(stdin, stop);
+        var watching = input is null ? Task.FromResult<string?>(null) : WatchInputAsync(input, stop);
         string? failure = null;
         try
         {
             await accounts.StartAsync(stop.Token).ConfigureAwait(false);
+            Inbox?.Open(context, accounts, range);
             scheduler.IdleWork = accounts.NextSplit;
             if (spec.StopWhenCaughtUp)
             {
@@ -110,6 +120,8 @@ public sealed class CaptureSession(CaptureSpec spec, TextReader? stdin, ICapture
         {
             failure = Explain(failed.What, failed.Error);
         }
+        // No acknowledgement can follow: deliveries waiting for one are answered so that Stripe delivers them again.
+        Inbox?.Close();
 
         // Whatever each binding gathered since its last checkpoint is consistent with its state: flush both.
         try
@@ -169,34 +181,17 @@ public sealed class CaptureSession(CaptureSpec spec, TextReader? stdin, ICapture
     };
 
     /// <summary>
-    /// Reads stdin until it closes, then stops the capture (Flow's way to end it); acknowledgements need no
-    /// answer. Returns the sentence to fail with when stdin breaks instead. Ends when the capture stops,
-    /// even if the read itself cannot be cancelled.
+    /// Reads the runtime's input until it closes, then stops the capture (Flow's way to end it), counting the
+    /// acknowledgements on the way; returns the sentence to fail with when the input breaks instead.
     /// </summary>
-    private static async Task<string?> WatchStdinAsync(TextReader stdin, CancellationTokenSource stop)
+    private async Task<string?> WatchInputAsync(ICaptureInput input, CancellationTokenSource stop)
     {
-        string? failure = null;
-        try
+        // Without webhooks nothing waits for them (the runtime sends none unless asked).
+        var failure = await input.ReadAsync(checkpoints => Inbox?.Acknowledgements.Acknowledge(checkpoints), stop.Token).ConfigureAwait(false);
+        if (!stop.IsCancellationRequested)
         {
-            while (await stdin.ReadLineAsync(stop.Token).AsTask().WaitAsync(stop.Token).ConfigureAwait(false) is { } line)
-            {
-                if (line.Trim().Length > 0 && !line.Contains("\"acknowledge\"", StringComparison.Ordinal))
-                {
-                    Log.Warn("Ignoring an unexpected message during the capture", ("length", line.Length));
-                }
-            }
-            Log.Info("stdin closed: stopping the capture");
+            await stop.CancelAsync().ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            return null;
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or System.Text.DecoderFallbackException)
-        {
-            failure = $"Reading stdin failed ({e.GetType().Name}: {e.Message}): the runtime's connection to the connector broke; the capture stops and resumes from its last checkpoint when restarted";
-            Log.Debug("stdin failed", ("exception", e.ToString()));
-        }
-        await stop.CancelAsync().ConfigureAwait(false);
         return failure;
     }
 }

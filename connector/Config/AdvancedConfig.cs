@@ -48,5 +48,10 @@ public sealed record AdvancedConfig(Uri BaseUrl)
     /// <summary>The rate each endpoint is paced to, within the key's (Stripe raises it for some accounts).</summary>
     public int RequestsPerSecondPerEndpoint { get; init; } = DefaultRequestsPerSecondPerEndpoint;
 
+    public static readonly TimeSpan DefaultEventsIntervalWithWebhooks = TimeSpan.FromMinutes(15);
+
+    /// <summary>How often each account's events are polled while webhooks arrive (never more often than its bindings' interval).</summary>
+    public TimeSpan EventsIntervalWithWebhooks { get; init; } = DefaultEventsIntervalWithWebhooks;
+
     public static AdvancedConfig Default { get; } = new(DefaultBaseUrl);
 }

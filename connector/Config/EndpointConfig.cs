@@ -21,7 +21,7 @@ public sealed partial record EndpointConfig(
     /// </summary>
     public bool CaptureConnectedAccounts { get; init; }
     private static readonly string[] KnownAdvancedFields = ["base_url", "event_lag_seconds", "list_lag_seconds", "event_payloads", "request_timeout_seconds", "max_retry_seconds", "max_requests_per_second",
-        "max_requests_per_second_per_endpoint"];
+        "max_requests_per_second_per_endpoint", "events_interval_with_webhooks"];
 
     public const string RfcExample = "2017-01-25T00:00:00Z";
 
@@ -176,6 +176,13 @@ public sealed partial record EndpointConfig(
                     break;
             }
         }
+        var withWebhooks = AdvancedConfig.DefaultEventsIntervalWithWebhooks;
+        if (advanced.TryGetProperty("events_interval_with_webhooks", out var withWebhooksElement) && withWebhooksElement.ValueKind != JsonValueKind.Null
+            && (withWebhooksElement.ValueKind != JsonValueKind.String || !IsoDuration.TryParse(withWebhooksElement.GetString()!, out withWebhooks) || withWebhooks <= TimeSpan.Zero))
+        {
+            problems.Add("config.advanced.events_interval_with_webhooks", $"expected an ISO 8601 duration such as PT15M, got {Describe(withWebhooksElement)}");
+            valid = false;
+        }
         if (!valid)
         {
             return null;
@@ -189,6 +196,7 @@ public sealed partial record EndpointConfig(
             RequestTimeout = TimeSpan.FromSeconds(total),
             MaxRequestsPerSecond = rate > 0 ? rate : null,
             RequestsPerSecondPerEndpoint = endpointRate,
+            EventsIntervalWithWebhooks = withWebhooks,
         };
     }
 

@@ -118,6 +118,12 @@ public static class Spec
                   "title": "Maximum Requests per Second per Endpoint",
                   "description": "The rate the connector paces each Stripe endpoint to (one operation, such as listing charges or retrieving a charge, for one account), within the rate above. Defaults to Stripe's per-endpoint limit, 25 (the Files API: 20). Raise it only when Stripe has raised your account's per-endpoint limit."
                 },
+                "events_interval_with_webhooks": {
+                  "type": "string",
+                  "default": "PT15M",
+                  "title": "Events Interval with Webhooks",
+                  "description": "With a webhook signing secret: how often each account's events are still polled while webhooks arrive, as the safety net, as an ISO 8601 duration. Once no webhook has arrived for this long, events are polled at the bindings' own interval again."
+                },
                 "event_payloads": {
                   "type": "string",
                   "enum": ["auto", "refetch"],

@@ -115,7 +115,10 @@ public sealed partial class AccountCapture
         }
     }
 
-    /// <summary>An events cycle ended: Flow's capture reads them again after the interval (the shortest of the listening bindings').</summary>
+    /// <summary>
+    /// An events cycle ended: Flow's capture reads them again after the interval (the shortest of the listening
+    /// bindings', or the longer one while webhooks arrive).
+    /// </summary>
     internal void EventsEnded(bool repeat)
     {
         if (!repeat)
@@ -124,7 +127,7 @@ public sealed partial class AccountCapture
         }
         lock (_lock)
         {
-            _eventsDue = Context.Clock.GetUtcNow() + _routes.Listeners.Min(b => b.Interval);
+            _eventsDue = Context.Clock.GetUtcNow() + Context.EventsInterval(_routes.Listeners.Min(b => b.Interval));
         }
         ScheduleWake();
     }
