@@ -1,3 +1,4 @@
+using SourceStripe.Capture.Events;
 using SourceStripe.Capture.Output;
 using SourceStripe.Capture.Scheduling;
 using SourceStripe.Config;
@@ -37,6 +38,15 @@ public sealed record CaptureContext(EndpointConfig Config, StripeClient Client, 
 
     /// <summary>The accounts' rows' columns (<see cref="StateLayout"/>): what each value of a row is.</summary>
     public IReadOnlyList<StateColumn?> Columns { get; init; } = [];
+
+    /// <summary>The changes applied, shared by webhook deliveries and events polls; null without webhooks.</summary>
+    public AppliedChanges? Applied { get; init; }
+
+    /// <summary>Whether webhooks are arriving; null without webhooks.</summary>
+    public WebhookActivity? Webhooks { get; init; }
+
+    /// <summary>The time to an account's next events read when its bindings poll every <paramref name="normal"/>: longer while webhooks arrive.</summary>
+    public TimeSpan EventsInterval(TimeSpan normal) => Webhooks?.EventsInterval(normal) ?? normal;
 
     /// <summary>A batch whose lines are held in the capture's memory budget until the writer has written them.</summary>
     public CommitBatch NewBatch() => Writer.NewBatch();

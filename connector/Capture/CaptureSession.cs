@@ -1,12 +1,15 @@
 using System.Net;
 using SourceStripe.Buffers;
 using SourceStripe.Capture.Accounts;
+using SourceStripe.Capture.Events;
 using SourceStripe.Capture.Output;
 using SourceStripe.Capture.Scheduling;
 using SourceStripe.Config;
 using SourceStripe.Logging;
 using SourceStripe.State;
 using SourceStripe.Stripe;
+
+using SourceStripe.Webhooks;
 
 namespace SourceStripe.Capture;
 
@@ -18,8 +21,18 @@ namespace SourceStripe.Capture;
 /// and returns 0. A unit that fails ends the capture with one sentence and 1, after the others have
 /// stopped and checkpointed what they captured.
 /// </summary>
-public sealed class CaptureSession(CaptureSpec spec, TextReader? stdin, ICaptureSink sink, Func<EndpointConfig, StripeClient> clientFactory)
+public sealed class CaptureSession(CaptureSpec spec, ICaptureInput? input, ICaptureSink sink, Func<EndpointConfig, StripeClient> clientFactory)
 {
+    /// <summary>
+    /// Where the webhook listener hands verified deliveries (<see cref="WebhookInbox.DeliverAsync"/>) when the capture
+    /// takes webhooks (<see cref="CaptureSpec.TakesWebhooks"/>); null otherwise.
+    /// </summary>
+    /// <remarks>
+    /// Only with a runtime that acknowledges checkpoints: a terminal capture gets none, so its deliveries could never
+    /// be answered and it polls events only.
+    /// </remarks>
+    public WebhookInbox? Inbox { get; } = spec.TakesWebhooks && input is not null ? new WebhookInbox(new Acknowledgements()) : null;
+
     /// <summary>
     /// The capture's memory: the bytes of the pages it reads and of the lines it has not written yet, counted
     /// once, in one budget shared by the client, the writer and the scheduler.
@@ -69,17 +82,23 @@ public sealed class CaptureSession(CaptureSpec spec, TextReader? stdin, ICapture
         {
             StopWhenCaughtUp = spec.StopWhenCaughtUp,
             Columns = layout.Columns,
+            Applied = Inbox is null ? null : new AppliedChanges(),
+            Webhooks = Inbox is null ? null : new WebhookActivity(client.ServerClock, config.Advanced.EventsIntervalWithWebhooks),
         };
         var accounts = new AccountDirectory(context, bindings, state, range);
         Log.Info($"Capturing {bindings.Count} streams", ("streams", string.Join(",", bindings.Select(b => b.Stream.Name))));
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var writing = WriteAsync(writer, stop);
-        var watching = stdin is null ? Task.FromResult<string?>(null) : WatchStdinAsync(stdin, stop);
+        var watching = input is null ? Task.FromResult<string?>(null) : WatchInputAsync(input, stop);
         string? failure = null;
         try
         {
             await accounts.StartAsync(stop.Token).ConfigureAwait(false);
+            Inbox?.Open(context, accounts, range);
+            // Listening only once the accounts are known: a delivery before would find none and be ignored.
+            await using var listener = Inbox is null ? null
+                : await WebhookListener.StartAsync(config.Advanced.WebhookAddress, config.WebhookSecrets, Inbox.DeliverAsync, client.ServerClock, stop.Token).ConfigureAwait(false);
             scheduler.IdleWork = accounts.NextSplit;
             if (spec.StopWhenCaughtUp)
             {
@@ -101,6 +120,10 @@ public sealed class CaptureSession(CaptureSpec spec, TextReader? stdin, ICapture
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
+        catch (IOException e) when (Inbox is not null && e.InnerException is System.Net.Sockets.SocketException or IOException)
+        {
+            failure = e.Message;
+        }
         catch (Exception e) when (e is ConfigException or StripeApiException or StripeUnavailableException or HttpRequestException or StripeResponseException)
         {
             // Listing the platform's connected accounts, before any unit ran.
@@ -110,6 +133,8 @@ public sealed class CaptureSession(CaptureSpec spec, TextReader? stdin, ICapture
         {
             failure = Explain(failed.What, failed.Error);
         }
+        // No acknowledgement can follow: deliveries waiting for one are answered so that Stripe delivers them again.
+        Inbox?.Close();
 
         // Whatever each binding gathered since its last checkpoint is consistent with its state: flush both.
         try
@@ -169,34 +194,17 @@ public sealed class CaptureSession(CaptureSpec spec, TextReader? stdin, ICapture
     };
 
     /// <summary>
-    /// Reads stdin until it closes, then stops the capture (Flow's way to end it); acknowledgements need no
-    /// answer. Returns the sentence to fail with when stdin breaks instead. Ends when the capture stops,
-    /// even if the read itself cannot be cancelled.
+    /// Reads the runtime's input until it closes, then stops the capture (Flow's way to end it), counting the
+    /// acknowledgements on the way; returns the sentence to fail with when the input breaks instead.
     /// </summary>
-    private static async Task<string?> WatchStdinAsync(TextReader stdin, CancellationTokenSource stop)
+    private async Task<string?> WatchInputAsync(ICaptureInput input, CancellationTokenSource stop)
     {
-        string? failure = null;
-        try
+        // Without webhooks nothing waits for them (the runtime sends none unless asked).
+        var failure = await input.ReadAsync(checkpoints => Inbox?.Acknowledgements.Acknowledge(checkpoints), stop.Token).ConfigureAwait(false);
+        if (!stop.IsCancellationRequested)
         {
-            while (await stdin.ReadLineAsync(stop.Token).AsTask().WaitAsync(stop.Token).ConfigureAwait(false) is { } line)
-            {
-                if (line.Trim().Length > 0 && !line.Contains("\"acknowledge\"", StringComparison.Ordinal))
-                {
-                    Log.Warn("Ignoring an unexpected message during the capture", ("length", line.Length));
-                }
-            }
-            Log.Info("stdin closed: stopping the capture");
+            await stop.CancelAsync().ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            return null;
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or System.Text.DecoderFallbackException)
-        {
-            failure = $"Reading stdin failed ({e.GetType().Name}: {e.Message}): the runtime's connection to the connector broke; the capture stops and resumes from its last checkpoint when restarted";
-            Log.Debug("stdin failed", ("exception", e.ToString()));
-        }
-        await stop.CancelAsync().ConfigureAwait(false);
         return failure;
     }
 }

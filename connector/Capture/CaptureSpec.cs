@@ -20,4 +20,11 @@ public sealed record CaptureSpec(EndpointConfig Config, IReadOnlyList<BoundStrea
     /// The terminal command's mode; Flow's captures run until stdin closes.
     /// </summary>
     public bool StopWhenCaughtUp { get; init; }
+
+    /// <summary>
+    /// Whether Stripe's webhooks are received (a signing secret is configured, and the capture runs until stopped):
+    /// the capture then opens with explicit acknowledgements, as a delivery is answered only once its documents are
+    /// committed.
+    /// </summary>
+    public bool TakesWebhooks => Config.WebhookSecrets.Count > 0 && !StopWhenCaughtUp;
 }

@@ -71,7 +71,7 @@ public sealed class TerminalCapture(IReadOnlyList<StreamDescriptor> streams, str
             var progress = new CaptureProgress(sink.Streams, clock, display);
             using var stopProgress = new CancellationTokenSource();
             var reporting = progress.ReportUntilAsync(stopProgress.Token);
-            var session = new CaptureSession(spec, stdin: null, sink, endpoint => new StripeClient(endpoint, clock: clock));
+            var session = new CaptureSession(spec, input: null, sink, endpoint => new StripeClient(endpoint, clock: clock));
             int code;
             try
             {

@@ -56,5 +56,10 @@ public sealed record AdvancedConfig(Uri BaseUrl)
     /// <summary>Where the listener for Stripe's webhooks binds, when the endpoint config has a signing secret.</summary>
     public IPEndPoint WebhookAddress { get; init; } = DefaultWebhookAddress;
 
+    public static readonly TimeSpan DefaultEventsIntervalWithWebhooks = TimeSpan.FromMinutes(15);
+
+    /// <summary>How often each account's events are polled while webhooks arrive (never more often than its bindings' interval).</summary>
+    public TimeSpan EventsIntervalWithWebhooks { get; init; } = DefaultEventsIntervalWithWebhooks;
+
     public static AdvancedConfig Default { get; } = new(DefaultBaseUrl);
 }

@@ -21,7 +21,7 @@ public sealed partial record EndpointConfig(
     /// </summary>
     public bool CaptureConnectedAccounts { get; init; }
     private static readonly string[] KnownAdvancedFields = ["base_url", "event_lag_seconds", "list_lag_seconds", "event_payloads", "request_timeout_seconds", "max_retry_seconds", "max_requests_per_second",
-        "max_requests_per_second_per_endpoint", "webhook_address"];
+        "max_requests_per_second_per_endpoint", "webhook_address", "events_interval_with_webhooks"];
 
     public const string RfcExample = "2017-01-25T00:00:00Z";
 
@@ -178,6 +178,13 @@ public sealed partial record EndpointConfig(
             }
         }
         valid &= TryWebhookAddress(advanced, problems, out var webhookAddress);
+        var withWebhooks = AdvancedConfig.DefaultEventsIntervalWithWebhooks;
+        if (advanced.TryGetProperty("events_interval_with_webhooks", out var withWebhooksElement) && withWebhooksElement.ValueKind != JsonValueKind.Null
+            && (withWebhooksElement.ValueKind != JsonValueKind.String || !IsoDuration.TryParse(withWebhooksElement.GetString()!, out withWebhooks) || withWebhooks <= TimeSpan.Zero))
+        {
+            problems.Add("config.advanced.events_interval_with_webhooks", $"expected an ISO 8601 duration such as PT15M, got {Describe(withWebhooksElement)}");
+            valid = false;
+        }
         if (!valid)
         {
             return null;
@@ -192,6 +199,7 @@ public sealed partial record EndpointConfig(
             MaxRequestsPerSecond = rate > 0 ? rate : null,
             RequestsPerSecondPerEndpoint = endpointRate,
             WebhookAddress = webhookAddress,
+            EventsIntervalWithWebhooks = withWebhooks,
         };
     }
 

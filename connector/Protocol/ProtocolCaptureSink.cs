@@ -3,14 +3,17 @@ using SourceStripe.Capture.Output;
 
 namespace SourceStripe.Protocol;
 
-/// <summary>A capture's documents and checkpoints as Flow's protocol lines on stdout, flushed whenever the writer has caught up.</summary>
-public sealed class ProtocolCaptureSink(ProtocolOutput output) : ICaptureSink
+/// <summary>
+/// A capture's documents and checkpoints as Flow's protocol lines on stdout, flushed whenever the writer has caught up;
+/// <paramref name="explicitAcknowledgements"/> asks the runtime to acknowledge each checkpoint it commits.
+/// </summary>
+public sealed class ProtocolCaptureSink(ProtocolOutput output, bool explicitAcknowledgements = false) : ICaptureSink
 {
     public void Opened() => output.WriteLine(json =>
     {
         json.WriteStartObject();
         json.WriteStartObject("opened");
-        json.WriteBoolean("explicitAcknowledgements", false);
+        json.WriteBoolean("explicitAcknowledgements", explicitAcknowledgements);
         json.WriteEndObject();
         json.WriteEndObject();
     });

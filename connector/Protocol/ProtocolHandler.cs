@@ -71,8 +71,12 @@ public sealed class ProtocolHandler(Stream stdin, ProtocolOutput output, TimePro
         }
     }
 
-    private async Task<int> HandleOpenAsync(OpenRequest request, StreamReader reader, CancellationToken cancellation) =>
-        await new CaptureSession(CaptureSpecReader.Read(request, clock.GetUtcNow()), reader, new ProtocolCaptureSink(output), _clientFactory).RunAsync(cancellation).ConfigureAwait(false);
+    private async Task<int> HandleOpenAsync(OpenRequest request, StreamReader reader, CancellationToken cancellation)
+    {
+        var spec = CaptureSpecReader.Read(request, clock.GetUtcNow());
+        var session = new CaptureSession(spec, new RuntimeInput(reader), new ProtocolCaptureSink(output, explicitAcknowledgements: spec.TakesWebhooks), _clientFactory);
+        return await session.RunAsync(cancellation).ConfigureAwait(false);
+    }
 
     private int HandleDiscover(DiscoverRequest request)
     {

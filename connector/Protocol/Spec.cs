@@ -132,6 +132,12 @@ public static class Spec
                   "title": "Webhook Address",
                   "description": "The IP address and port the listener for Stripe's webhooks binds when a Webhook Signing Secret is set, such as 0.0.0.0:8080 or [::]:8080. Flow routes the task's public URL to port 8080, so change it only to run the connector elsewhere."
                 },
+                "events_interval_with_webhooks": {
+                  "type": "string",
+                  "default": "PT15M",
+                  "title": "Events Interval with Webhooks",
+                  "description": "With a webhook signing secret: how often each account's events are still polled while webhooks arrive, as the safety net, as an ISO 8601 duration. Once no webhook has arrived for this long, events are polled at the bindings' own interval again."
+                },
                 "event_payloads": {
                   "type": "string",
                   "enum": ["auto", "refetch"],

@@ -19,6 +19,9 @@ public sealed record StripeEvent(
     /// <summary>The ids of the first page of each embedded list named at parse time (a deleted draft invoice's <c>lines</c>).</summary>
     public IReadOnlyDictionary<string, List<string>> EmbeddedIds { get; init; } = new Dictionary<string, List<string>>();
 
+    /// <summary>The connected account whose event it is (<c>account</c>); null for the account whose key reads it.</summary>
+    public string? Account { get; init; }
+
     /// <summary>
     /// Reads an event in one pass; <paramref name="fields"/> names string fields of <c>data.object</c> to keep
     /// (taken from <c>data.previous_attributes</c> when the object no longer has them: a detached payment
@@ -28,7 +31,7 @@ public sealed record StripeEvent(
     {
         embedded ??= [];
         var scanner = new JsonScanner(json, "an event");
-        string? id = null, type = null, apiVersion = null;
+        string? id = null, type = null, apiVersion = null, account = null;
         long created = 0;
         DataObject? data = null;
         Dictionary<string, string>? previous = null;
@@ -52,6 +55,10 @@ public sealed record StripeEvent(
             else if (name.SequenceEqual("api_version"u8))
             {
                 apiVersion = scanner.ReadString();
+            }
+            else if (name.SequenceEqual("account"u8))
+            {
+                account = scanner.ReadString();
             }
             else if (name.SequenceEqual("data"u8) && scanner.Peek() == (byte)'{')
             {
@@ -86,7 +93,7 @@ public sealed record StripeEvent(
         {
             d.Fields.TryAdd(field, value);
         }
-        return new StripeEvent(id, type, created, apiVersion, d.Start, d.Length, d.Id, d.Kind, d.Fields) { EmbeddedIds = lists };
+        return new StripeEvent(id, type, created, apiVersion, d.Start, d.Length, d.Id, d.Kind, d.Fields) { EmbeddedIds = lists, Account = account };
     }
 
     private sealed record DataObject(int Start, int Length, string? Id, string? Kind, Dictionary<string, string> Fields);

@@ -124,7 +124,10 @@ public sealed partial class AccountCapture
         }
     }
 
-    /// <summary>An events cycle ended: Flow's capture reads them again after the interval (the shortest of the listening bindings').</summary>
+    /// <summary>
+    /// An events cycle ended: Flow's capture reads them again after the interval (the shortest of the listening
+    /// bindings', or the longer one while webhooks arrive).
+    /// </summary>
     internal void EventsEnded(bool repeat)
     {
         if (!repeat)
@@ -133,7 +136,7 @@ public sealed partial class AccountCapture
         }
         lock (Gate)
         {
-            EventsDue = Context.Clock.GetUtcNow() + Routes.Listeners.Min(b => b.Interval);
+            EventsDue = Context.Clock.GetUtcNow() + Context.EventsInterval(Routes.Listeners.Min(b => b.Interval));
         }
         ScheduleWake();
     }

@@ -21,6 +21,9 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
     private readonly TakeInTurn<AccountCapture> _splittable = new();
     private SharedByAccounts? _shared;
 
+    /// <summary>Which bindings each event type concerns, the same for every account.</summary>
+    internal EventRoutes Routes => _routes;
+
     private bool Connected => context.Config.CaptureConnectedAccounts;
 
     /// <summary>Every account being captured, the platform first when this shard owns it.</summary>
@@ -81,7 +84,8 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
         return true;
     }
 
-    private AccountCapture? Find(string accountId)
+    /// <summary>The account this shard captures under <paramref name="accountId"/>, if it does.</summary>
+    internal AccountCapture? Find(string accountId)
     {
         lock (_lock)
         {

@@ -20,6 +20,12 @@ public sealed class BindingCycle(AccountBinding binding, long from)
 
     public SeenObjects Seen { get; } = new();
 
+    /// <summary>The capture's record of changes applied, when webhooks are on (deliveries and polls then overlap).</summary>
+    public AppliedChanges? Applied { get; init; }
+
+    /// <summary>For a webhook's delivery, the binding's events cursor: events up to it were polled (<see cref="AppliedChanges.Record"/>).</summary>
+    public long PolledUpTo { get; init; } = long.MinValue;
+
     /// <summary>Parents whose children are listed again at the end of the cycle, once each.</summary>
     public List<string> Relist { get; } = [];
 
@@ -35,6 +41,9 @@ public sealed class BindingCycle(AccountBinding binding, long from)
 /// </summary>
 public static class EventApplier
 {
+    /// <summary>The bytes of the event that <paramref name="item"/> locates: in a page of events, or a webhook's body.</summary>
+    public delegate ReadOnlySpan<byte> EventBytes(PageItem item);
+
     /// <summary>Objects read again at once for one binding's page of events, or parents listed again at a cycle's end.</summary>
     private const int ConcurrentReads = 16;
 
@@ -45,18 +54,21 @@ public static class EventApplier
     /// carries its latest version); fills <paramref name="batch"/> and returns the objects to read again.
     /// Must run for a page before the next page of the same request.
     /// </summary>
-    public static List<(string Id, ChangeKind Change, string? ParentId)> Triage(BindingCycle cycle, ListPage page, IEnumerable<(PageItem Item, StripeEvent Event, bool Direct)> events, CommitBatch batch)
+    /// <remarks>With webhooks on, <paramref name="order"/> is the batch's place among the applications of changes (<see cref="AppliedChanges"/>).</remarks>
+    public static List<(string Id, ChangeKind Change, string? ParentId)> Triage(BindingCycle cycle, EventBytes raw, IEnumerable<(PageItem Item, StripeEvent Event, bool Direct)> events, CommitBatch batch,
+        CommitOrder? order = null)
     {
         var refetch = new List<(string Id, ChangeKind Change, string? ParentId)>();
         // A child binding follows its own and its parent's events, which other requests may carry at the same time.
         lock (cycle)
         {
-            Triage(cycle, page, events, batch, refetch);
+            Triage(cycle, raw, events, batch, refetch, order);
         }
         return refetch;
     }
 
-    private static void Triage(BindingCycle cycle, ListPage page, IEnumerable<(PageItem Item, StripeEvent Event, bool Direct)> events, CommitBatch batch, List<(string Id, ChangeKind Change, string? ParentId)> refetch)
+    private static void Triage(BindingCycle cycle, EventBytes raw, IEnumerable<(PageItem Item, StripeEvent Event, bool Direct)> events, CommitBatch batch, List<(string Id, ChangeKind Change, string? ParentId)> refetch,
+        CommitOrder? order)
     {
         var owner = cycle.Binding;
         var stream = owner.Stream;
@@ -68,7 +80,11 @@ public static class EventApplier
             }
             if (!direct)
             {
-                TriageParentEvent(cycle, e, batch);
+                // Its children are listed as they are now: only a repeat, or an older event, is left alone.
+                if (cycle.Applied is not { } known || order is null || known.Record(owner.Binding.Index, e.ObjectId, e.Id, e.Created, long.MinValue, order) != ChangeVerdict.Skip)
+                {
+                    TriageParentEvent(cycle, e, batch);
+                }
                 continue;
             }
             if (!IsOwnObject(stream, e))
@@ -77,6 +93,11 @@ public static class EventApplier
             }
             var first = cycle.Seen.Add(e.ObjectId);
             if (first == false)
+            {
+                continue;
+            }
+            var verdict = cycle.Applied is { } applied && order is not null ? applied.Record(owner.Binding.Index, e.ObjectId, e.Id, e.Created, cycle.PolledUpTo, order) : ChangeVerdict.Apply;
+            if (verdict == ChangeVerdict.Skip)
             {
                 continue;
             }
@@ -100,14 +121,15 @@ public static class EventApplier
             {
                 // The tombstone above is the document.
             }
-            else if (first == true && owner.Context.Config.Advanced.EventPayloads == EventPayloads.Auto && e.ApiVersion == StripeApiVersion.Pinned)
+            else if (first == true && verdict == ChangeVerdict.Apply && owner.Context.Config.Advanced.EventPayloads == EventPayloads.Auto && e.ApiVersion == StripeApiVersion.Pinned)
             {
-                batch.Add(owner.Binding.Index, page.Raw(item).Slice(e.ObjectStart, e.ObjectLength), Added(owner, parentId, change));
+                batch.Add(owner.Binding.Index, raw(item).Slice(e.ObjectStart, e.ObjectLength), Added(owner, parentId, change));
             }
             else
             {
-                // In another API version's shape, or past what the cycle can remember (its payload may be
-                // older than one already captured): the object as Stripe has it now is right either way.
+                // In another API version's shape, or past what the cycle can remember, or of the same second as
+                // another change applied (its payload may be older than one already captured): the object as
+                // Stripe has it now is right either way.
                 refetch.Add((e.ObjectId, change, parentId));
             }
             cycle.Documents++;

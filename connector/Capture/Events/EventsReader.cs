@@ -66,7 +66,7 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes, Acc
         {
             if (account.UseForEvents(listener.Index, upTo) is var (binding, cursor))
             {
-                cycles[listener.Index] = new BindingCycle(binding, cursor);
+                cycles[listener.Index] = new BindingCycle(binding, cursor) { Applied = context.Applied };
             }
         }
         var requests = routes.Requests.Where(r => r.Any(t => routes.For(t).Any(target => cycles.ContainsKey(target.Binding.Index)))).ToList();
@@ -159,7 +159,7 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes, Acc
                 query.Add(new("starting_after", after));
             }
             var client = reader.Context.Client;
-            var applies = new List<(BindingCycle Cycle, CommitBatch Batch, List<(string Id, ChangeKind Change, string? ParentId)> Refetch)>();
+            var applies = new List<(BindingCycle Cycle, CommitBatch Batch, List<(string Id, ChangeKind Change, string? ParentId)> Refetch, CommitOrder? Order)>();
             using (var page = await client.ListAsync(StripeQuery.ListPath(StreamCatalog.Events, null, [.. query]), "created", null, stop, reader.Account.RequestAccount, waitForRoom: true).ConfigureAwait(false))
             {
                 var byBinding = new Dictionary<BindingCycle, List<(PageItem, StripeEvent, bool)>>();
@@ -183,7 +183,8 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes, Acc
                 foreach (var (cycle, events) in byBinding)
                 {
                     var batch = cycle.Binding.Context.NewBatch();
-                    applies.Add((cycle, batch, EventApplier.Triage(cycle, page, events, batch)));
+                    var order = cycle.Applied is null ? null : new CommitOrder();
+                    applies.Add((cycle, batch, EventApplier.Triage(cycle, page.Raw, events, batch, order), order));
                 }
                 if (page.HasMore && page.Items.Count > 0)
                 {
@@ -191,14 +192,25 @@ public sealed class EventsReader(CaptureContext context, EventRoutes routes, Acc
                     reader.Context.Scheduler.Enqueue(new EventsPageUnit(reader, types, from, upTo, page.Items[^1].Id));
                 }
             }
-            await Task.WhenAll(applies.Select(a => ApplyAsync(a.Cycle, a.Batch, a.Refetch, stop))).ConfigureAwait(false);
+            await Task.WhenAll(applies.Select(a => ApplyAsync(a.Cycle, a.Batch, a.Refetch, a.Order, stop))).ConfigureAwait(false);
             reader.PageDone();
         }
 
-        private static async Task ApplyAsync(BindingCycle cycle, CommitBatch batch, List<(string Id, ChangeKind Change, string? ParentId)> refetch, CancellationToken stop)
+        private static async Task ApplyAsync(BindingCycle cycle, CommitBatch batch, List<(string Id, ChangeKind Change, string? ParentId)> refetch, CommitOrder? order, CancellationToken stop)
         {
-            await EventApplier.RefetchAsync(cycle.Binding, refetch, batch, stop).ConfigureAwait(false);
-            await cycle.Binding.CommitAsync(batch, null, stop).ConfigureAwait(false);
+            try
+            {
+                await EventApplier.RefetchAsync(cycle.Binding, refetch, batch, stop).ConfigureAwait(false);
+                if (order is not null)
+                {
+                    await order.EarlierCommitted().WaitAsync(stop).ConfigureAwait(false);
+                }
+                await cycle.Binding.CommitAsync(batch, null, stop).ConfigureAwait(false);
+            }
+            finally
+            {
+                order?.Done();
+            }
         }
     }
 

@@ -17,6 +17,7 @@ public sealed class CaptureWriter
     private readonly Channel<Commit> _commits = Channel.CreateUnbounded<Commit>(new UnboundedChannelOptions { SingleReader = true });
     private long _documents;
     private long _checkpoints;
+    private long _queued;
 
     public CaptureWriter(ICaptureSink sink, MemoryBudget memory)
     {
@@ -27,6 +28,12 @@ public sealed class CaptureWriter
     public long Documents => Interlocked.Read(ref _documents);
 
     public long Checkpoints => Interlocked.Read(ref _checkpoints);
+
+    /// <summary>
+    /// Commits handed over so far, each a checkpoint: read after an <see cref="Add"/> returns, at least the number of
+    /// the checkpoint that add makes (1 is the capture's first), as each add counts itself before it queues.
+    /// </summary>
+    public long Queued => Interlocked.Read(ref _queued);
 
     public void Opened() => _sink.Opened();
 
@@ -41,6 +48,7 @@ public sealed class CaptureWriter
     /// </summary>
     public void Add(PooledBufferWriter? documents, int count, string? stateKey, byte[] statePatch)
     {
+        Interlocked.Increment(ref _queued);
         if (!_commits.Writer.TryWrite(new Commit(documents, count, stateKey, statePatch)))
         {
             documents?.Dispose();

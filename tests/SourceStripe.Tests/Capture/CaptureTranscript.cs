@@ -19,6 +19,9 @@ public sealed class CaptureTranscript
 
     public bool Opened { get; private set; }
 
+    /// <summary>What <c>opened</c> asked of the runtime: to acknowledge each checkpoint it commits.</summary>
+    public bool ExplicitAcknowledgements { get; private set; }
+
     public int Checkpoints { get; private set; }
 
     /// <summary>Parses one stdout line; anything but a protocol message fails the test.</summary>
@@ -32,6 +35,7 @@ public sealed class CaptureTranscript
             {
                 Assert.False(Opened, "opened twice");
                 Opened = true;
+                ExplicitAcknowledgements = message["opened"]!["explicitAcknowledgements"]?.GetValue<bool>() == true;
             }
             else if (message["captured"] is { } captured)
             {

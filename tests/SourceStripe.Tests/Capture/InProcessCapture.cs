@@ -30,23 +30,28 @@ public sealed class InProcessCapture : IAsyncDisposable
     /// Starts <paramref name="openRequest"/>. Its polls run up to now minus <paramref name="listLag"/> (none unless given) when
     /// its config does not set <c>advanced.list_lag_seconds</c>: what a test creates is then read by the next poll.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="memory"/> or <paramref name="onSession"/>, runs the session the handler would run for this
+    /// open itself (stdin then carries only what follows <c>open</c>), handing it to <paramref name="onSession"/>.
+    /// </remarks>
     public static async Task<InProcessCapture> StartAsync(string openRequest, TimeProvider? clock = null, TimeSpan? listLag = null, JsonNode? initialState = null,
-        Func<EndpointConfig, StripeClient>? clients = null, MemoryBudget? memory = null)
+        Func<EndpointConfig, StripeClient>? clients = null, MemoryBudget? memory = null, Action<CaptureSession>? onSession = null)
     {
         var run = new InProcessCapture(new CaptureTranscript(initialState));
         var stdout = new LineStream(run.Transcript.Add);
         var withLag = WithListLag(openRequest, listLag ?? TimeSpan.Zero);
-        if (memory is not null)
+        if (memory is not null || onSession is not null)
         {
             // The session the handler would run for this open, given the memory budget to watch.
             using var document = JsonDocument.Parse(withLag);
             Assert.True(RequestReader.TryRead(document.RootElement, out var request, out var wrongType), wrongType);
             var spec = CaptureSpecReader.Read(request.Open!, (clock ?? TimeProvider.System).GetUtcNow());
-            var session = new CaptureSession(spec, new StreamReader(run._stdin.Reader.AsStream()), new ProtocolCaptureSink(new ProtocolOutput(stdout)),
+            var session = new CaptureSession(spec, new RuntimeInput(new StreamReader(run._stdin.Reader.AsStream())), new ProtocolCaptureSink(new ProtocolOutput(stdout), spec.TakesWebhooks),
                 clients ?? (config => new StripeClient(config, clock: clock)))
             {
-                Memory = memory,
+                Memory = memory ?? new MemoryBudget(),
             };
+            onSession?.Invoke(session);
             run.Exit = Task.Run(() => session.RunAsync(run._abort.Token));
             return run;
         }
@@ -92,6 +97,10 @@ public sealed class InProcessCapture : IAsyncDisposable
             await Task.Delay(20);
         }
     }
+
+    /// <summary>Acknowledges <paramref name="checkpoints"/> more checkpoints, as Flow's runtime does once it has committed them.</summary>
+    public async Task AcknowledgeAsync(long checkpoints) =>
+        await _stdin.Writer.WriteAsync(Encoding.UTF8.GetBytes($"{{\"acknowledge\":{{\"checkpoints\":{checkpoints}}}}}\n"));
 
     /// <summary>Closes stdin, as Flow does to stop a capture, and returns the exit code.</summary>
     public async Task<int> StopAsync()
