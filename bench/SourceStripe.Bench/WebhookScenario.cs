@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using SourceStripe.Simulator;
 using SourceStripe.Simulator.Webhooks;
+using SourceStripe.Webhooks;
 
 namespace SourceStripe.Bench;
 
@@ -76,7 +75,7 @@ public static class WebhookScenario
             Webhooks = new WebhookOptions { MaxConcurrentDeliveries = 256 },
         });
         simulator.RateLimits = RateLimits.Stripe;
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         if (webhooks)
         {
             simulator.AddWebhookDestination(new WebhookDestination { Url = new Uri($"http://127.0.0.1:{port}/stripe"), Secrets = [Secret] });
@@ -138,13 +137,6 @@ public static class WebhookScenario
             binding!["resourceConfig"]!["interval"] = "PT5S";
         }
         return open.ToJsonString();
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private static double Percentile(List<double> values, double share)

@@ -5,7 +5,11 @@ using SourceStripe.Tests.Capture;
 
 namespace SourceStripe.Tests.EndToEnd;
 
-/// <summary>The published binary running a capture, as Flow runs it: open on stdin, kept open until the test closes it.</summary>
+/// <summary>
+/// The published binary running a capture, as Flow runs it: open on stdin, kept open until the test closes it, each
+/// checkpoint acknowledged once read when the capture asked for acknowledgements (Flow's runtime acknowledges once it
+/// has committed one; here reading it is committing it).
+/// </summary>
 public sealed class BinaryCapture : IAsyncDisposable
 {
     private readonly Process _process;
@@ -22,10 +26,15 @@ public sealed class BinaryCapture : IAsyncDisposable
             while (await process.StandardOutput.ReadLineAsync() is { } line)
             {
                 transcript.Add(line);
+                // Before the acknowledgement: a kill may fall between a checkpoint and its acknowledgement.
                 if (killWhen?.Invoke(transcript) == true)
                 {
                     Kill();
                     return;
+                }
+                if (transcript.ExplicitAcknowledgements && line.StartsWith("{\"checkpoint\"", StringComparison.Ordinal))
+                {
+                    Acknowledge();
                 }
             }
         });
@@ -42,6 +51,29 @@ public sealed class BinaryCapture : IAsyncDisposable
     }
 
     public CaptureTranscript Transcript { get; }
+
+    private readonly Lock _stdinGate = new();
+    private bool _stdinClosed;
+
+    private void Acknowledge()
+    {
+        lock (_stdinGate)
+        {
+            if (_stdinClosed)
+            {
+                return;
+            }
+            try
+            {
+                _process.StandardInput.WriteLine("{\"acknowledge\":{\"checkpoints\":1}}");
+                _process.StandardInput.Flush();
+            }
+            catch (IOException)
+            {
+                // Killed meanwhile: the runtime's acknowledgement is lost with it.
+            }
+        }
+    }
 
     /// <summary>The exit code, once the process has exited.</summary>
     public int ExitCode => _process.ExitCode;
@@ -78,7 +110,11 @@ public sealed class BinaryCapture : IAsyncDisposable
     /// <summary>Closes stdin and waits for a clean exit; returns the exit code.</summary>
     public async Task<int> StopAsync()
     {
-        _process.StandardInput.Close();
+        lock (_stdinGate)
+        {
+            _stdinClosed = true;
+            _process.StandardInput.Close();
+        }
         await _process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(2)).Token);
         await Task.WhenAll(_stdout, _stderrTask);
         return _process.ExitCode;

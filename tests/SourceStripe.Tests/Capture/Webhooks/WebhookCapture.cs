@@ -50,7 +50,7 @@ public sealed class WebhookCapture : IAsyncDisposable
             [new OpenRequests.Binding("customers", "incremental", interval)], advanced: advanced ?? new JsonObject { ["event_lag_seconds"] = 0 }))!;
         request["open"]!["capture"]!["config"]!["webhook_signing_secret"] = Secret;
         // The listener starts too: on a free port of loopback, so that tests run side by side.
-        request["open"]!["capture"]!["config"]!["advanced"]!["webhook_address"] = $"127.0.0.1:{FreePort()}";
+        request["open"]!["capture"]!["config"]!["advanced"]!["webhook_address"] = $"127.0.0.1:{LoopbackPort.Free()}";
         WebhookInbox? inbox = null;
         var capture = await InProcessCapture.StartAsync(request.ToJsonString(), clock, onSession: session => inbox = session.Inbox);
         var run = new WebhookCapture(stripe, capture, inbox ?? throw new InvalidOperationException("a capture with a webhook secret has an inbox"));
@@ -116,12 +116,5 @@ public sealed class WebhookCapture : IAsyncDisposable
     {
         await Capture.DisposeAsync();
         await Stripe.DisposeAsync();
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        probe.Start();
-        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
     }
 }
