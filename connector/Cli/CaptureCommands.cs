@@ -18,7 +18,7 @@ public static class CaptureCommands
         var config = TerminalCommands.ConfigOption(required: false);
         var demo = new Option<bool>("--demo")
         {
-            Description = "Capture a simulated Stripe account served on 127.0.0.1 by this binary: no key, no network.",
+            Description = "Capture a simulated Stripe account served on 127.0.0.1 by this binary: no key, no network. With --follow it keeps changing, and its Stripe pushes each change to the capture as a signed webhook.",
         };
         var connected = new Option<int>("--connected-accounts")
         {
@@ -77,7 +77,7 @@ public static class CaptureCommands
             };
             if (isDemo)
             {
-                return await DemoCapture.RunAsync(run, parse.GetValue(connected), cancellation).ConfigureAwait(false);
+                return await DemoCapture.RunAsync(run, parse.GetValue(connected), parse.GetValue(follow), cancellation).ConfigureAwait(false);
             }
             return await TerminalCommands.WithConfigAsync(parse.GetRequiredValue(config), endpoint => run.RunAsync(endpoint, cancellation)).ConfigureAwait(false);
         });

@@ -1,8 +1,11 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using SourceStripe.Logging;
 using SourceStripe.Simulator;
+using SourceStripe.Simulator.Webhooks;
 using SourceStripe.Streams;
+using SourceStripe.Webhooks;
 
 namespace SourceStripe.Cli;
 
@@ -15,10 +18,14 @@ public static class DemoCapture
     /// <summary>Loopback has no Stripe limit to respect: pace for speed, still through the limiter.</summary>
     private const int DemoRequestsPerSecond = 2000;
 
-    /// <summary>Captures the demo account, with <paramref name="connectedAccounts"/> small connected accounts of its platform when above 0.</summary>
-    public static async Task<int> RunAsync(TerminalCapture run, int connectedAccounts, CancellationToken cancellation)
+    /// <summary>
+    /// Captures the demo account, with <paramref name="connectedAccounts"/> small connected accounts of its platform when
+    /// above 0; with <paramref name="follow"/>, through the demo's webhooks as it changes, until Ctrl+C.
+    /// </summary>
+    public static async Task<int> RunAsync(TerminalCapture run, int connectedAccounts, bool follow, CancellationToken cancellation)
     {
         await using var demo = await DemoAccount.StartAsync(DemoAccount.DefaultObjectsPerStream, connectedAccounts, cancellation).ConfigureAwait(false);
+        (string Secret, int Port)? webhooks = follow ? DemoWebhooks(demo, connectedAccounts > 0) : null;
         var expected = Expected(run.Streams, Counts(demo));
         var what = connectedAccounts == 0
             ? "a simulated Stripe account"
@@ -26,7 +33,12 @@ public static class DemoCapture
         Log.Line(string.Create(CultureInfo.InvariantCulture,
             $"Demo: {what} of {expected.Sum(c => c.Value):N0} objects in {expected.Count} streams, served by this binary on {demo.BaseUrl} (no key, no network). Capturing it as Flow would:"));
 
-        var code = await run.RunAsync(Config(demo, connectedAccounts > 0), cancellation).ConfigureAwait(false);
+        var live = webhooks is not null && run.Streams.Any(s => s.Name == DemoLiveChanges.Stream) ? new DemoLiveChanges(demo) : null;
+        run.DocumentWritten = live is null ? null : live.DocumentWritten;
+        var changing = live?.RunAsync(run, cancellation) ?? Task.CompletedTask;
+        var code = await run.RunAsync(Config(demo, connectedAccounts > 0, webhooks), cancellation).ConfigureAwait(false);
+        await changing.ConfigureAwait(false);
+        live?.Report();
         if (code != 0)
         {
             return code;
@@ -77,7 +89,25 @@ public static class DemoCapture
         return x.Length == y.Length && x.Zip(y).All(p => p.First == p.Second || (p.First.StartsWith('{') && p.Second.StartsWith('{')));
     }
 
-    private static JsonElement Config(DemoServer demo, bool connectedAccounts)
+    /// <summary>
+    /// Registers the capture's listener (a free loopback port) as the demo's event destinations, the platform's and,
+    /// with connected accounts, a Connect one, under a fresh secret that is never shown.
+    /// </summary>
+    private static (string Secret, int Port) DemoWebhooks(DemoServer demo, bool connectedAccounts)
+    {
+        var secret = "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
+        var port = LoopbackPort.Free();
+        var url = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/stripe");
+        demo.AddWebhookDestination(new WebhookDestination { Url = url, Secrets = [secret] });
+        if (connectedAccounts)
+        {
+            demo.AddWebhookDestination(new WebhookDestination { Url = url, Secrets = [secret], Connect = true });
+        }
+        Log.Line($"Demo: its Stripe sends webhooks to {url}, where the capture listens.");
+        return (secret, port);
+    }
+
+    private static JsonElement Config(DemoServer demo, bool connectedAccounts, (string Secret, int Port)? webhooks)
     {
         var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -87,7 +117,15 @@ public static class DemoCapture
             json.WriteString("client_secret", demo.SecretKey);
             json.WriteString("start_date", demo.StartDate.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
             json.WriteBoolean("capture_connected_accounts", connectedAccounts);
+            if (webhooks is { } hooks)
+            {
+                json.WriteString("webhook_signing_secret", hooks.Secret);
+            }
             json.WriteStartObject("advanced");
+            if (webhooks is { } listen)
+            {
+                json.WriteString("webhook_address", "127.0.0.1:" + listen.Port.ToString(CultureInfo.InvariantCulture));
+            }
             json.WriteString("base_url", demo.BaseUrl.ToString());
             json.WriteNumber("max_requests_per_second", DemoRequestsPerSecond);
             json.WriteNumber("max_requests_per_second_per_endpoint", DemoRequestsPerSecond);

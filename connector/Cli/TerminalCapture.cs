@@ -18,6 +18,12 @@ public sealed class TerminalCapture(IReadOnlyList<StreamDescriptor> streams, str
     /// <summary>Counts the distinct objects of each stream (see <see cref="DistinctIds"/>).</summary>
     public bool TrackIds { get; init; }
 
+    /// <summary>With <see cref="TrackIds"/>: told each document's stream and id as it is written; set before the run.</summary>
+    public Action<string, string>? DocumentWritten { get; set; }
+
+    /// <summary>Whether every bound stream has caught up (and the run has started).</summary>
+    public bool CaughtUp => _progress is { Count: > 0 } progress && progress.All(p => p.Caught);
+
     public IReadOnlyList<StreamDescriptor> Streams => streams;
 
     /// <summary>After the run, with <see cref="TrackIds"/>: how many distinct objects of the stream were captured.</summary>
@@ -66,12 +72,19 @@ public sealed class TerminalCapture(IReadOnlyList<StreamDescriptor> streams, str
         try
         {
             documents = OpenOutput();
-            using var sink = new TerminalSink([.. streams.Select(s => s.Name)], documents, statePath, state, clock) { TrackIds = TrackIds };
+            // Taking webhooks needs acknowledgements; here a checkpoint is acknowledged once the sink has written it.
+            var written = spec.TakesWebhooks ? new WrittenCheckpoints() : null;
+            using var sink = new TerminalSink([.. streams.Select(s => s.Name)], documents, statePath, state, clock)
+            {
+                TrackIds = TrackIds,
+                DocumentWritten = DocumentWritten,
+                CheckpointWritten = written is null ? null : written.Written,
+            };
             _progress = sink.Streams;
             var progress = new CaptureProgress(sink.Streams, clock, display);
             using var stopProgress = new CancellationTokenSource();
             var reporting = progress.ReportUntilAsync(stopProgress.Token);
-            var session = new CaptureSession(spec, input: null, sink, endpoint => new StripeClient(endpoint, clock: clock));
+            var session = new CaptureSession(spec, written, sink, endpoint => new StripeClient(endpoint, clock: clock));
             int code;
             try
             {

@@ -51,6 +51,12 @@ public sealed class TerminalSink : ICaptureSink, IDisposable
     /// <summary>Keeps every document's id, to count distinct objects (the demo's check; memory grows with them).</summary>
     public bool TrackIds { get; init; }
 
+    /// <summary>Told each document's stream and id as it is written, with <see cref="TrackIds"/>; called under the sink's lock.</summary>
+    public Action<string, string>? DocumentWritten { get; init; }
+
+    /// <summary>Told once each checkpoint's documents and state are taken in (see <see cref="WrittenCheckpoints"/>).</summary>
+    public Action? CheckpointWritten { get; init; }
+
     public void Opened()
     {
     }
@@ -77,6 +83,7 @@ public sealed class TerminalSink : ICaptureSink, IDisposable
                 SaveState();
             }
         }
+        CheckpointWritten?.Invoke();
     }
 
     /// <summary>Nothing to push at once: the state file is saved on its own schedule, after the documents it covers.</summary>
@@ -114,7 +121,9 @@ public sealed class TerminalSink : ICaptureSink, IDisposable
             var document = rest[(docAt + DocMember.Length)..^1];
             if (TrackIds)
             {
-                Streams[binding].Ids.Add(IdOf(document));
+                var id = IdOf(document);
+                Streams[binding].Ids.Add(id);
+                DocumentWritten?.Invoke(Streams[binding].Name, id);
             }
             if (_documents is not null)
             {

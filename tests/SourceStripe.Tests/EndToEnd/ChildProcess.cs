@@ -38,6 +38,25 @@ internal static class ChildProcess
         return new ConnectorRun(process.ExitCode, output.ToArray(), Encoding.UTF8.GetString(error.ToArray()));
     }
 
+    /// <summary>
+    /// Starts <paramref name="start"/> so that SIGINT reaches it: a shell runs background jobs with SIGINT ignored, and
+    /// the runtime keeps a signal ignored that it inherits as such, so the default is restored however CI starts us.
+    /// </summary>
+    public static Process StartInterruptible(ProcessStartInfo start)
+    {
+        start.ArgumentList.Insert(0, start.FileName);
+        start.ArgumentList.Insert(0, "--default-signal=INT");
+        start.FileName = "env";
+        return Process.Start(start)!;
+    }
+
+    /// <summary>Sends SIGINT, as Ctrl+C in a terminal does.</summary>
+    public static async Task InterruptAsync(Process process)
+    {
+        using var interrupt = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await interrupt.WaitForExitAsync();
+    }
+
     /// <summary>The last lines of a long output, where a build or a crash says what went wrong.</summary>
     public static string Tail(string text, int lines = 40)
     {

@@ -208,13 +208,7 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
         {
             var statePath = PathOf($"state-{follow}.json");
             string[] args = ["capture", "--config", flowYaml, "--state", statePath, "--output", PathOf($"out-{follow}.jsonl"), .. follow ? new[] { "--follow" } : []];
-            // A shell runs background jobs with SIGINT ignored, and the runtime keeps a signal ignored that it
-            // inherits as such: restore the default so the signal reaches the connector however CI starts us.
-            var start = await PublishedConnector.StartInfoAsync(args);
-            start.ArgumentList.Insert(0, start.FileName);
-            start.ArgumentList.Insert(0, "--default-signal=INT");
-            start.FileName = "env";
-            using var process = Process.Start(start)!;
+            using var process = ChildProcess.StartInterruptible(await PublishedConnector.StartInfoAsync(args));
             process.StandardInput.Close();
             var stderr = process.StandardError.ReadToEndAsync();
             // The signal goes once the capture has saved state, so there is state to save again; the deadline
@@ -225,10 +219,7 @@ public sealed class TerminalCommandsEndToEndTests : IDisposable
                 await Task.Delay(50);
             }
             Assert.True(File.Exists(statePath), $"no state file within 3 minutes (exited: {process.HasExited})");
-            using (var interrupt = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await interrupt.WaitForExitAsync();
-            }
+            await ChildProcess.InterruptAsync(process);
             // Only a guard against a hang: the held request must not keep the capture from stopping.
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
             try
