@@ -70,6 +70,15 @@ public sealed record SimulatorOptions
     /// </summary>
     public IReadOnlyList<ConnectedAccountOptions> ConnectedAccounts { get; init; } = [];
 
+    /// <summary>
+    /// Many more connected accounts, after <see cref="ConnectedAccounts"/>, without a record each: up to
+    /// <see cref="ConnectedAccountPopulation.MaxAccounts"/> in all. The platform's <c>/v1/accounts</c> lists them
+    /// from the seed; each one's data is generated when a request first reads it. Default: none.
+    /// </summary>
+    public ConnectedAccountPopulation? ConnectedAccountPopulation { get; init; }
+
+    internal bool IsPlatform => ConnectedAccounts.Count > 0 || ConnectedAccountPopulation is { Count: > 0 };
+
     /// <summary>The sequence the account's first id encodes: a connected account's ids start past every other account's.</summary>
     internal long FirstSequence { get; init; } = 1;
 
@@ -77,7 +86,7 @@ public sealed record SimulatorOptions
     internal string? EventAccount { get; init; }
 
     internal int CountOf(string stream) =>
-        stream == "accounts" && ConnectedAccounts.Count > 0 ? 0
+        stream == "accounts" && IsPlatform ? 0
         : ObjectCounts is not null && ObjectCounts.TryGetValue(stream, out var n) ? n : ObjectsPerStream;
 
     internal Func<DateTimeOffset> ClockOrSystem => Clock ?? (() => DateTimeOffset.UtcNow);
