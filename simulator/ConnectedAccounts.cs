@@ -43,7 +43,10 @@ internal sealed class ConnectedAccounts
             ArgumentOutOfRangeException.ThrowIfGreaterThan(population.Large.Count, population.Count);
             ArgumentOutOfRangeException.ThrowIfGreaterThan(_configured + population.Count, MaxAccounts);
             ArgumentOutOfRangeException.ThrowIfNegative(population.GeneratedAccountsKept);
-            ArgumentOutOfRangeException.ThrowIfNegative(population.Each.ObjectsPerStream);
+            foreach (var options in population.Large.Append(population.Each))
+            {
+                ArgumentOutOfRangeException.ThrowIfNegative(options.ObjectsPerStream);
+            }
             Population = new AccountPopulation(population, platform.Seed, _configured, range.From, range.To);
         }
     }
@@ -125,6 +128,20 @@ internal sealed class ConnectedAccounts
             account.Moved = true;
             _moved.Add(account.Member!.Value);
             _members[account.Member.Value] = account;
+        }
+    }
+
+    /// <summary>The key loses its permissions on the account, for good: held from now on if a member.</summary>
+    public void Forbid(string id)
+    {
+        lock (_gate)
+        {
+            var account = Get(id);
+            account.Forbidden = true;
+            if (account.Member is { } member)
+            {
+                _members[member] = account;
+            }
         }
     }
 

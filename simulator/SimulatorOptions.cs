@@ -65,7 +65,8 @@ public sealed record SimulatorOptions
 
     /// <summary>
     /// Stripe Connect accounts connected to this platform, each generated from the seed and its index on its first
-    /// request. When there are any, the platform's <c>/v1/accounts</c> lists exactly them (no generated accounts).
+    /// request. When there are any, the platform's <c>/v1/accounts</c> lists exactly them and the population's
+    /// (no generated accounts).
     /// Default empty: one account, the platform.
     /// </summary>
     public IReadOnlyList<ConnectedAccountOptions> ConnectedAccounts { get; init; } = [];

@@ -51,5 +51,5 @@ public sealed partial class StripeSimulator
 
     /// <summary>From now on the key is a restricted key without this account's permissions: its requests answer
     /// 403 as Stripe does for a missing permission; the account stays connected and listed.</summary>
-    public void ForbidAccount(string accountId) => _api.Connected.Get(accountId).Forbidden = true;
+    public void ForbidAccount(string accountId) => _api.Connected.Forbid(accountId);
 }

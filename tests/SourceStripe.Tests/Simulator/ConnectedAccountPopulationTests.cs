@@ -107,6 +107,13 @@ public sealed class ConnectedAccountPopulationTests
 
         var mangled = id[..^1] + (id[^1] == 'a' ? 'b' : 'a');
         Assert.Equal(HttpStatusCode.Forbidden, (await http.Get("/v1/charges", mangled)).Status);
+
+        var forbidden = before[200].Id;
+        stripe.ForbidAccount(forbidden);
+        var (forbiddenStatus, permission) = await http.Get("/v1/charges", forbidden);
+        Assert.Equal(HttpStatusCode.Forbidden, forbiddenStatus);
+        Assert.Contains("required permissions", permission.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains(forbidden, (await http.AllAccounts("/v1/accounts")).Select(a => a.Id));
     }
 
     [Fact]
