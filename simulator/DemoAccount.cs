@@ -91,7 +91,7 @@ public sealed class DemoServer : IAsyncDisposable
     public IReadOnlyList<string> ConnectedAccountIds => _server.Api.Connected.ConnectedIds();
 
     /// <summary>An account's data: the platform's, or a connected account's.</summary>
-    public SimulatorAccount AccountFor(string accountId) => accountId == AccountId ? Account : _server.Api.Connected.Get(accountId).Served.Account;
+    public SimulatorAccount AccountFor(string accountId) => accountId == AccountId ? Account : _server.Api.Served(accountId, pin: true).Account;
 
     /// <summary>
     /// Per listed resource, the objects a capture of everything since <see cref="StartDate"/> started now reads.

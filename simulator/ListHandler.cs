@@ -9,49 +9,23 @@ namespace SourceStripe.Simulator;
 /// </summary>
 internal sealed class ListHandler(SimulatorAccount account)
 {
+    /// <summary>A platform's population of connected accounts, listed from the seed next to the stored accounts.</summary>
+    public PopulationListing? Population { get; set; }
+
     public byte[] List(Route route, ListQuery query, string path)
     {
         List<SimulatedObject> page;
         bool hasMore;
         lock (account.Gate)
         {
-            var (store, parentId) = StoreFor(route.Resource, route.ParentId, query);
-            var filter = Filter(route.Resource, query);
-            if (route.Resource.Name == "events")
+            if (route.Resource.Name == "accounts" && Population is { } population)
             {
-                var now = account.Now;
-                var byType = filter;
-                filter = byType is null ? o => o.IsVisible(now) : o => o.IsVisible(now) && byType(o);
+                (page, hasMore) = population.Page(account.Table("accounts").Store(), query, AccountsCursor(route.Resource, query, population));
             }
-            var min = query.CreatedMin;
-            if (route.Resource.Name == "events")
+            else
             {
-                min = Math.Max(min, account.RetentionStart);
+                (page, hasMore) = Select(route, query);
             }
-            var lo = query.CreatedMax == long.MaxValue ? 0 : store.FirstAtOrBefore(query.CreatedMax);
-            var hi = min == long.MinValue ? store.Count : store.FirstAtOrBefore(min - 1);
-            int? start = null, end = null;
-            if ((query.StartingAfter ?? query.EndingBefore) is { } cursorId)
-            {
-                var param = query.StartingAfter is not null ? "starting_after" : "ending_before";
-                var cursor = FindCursor(route.Resource, cursorId, parentId) ?? throw StripeErrors.NoSuchCursor(
-                    route.Resource.Object, cursorId, param);
-                if (route.Resource.Name == "events" && cursor.Created < account.RetentionStart)
-                {
-                    throw StripeErrors.EventOutsideRetention(cursorId, param);
-                }
-                var at = store.Position(cursor.Created, cursor.Id);
-                var live = at < store.Count && store.Items[at].Id == cursor.Id;
-                if (query.StartingAfter is not null)
-                {
-                    start = live ? at + 1 : at;
-                }
-                else
-                {
-                    end = at;
-                }
-            }
-            (page, hasMore) = Page(store.Items, lo, hi, start, end, query.Limit, filter);
         }
         var expand = query.Expand.Count == 0 ? null : Expansion.ForList(query.Expand);
         var buffer = new ArrayBufferWriter<byte>(256 + page.Sum(o => o.Utf8.Length));
@@ -72,6 +46,64 @@ internal sealed class ListHandler(SimulatorAccount account)
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>The page a list request asks for, under the account's lock.</summary>
+    private (List<SimulatedObject> Page, bool HasMore) Select(Route route, ListQuery query)
+    {
+        var (store, parentId) = StoreFor(route.Resource, route.ParentId, query);
+        var filter = Filter(route.Resource, query);
+        if (route.Resource.Name == "events")
+        {
+            var now = account.Now;
+            var byType = filter;
+            filter = byType is null ? o => o.IsVisible(now) : o => o.IsVisible(now) && byType(o);
+        }
+        var min = query.CreatedMin;
+        if (route.Resource.Name == "events")
+        {
+            min = Math.Max(min, account.RetentionStart);
+        }
+        var lo = query.CreatedMax == long.MaxValue ? 0 : store.FirstAtOrBefore(query.CreatedMax);
+        var hi = min == long.MinValue ? store.Count : store.FirstAtOrBefore(min - 1);
+        int? start = null, end = null;
+        if ((query.StartingAfter ?? query.EndingBefore) is { } cursorId)
+        {
+            var param = query.StartingAfter is not null ? "starting_after" : "ending_before";
+            // A child list the platform renders for a population's account has no table to find its cursor in.
+            var cursor = FindCursor(route.Resource, cursorId, parentId) ?? store.Items.FirstOrDefault(o => o.Id == cursorId)
+                ?? throw StripeErrors.NoSuchCursor(route.Resource.Object, cursorId, param);
+            if (route.Resource.Name == "events" && cursor.Created < account.RetentionStart)
+            {
+                throw StripeErrors.EventOutsideRetention(cursorId, param);
+            }
+            var at = store.Position(cursor.Created, cursor.Id);
+            var live = at < store.Count && store.Items[at].Id == cursor.Id;
+            if (query.StartingAfter is not null)
+            {
+                start = live ? at + 1 : at;
+            }
+            else
+            {
+                end = at;
+            }
+        }
+        return Page(store.Items, lo, hi, start, end, query.Limit, filter);
+    }
+
+    /// <summary>Where a <c>/v1/accounts</c> cursor stands: a stored account (live or not), else a population member.</summary>
+    private (long Created, string Id)? AccountsCursor(Resource accounts, ListQuery query, PopulationListing population)
+    {
+        if ((query.StartingAfter ?? query.EndingBefore) is not { } cursorId)
+        {
+            return null;
+        }
+        if (FindCursor(accounts, cursorId, null) is { } stored)
+        {
+            return (stored.Created, stored.Id);
+        }
+        return population.Cursor(cursorId)
+            ?? throw StripeErrors.NoSuchCursor(accounts.Object, cursorId, query.StartingAfter is not null ? "starting_after" : "ending_before");
+    }
+
     public byte[] Retrieve(Route route, ListQuery query)
     {
         var resource = route.Resource;
@@ -85,6 +117,12 @@ internal sealed class ListHandler(SimulatorAccount account)
             found = route.ParentId is null
                 ? table.Find(id)
                 : Sharing(resource).Select(r => account.Table(r.Name).Find(id)).FirstOrDefault(o => o is not null && o.ParentId == route.ParentId);
+            if (found is null && Population is { } population)
+            {
+                found = route.ParentId is null
+                    ? resource.Name == "accounts" ? population.Retrieve(id) : null
+                    : resource.Parent == "accounts" ? population.Children(route.ParentId, Sharing(resource))?.Items.FirstOrDefault(o => o.Id == id) : null;
+            }
             deleted = found is null && table.IsDeleted(id) && resource.RetrievesDeleted;
             if (found is not null && resource.Name == "events" && (found.Created < account.RetentionStart || !found.IsVisible(account.Now)))
             {
@@ -122,6 +160,10 @@ internal sealed class ListHandler(SimulatorAccount account)
         if (byQuery)
         {
             parentId = query.ParentId is { Length: > 0 } s ? s : throw StripeErrors.MissingParameter(resource.ParentParam!);
+        }
+        if (parent == "accounts" && account.Table(parent).Find(parentId!) is null && Population?.Children(parentId!, Sharing(resource)) is { } rendered)
+        {
+            return (rendered, parentId);
         }
         if (account.Table(parent).Find(parentId!) is null)
         {

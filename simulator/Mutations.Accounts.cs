@@ -11,10 +11,10 @@ internal sealed partial class Mutations
 {
     /// <summary>
     /// Lists a connected account on the platform as of <paramref name="connectedAt"/>: its Account object (its id,
-    /// <c>created</c> = the connect time) with persons and external accounts, generated the first time
+    /// <c>created</c> = the connect time) with persons and external accounts, rendered the first time
     /// (<paramref name="listed"/> null) and kept, children included, while it is disconnected. Returns the Account JSON.
     /// </summary>
-    public byte[] ListAccount(string accountId, long connectedAt, byte[]? listed, int index)
+    public byte[] ListAccount(string accountId, long connectedAt, byte[]? listed, int index, long listingSequence)
     {
         lock (account.Gate)
         {
@@ -27,21 +27,50 @@ internal sealed partial class Mutations
                 accounts.Add(relisted);
                 return relisted.Json;
             }
-            var created = Write(new ObjectContext("accounts", accountId, connectedAt, Rng.For(account.Seed, "connected", "accounts", index)), null);
-            // As the generator gives each account: one to three persons, one or two bank accounts, maybe a card.
+            var created = RenderAccount(accountId, connectedAt, index);
+            accounts.Add(created);
+            foreach (var child in RenderAccountChildren(accountId, connectedAt, index, listingSequence))
+            {
+                account.Table(child.Stream).Add(child);
+            }
+            return created.Json;
+        }
+    }
+
+    /// <summary>A connected account's Account object as the platform lists it, from the seed and its index alone.</summary>
+    public SimulatedObject RenderAccount(string accountId, long connectedAt, int index)
+    {
+        lock (account.Gate)
+        {
+            return Render(new ObjectContext("accounts", accountId, connectedAt, Rng.For(account.Seed, "connected", "accounts", index)), null);
+        }
+    }
+
+    /// <summary>
+    /// A connected account's persons and external accounts, as the generator gives each account: one to three persons,
+    /// one or two bank accounts, maybe a card. Their ids encode sequences from <paramref name="listingSequence"/>
+    /// (a range of the account's own), so rendering them again gives the same ids.
+    /// </summary>
+    public List<SimulatedObject> RenderAccountChildren(string accountId, long connectedAt, int index, long listingSequence)
+    {
+        lock (account.Gate)
+        {
             var rng = Rng.For(account.Seed, "connected", "account children", index);
             var counts = new[] { ("persons", rng.Next(1, 3)), ("external_account_bank_accounts", rng.Next(1, 2)), ("external_account_cards", rng.Next(0, 1)) };
-            foreach (var (stream, count) in counts)
+            var children = new List<SimulatedObject>(6);
+            for (var s = 0; s < counts.Length; s++)
             {
+                var (stream, count) = counts[s];
                 for (var k = 0; k < count; k++)
                 {
                     var childRng = Rng.For(account.Seed, "connected", stream, index * 8L + k);
-                    var ctx = new ObjectContext(stream, account.NewId(Descriptor(stream).IdPrefix, ref childRng), connectedAt, childRng);
+                    var id = StripeIds.New(Descriptor(stream).IdPrefix, listingSequence + s * 4 + k, ref childRng);
+                    var ctx = new ObjectContext(stream, id, connectedAt, childRng);
                     ctx.Set(Descriptor(stream).ParentField!, accountId);
-                    Write(ctx, accountId);
+                    children.Add(Render(ctx, accountId));
                 }
             }
-            return created.Json;
+            return children;
         }
     }
 
@@ -87,8 +116,8 @@ internal sealed partial class Mutations
         }
     }
 
-    /// <summary>Writes and stores a new object with a chosen id (no edit, no event).</summary>
-    private SimulatedObject Write(ObjectContext ctx, string? parentId)
+    /// <summary>Writes a new object with a chosen id (no edit, no event), without storing it.</summary>
+    private SimulatedObject Render(ObjectContext ctx, string? parentId)
     {
         var sample = Samples.For(ctx.Stream);
         StreamProfiles.Apply(ctx, sample, this, parentId);
@@ -97,8 +126,6 @@ internal sealed partial class Mutations
         {
             SampleWriter.Write(sample, ctx, w);
         }
-        var item = new SimulatedObject(ctx.Stream, ctx.Id, ctx.Created, parentId, ctx.Text("status"), buffer.WrittenSpan.ToArray());
-        account.Table(ctx.Stream).Add(item);
-        return item;
+        return new SimulatedObject(ctx.Stream, ctx.Id, ctx.Created, parentId, ctx.Text("status"), buffer.WrittenSpan.ToArray());
     }
 }

@@ -22,35 +22,50 @@ public sealed partial class SimulatedStripeApi
             return (Platform, null);
         }
         return Connected.Find(stripeAccount) is { Connected: true } connected
-            ? (connected.Served, connected)
+            ? (Connected.Serve(connected, pin: false), connected)
             : throw StripeErrors.NoAccessToAccount(key, stripeAccount);
     }
 
     /// <summary>The options' connected accounts, each connected at a time drawn from the seed within the creation
-    /// range; those connected within the event retention announce it on the platform, as they would have.</summary>
-    private void ConnectInitialAccounts()
+    /// range; those connected within the event retention announce it on the platform, as they would have (a
+    /// population's, one event for each of its members connected in the last 30 days: the only bytes they cost).</summary>
+    private void ConnectInitialAccounts((long From, long To) range)
     {
-        if (_options.ConnectedAccounts.Count == 0)
+        if (!_options.IsPlatform)
         {
             return;
         }
-        var (from, to) = _options.CreatedRange(Account.Now);
-        var accounts = _options.ConnectedAccounts.Select(Connected.Add).ToList();
-        foreach (var account in accounts)
+        var configured = _options.ConnectedAccounts.Select(Connected.Add).ToList();
+        foreach (var account in configured)
         {
-            account.ConnectedAt = Rng.For(_options.Seed, "connected", "connect time", account.Index).NextLong(from, to);
+            account.ConnectedAt = AccountPopulation.ConnectTime(_options.Seed, account.Index, range.From, range.To);
+            account.Listing = Platform.Mutations.ListAccount(account.Id, account.ConnectedAt, null, account.Index,
+                ConnectedAccounts.ListingSequence(account.Index));
         }
-        foreach (var account in accounts.OrderBy(a => a.ConnectedAt).ThenBy(a => a.Index))
+        var announced = configured.Select(a => (Created: a.ConnectedAt, a.Index, a.Id)).ToList();
+        if (Connected.Population is { } population)
         {
-            List(account, announce: account.ConnectedAt >= Account.RetentionStart);
+            var retained = population.FirstAtOrBefore(Account.RetentionStart - 1);
+            for (var position = 0; position < retained; position++)
+            {
+                var (member, created) = population.At(position);
+                announced.Add((created, population.FirstIndex + member, population.IdOf(member)));
+            }
+        }
+        foreach (var (created, _, id) in announced.Where(a => a.Created >= Account.RetentionStart).OrderBy(a => a.Created).ThenBy(a => a.Index))
+        {
+            Platform.Mutations.ApplicationEvent("account.application.authorized", Application(), id, created);
         }
     }
+
+    /// <summary>An account's data; <paramref name="pin"/> keeps it in memory (it is about to change, or be held).</summary>
+    internal ServedAccount Served(string accountId, bool pin) => Connected.Serve(Connected.Get(accountId), pin);
 
     /// <summary>Changes to the platform (its own id) or a connected account, connected or not.</summary>
     internal AccountMutations MutationsFor(string accountId)
     {
         ArgumentNullException.ThrowIfNull(accountId);
-        return new(accountId, accountId == _options.AccountId ? Platform.Mutations : Connected.Get(accountId).Served.Mutations);
+        return new(accountId, accountId == _options.AccountId ? Platform.Mutations : Served(accountId, pin: true).Mutations);
     }
 
     internal string Connect(ConnectedAccountOptions options)
@@ -77,7 +92,11 @@ public sealed partial class SimulatedStripeApi
             {
                 throw new InvalidOperationException($"{accountId} is not connected.");
             }
-            // Refused from now on, before the platform hears of it: as on Stripe, the event may come after a failed request.
+            // Off its seeded place in the list, then refused from now on, before the platform hears of it: as on Stripe, the event may come after a failed request.
+            if (account.Member is not null)
+            {
+                Connected.Move(account);
+            }
             account.Connected = false;
             Platform.Mutations.UnlistAccount(accountId);
             Platform.Mutations.ApplicationEvent("account.application.deauthorized", Application(), accountId, Account.NowUnix);
@@ -100,7 +119,8 @@ public sealed partial class SimulatedStripeApi
 
     private void List(ConnectedAccount account, bool announce)
     {
-        account.Listing = Platform.Mutations.ListAccount(account.Id, account.ConnectedAt, account.Listing, account.Index);
+        account.Listing = Platform.Mutations.ListAccount(account.Id, account.ConnectedAt, account.Listing, account.Index,
+            ConnectedAccounts.ListingSequence(account.Index));
         account.Connected = true;
         if (announce)
         {

@@ -35,8 +35,13 @@ public sealed partial class SimulatedStripeApi
         Account = AccountGenerator.Generate(options);
         Webhooks = new WebhookDispatcher(options.Webhooks, options.Seed, options.ClockOrSystem);
         Platform = new ServedAccount(Account, options, Webhooks);
-        Connected = new ConnectedAccounts(options, Webhooks);
-        ConnectInitialAccounts();
+        var range = options.CreatedRange(Account.Now);
+        Connected = new ConnectedAccounts(options, Webhooks, range);
+        if (Connected.Population is { } population)
+        {
+            Platform.Lists.Population = new PopulationListing(population, Connected, Platform.Mutations);
+        }
+        ConnectInitialAccounts(range);
         // The accounts connected before start announced it in the past: only what happens from now on is delivered.
         Webhooks.Accept();
     }

@@ -65,10 +65,20 @@ public sealed record SimulatorOptions
 
     /// <summary>
     /// Stripe Connect accounts connected to this platform, each generated from the seed and its index on its first
-    /// request. When there are any, the platform's <c>/v1/accounts</c> lists exactly them (no generated accounts).
+    /// request. When there are any, the platform's <c>/v1/accounts</c> lists exactly them and the population's
+    /// (no generated accounts).
     /// Default empty: one account, the platform.
     /// </summary>
     public IReadOnlyList<ConnectedAccountOptions> ConnectedAccounts { get; init; } = [];
+
+    /// <summary>
+    /// Many more connected accounts, after <see cref="ConnectedAccounts"/>, without a record each: up to
+    /// <see cref="ConnectedAccountPopulation.MaxAccounts"/> in all. The platform's <c>/v1/accounts</c> lists them
+    /// from the seed; each one's data is generated when a request first reads it. Default: none.
+    /// </summary>
+    public ConnectedAccountPopulation? ConnectedAccountPopulation { get; init; }
+
+    internal bool IsPlatform => ConnectedAccounts.Count > 0 || ConnectedAccountPopulation is { Count: > 0 };
 
     /// <summary>The sequence the account's first id encodes: a connected account's ids start past every other account's.</summary>
     internal long FirstSequence { get; init; } = 1;
@@ -77,7 +87,7 @@ public sealed record SimulatorOptions
     internal string? EventAccount { get; init; }
 
     internal int CountOf(string stream) =>
-        stream == "accounts" && ConnectedAccounts.Count > 0 ? 0
+        stream == "accounts" && IsPlatform ? 0
         : ObjectCounts is not null && ObjectCounts.TryGetValue(stream, out var n) ? n : ObjectsPerStream;
 
     internal Func<DateTimeOffset> ClockOrSystem => Clock ?? (() => DateTimeOffset.UtcNow);

@@ -7,16 +7,18 @@ public sealed partial class StripeSimulator
     /// first, then those <see cref="ConnectAccount"/> added).</summary>
     public IReadOnlyList<string> ConnectedAccountIds => _api.Connected.ConnectedIds();
 
-    /// <summary>How many connected accounts have generated their data: each does on its first request or
-    /// <see cref="AccountFor"/>/<see cref="On"/>, not at start.</summary>
+    /// <summary>How many times connected accounts have generated their data: each does on its first request or
+    /// <see cref="AccountFor"/>/<see cref="On"/>, not at start, and a population member dropped from memory
+    /// (<see cref="ConnectedAccountPopulation.GeneratedAccountsKept"/>) does again when next read.</summary>
     public int GeneratedConnectedAccounts => _api.Connected.Generated;
 
     /// <summary>An account's data, inspectable: the platform's id gives <see cref="Account"/>; a connected account's
-    /// (connected or not) its own. Generates a connected account's data if no request has yet.</summary>
+    /// (connected or not) its own. Generates a connected account's data if no request has yet, and keeps it in
+    /// memory from then on (the caller may hold it while the account changes).</summary>
     public SimulatorAccount AccountFor(string accountId)
     {
         ArgumentNullException.ThrowIfNull(accountId);
-        return accountId == _api.Options.AccountId ? Account : _api.Connected.Get(accountId).Served.Account;
+        return accountId == _api.Options.AccountId ? Account : _api.Served(accountId, pin: true).Account;
     }
 
     /// <summary>Changes to an account (the platform's or a connected one's), emitting the events into its own
@@ -49,5 +51,5 @@ public sealed partial class StripeSimulator
 
     /// <summary>From now on the key is a restricted key without this account's permissions: its requests answer
     /// 403 as Stripe does for a missing permission; the account stays connected and listed.</summary>
-    public void ForbidAccount(string accountId) => _api.Connected.Get(accountId).Forbidden = true;
+    public void ForbidAccount(string accountId) => _api.Connected.Forbid(accountId);
 }
