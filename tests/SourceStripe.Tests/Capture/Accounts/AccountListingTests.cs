@@ -110,6 +110,35 @@ public sealed class AccountListingTests
         AssertEachOnce(stripe, AllAccounts(stripe), sink.Documents);
     }
 
+    [Fact]
+    public async Task An_account_in_the_state_keeps_it_until_the_listing_finds_it_and_resumes_from_it()
+    {
+        await using var stripe = await StartStripeAsync(seed: 254);
+        var accounts = AllAccounts(stripe);
+        JsonNode state;
+        await using (var first = await InProcessCapture.StartAsync(OpenHourly(stripe)))
+        {
+            await first.WaitUntilAsync(t => CaughtUp(t, accounts));
+            Assert.Equal(0, await first.StopAsync());
+            state = first.Transcript.State;
+        }
+
+        // Polled every second from now on: each account, once listed, polls from its cursor, none backfills again.
+        stripe.ClearRequests();
+        var gate = new ListingGate(Platform);
+        var open = OpenRequests.Open(stripe.BaseUrl, "sk_live_simulator", Start, Hourly.Select(b => b with { Interval = "PT1S" }), state, connected: true,
+            advanced: new JsonObject { ["event_lag_seconds"] = 0 });
+        await using var resumed = await InProcessCapture.StartAsync(open, initialState: state, clients: config => new StripeClient(config, gate));
+        await resumed.WaitUntilAsync(_ => stripe.Requests.Where(r => r.Path == "/v1/customers").Select(r => r.StripeAccount).Distinct().Count() == accounts.Count);
+        Assert.Equal(0, await resumed.StopAsync());
+
+        Assert.True(gate.AccountsStartedBeforeTheListingEnded(), string.Join(", ", gate.Seen));
+        var start = Start.ToUnixTimeSeconds();
+        Assert.All(stripe.Requests.Where(r => r.Path is "/v1/customers" or "/v1/charges"), r =>
+            Assert.True(System.Web.HttpUtility.ParseQueryString(r.QueryString)["created[gte]"] is { } gte && long.Parse(gte, System.Globalization.CultureInfo.InvariantCulture) > start + 86_400,
+                $"{r.StripeAccount}: {r.QueryString}"));
+    }
+
     private static string Account(JsonObject document) => document["account_id"]!.GetValue<string>();
 
     /// <summary>Each account's customers and charges, each once, and no other account's.</summary>
