@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text.Json;
 using SourceStripe.Capture.Scheduling;
 using SourceStripe.Config;
@@ -19,48 +18,20 @@ public sealed partial class AccountDirectory
     private TimeSpan RelistInterval =>
         bindings.FirstOrDefault(b => b.Stream.Name == "accounts")?.Interval ?? ResourceConfig.DefaultIncrementalInterval;
 
-    /// <summary>Every connected account's id, from the platform's <c>GET /v1/accounts</c>, page by page.</summary>
-    private async Task<List<string>> ListConnectedAsync(CancellationToken stop)
-    {
-        var ids = new List<string>();
-        string? after = null;
-        while (true)
-        {
-            var path = after is null
-                ? "/v1/accounts?limit=100"
-                : "/v1/accounts?limit=100&starting_after=" + Uri.EscapeDataString(after);
-            ListPage page;
-            try
-            {
-                page = await context.Client.ListAsync(path, "created", null, stop).ConfigureAwait(false);
-            }
-            catch (StripeApiException e) when (e.Status is HttpStatusCode.BadRequest or HttpStatusCode.Forbidden)
-            {
-                throw new ConfigException($"config.capture_connected_accounts is true, but Stripe refused to list the platform's connected accounts ({(int)e.Status} for GET /v1/accounts: "
-                    + $"{e.Error?.Message}): {context.Config.AccountId} must be a Connect platform and the key needs Read access to Connect's accounts; otherwise set capture_connected_accounts to false");
-            }
-            using (page)
-            {
-                ids.AddRange(page.Items.Select(i => i.Id).Where(id => id != context.Config.AccountId));
-                if (!page.HasMore || page.Items.Count == 0)
-                {
-                    return ids;
-                }
-                after = page.Items[^1].Id;
-            }
-        }
-    }
-
     /// <summary>Lists the platform's accounts again after the interval: new ones start, listed ones set aside resume.</summary>
     private void ScheduleRelist() =>
-        context.Scheduler.EnqueueAt(context.Clock.GetUtcNow() + RelistInterval, new DelegateUnit("the platform's connected accounts", isBackfill: false, cursor: 0, async stop =>
+        context.Scheduler.EnqueueAt(context.Clock.GetUtcNow() + RelistInterval, new DelegateUnit("the platform's connected accounts", isBackfill: false, cursor: 0, _ =>
         {
-            foreach (var id in (await ListConnectedAsync(stop).ConfigureAwait(false)).Where(range.Owns))
+            new AccountListing(context, LogLevel.Debug, RelistedAsync, listed =>
             {
-                await ArrivedAsync(id, authorized: false, stop).ConfigureAwait(false);
-            }
-            ScheduleRelist();
+                Log.Debug($"Listed the platform's {listed} connected accounts again");
+                ScheduleRelist();
+            }).Start();
+            return Task.CompletedTask;
         }));
+
+    private Task RelistedAsync(string accountId, CancellationToken stop) =>
+        range.Owns(accountId) ? ArrivedAsync(accountId, authorized: false, stop) : Task.CompletedTask;
 
     /// <summary>
     /// Reads the platform's account.application.* events created after <paramref name="after"/> (unix

@@ -20,6 +20,7 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
     private readonly EventRoutes _routes = new(bindings);
     private readonly TakeInTurn<AccountCapture> _splittable = new();
     private SharedByAccounts? _shared;
+    private long _found;
 
     /// <summary>Which bindings each event type concerns, the same for every account.</summary>
     internal EventRoutes Routes => _routes;
@@ -33,36 +34,76 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
     }
 
     /// <summary>
-    /// Finds the accounts (listing the platform's connected accounts when asked to) and starts each; their
-    /// events readers start spread over one events interval, so that accounts take turns at their events.
+    /// Starts the platform's account and, with connected accounts on, the listing of the platform's accounts, whose
+    /// units start each account this shard owns as its page arrives (see <see cref="AccountListing"/>); returns once
+    /// the listing is queued. Events readers start spread over one events interval, so that accounts take turns at
+    /// their events.
     /// </summary>
     public async Task StartAsync(CancellationToken stop)
     {
         var platform = context.Config.AccountId;
-        List<string> ids = range.Owns(platform) || !Connected ? [platform] : [];
+        if (range.Owns(platform) || !Connected)
+        {
+            await AddAsync(platform, NextEventsDelay(), stop).ConfigureAwait(false);
+        }
+        if (!Connected)
+        {
+            TrimState();
+            return;
+        }
         var listedAt = context.Clock.GetUtcNow();
-        if (Connected)
+        new AccountListing(context, LogLevel.Info, FoundAsync, Listed).Start();
+        if (!context.StopWhenCaughtUp)
         {
-            var listed = await ListConnectedAsync(stop).ConfigureAwait(false);
-            ids.AddRange(listed.Where(range.Owns));
-            Log.Info($"Capturing {ids.Count} accounts: those of the platform and its {listed.Count} connected accounts whose hash falls in this shard's range {range}",
-                ("accounts", ids.Count), ("connected", listed.Count));
-        }
-        for (var i = 0; i < ids.Count; i++)
-        {
-            await AddAsync(ids[i], EventsInterval * i / ids.Count, stop).ConfigureAwait(false);
-        }
-        // Each account took its entry; what is left is the state of accounts not listed now, kept should they return.
-        foreach (var pending in state.Pending.Values)
-        {
-            pending.TrimExcess();
-        }
-        state.Accounts.TrimExcess();
-        if (Connected && !context.StopWhenCaughtUp)
-        {
-            ScheduleRelist();
             ScheduleWatch((listedAt - context.Config.Advanced.EventLag).ToUnixTimeSeconds() - 1);
         }
+    }
+
+    /// <summary>An account the first listing found: started at once when this shard owns it.</summary>
+    private async Task FoundAsync(string accountId, CancellationToken stop)
+    {
+        if (range.Owns(accountId))
+        {
+            await AddAsync(accountId, NextEventsDelay(), stop).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The first listing is complete: says what this shard captures, and lists again after the interval.</summary>
+    private void Listed(int connected)
+    {
+        var count = Accounts.Count;
+        Log.Info($"Capturing {count} accounts: those of the platform and its {connected} connected accounts whose hash falls in this shard's range {range}",
+            ("accounts", count), ("connected", connected));
+        TrimState();
+        if (!context.StopWhenCaughtUp)
+        {
+            ScheduleRelist();
+        }
+    }
+
+    /// <summary>
+    /// Each listed account took its entry; what is left is the state of accounts not listed now, kept should they return.
+    /// </summary>
+    private void TrimState()
+    {
+        lock (_lock)
+        {
+            foreach (var pending in state.Pending.Values)
+            {
+                pending.TrimExcess();
+            }
+            state.Accounts.TrimExcess();
+        }
+    }
+
+    /// <summary>
+    /// When the next account found reads its events, within one events interval: the golden ratio's multiples spread
+    /// them evenly however many the listing finds, where a share of a total would need the total first.
+    /// </summary>
+    private TimeSpan NextEventsDelay()
+    {
+        var found = Interlocked.Increment(ref _found) - 1;
+        return EventsInterval * (found * 0.6180339887498949 % 1.0);
     }
 
     /// <summary>Starts capturing an account this shard owns; false when it is captured already.</summary>
