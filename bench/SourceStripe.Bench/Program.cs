@@ -3,7 +3,7 @@ using System.Globalization;
 using SourceStripe.Bench;
 using SourceStripe.Simulator;
 
-// bench/run's driver: source-stripe-bench --native PATH --jit PATH.dll [--smoke] [--only a,b,c,d,e,f,g,s,t,w]. See bench/README.md.
+// bench/run's driver: source-stripe-bench --native PATH --jit PATH.dll [--smoke] [--only a,b,c,d,e,f,g,h,s,t,w]. See bench/README.md.
 if (args.FirstOrDefault() == "--baseline")
 {
     return await Baseline.LoopAsync(args);
@@ -200,6 +200,11 @@ async Task<int> RestAsync()
     {
         // (g) a Connect platform: many small connected accounts and a large one, sharing the key's limit.
         lost += await ConnectedScenario.RunAsync(native, Secret, smoke, mix, Row, Check, figures);
+    }
+    if (Runs("h"))
+    {
+        // (h) a platform of 100,000 connected accounts on one shard.
+        lost += await PlatformScenario.RunAsync(native, Secret, smoke, Row, Check, figures);
     }
     if (Runs("f"))
     {

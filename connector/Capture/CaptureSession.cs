@@ -96,7 +96,8 @@ public sealed class CaptureSession(CaptureSpec spec, ICaptureInput? input, ICapt
         {
             await accounts.StartAsync(stop.Token).ConfigureAwait(false);
             Inbox?.Open(context, accounts, range);
-            // Listening only once the accounts are known: a delivery before would find none and be ignored.
+            // An account the listing has not reached yet answers its deliveries 200 and leaves them alone: it reads
+            // them from its events once started (from its cursor, or after a backfill that covers them).
             await using var listener = Inbox is null ? null
                 : await WebhookListener.StartAsync(config.Advanced.WebhookAddress, config.WebhookSecrets, Inbox.DeliverAsync, client.ServerClock, stop.Token).ConfigureAwait(false);
             scheduler.IdleWork = accounts.NextSplit;
@@ -126,7 +127,7 @@ public sealed class CaptureSession(CaptureSpec spec, ICaptureInput? input, ICapt
         }
         catch (Exception e) when (e is ConfigException or StripeApiException or StripeUnavailableException or HttpRequestException or StripeResponseException)
         {
-            // Listing the platform's connected accounts, before any unit ran.
+            // Starting the platform's own account, before any unit ran; the listing's failures come through the scheduler.
             failure = Explain("the platform's connected accounts", e);
         }
         if (scheduler.Failure is { } failed)
