@@ -17,12 +17,15 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, AccountCapture> _accounts = new(StringComparer.Ordinal);
-    private readonly EventRoutes _routes = new(bindings);
+    private readonly EventsPlanner _events = new(context, new EventRoutes(bindings));
     private readonly TakeInTurn<AccountCapture> _splittable = new();
     private SharedByAccounts? _shared;
 
     /// <summary>Which bindings each event type concerns, the same for every account.</summary>
-    internal EventRoutes Routes => _routes;
+    internal EventRoutes Routes => _events.Routes;
+
+    /// <summary>Times the accounts' events polls, and says whether the capture keeps up.</summary>
+    internal EventsPlanner Events => _events;
 
     private bool Connected => context.Config.CaptureConnectedAccounts;
 
@@ -33,8 +36,8 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
     }
 
     /// <summary>
-    /// Finds the accounts (listing the platform's connected accounts when asked to) and starts each; their
-    /// events readers start spread over one events interval, so that accounts take turns at their events.
+    /// Finds the accounts (listing the platform's connected accounts when asked to) and starts each; their events
+    /// polls take turns as the capture can afford them (<see cref="EventsPlanner"/>).
     /// </summary>
     public async Task StartAsync(CancellationToken stop)
     {
@@ -48,10 +51,11 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
             Log.Info($"Capturing {ids.Count} accounts: those of the platform and its {listed.Count} connected accounts whose hash falls in this shard's range {range}",
                 ("accounts", ids.Count), ("connected", listed.Count));
         }
-        for (var i = 0; i < ids.Count; i++)
+        foreach (var id in ids)
         {
-            await AddAsync(ids[i], EventsInterval * i / ids.Count, stop).ConfigureAwait(false);
+            await AddAsync(id, stop).ConfigureAwait(false);
         }
+        _events.Started();
         // Each account took its entry; what is left is the state of accounts not listed now, kept should they return.
         foreach (var pending in state.Pending.Values)
         {
@@ -66,7 +70,7 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
     }
 
     /// <summary>Starts capturing an account this shard owns; false when it is captured already.</summary>
-    private async Task<bool> AddAsync(string accountId, TimeSpan eventsDelay, CancellationToken stop)
+    private async Task<bool> AddAsync(string accountId, CancellationToken stop)
     {
         AccountCapture account;
         lock (_lock)
@@ -76,11 +80,12 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
                 return false;
             }
             var row = state.Accounts.Remove(accountId, out var taken) ? taken : null;
-            account = new AccountCapture(_shared ??= new SharedByAccounts(context, bindings, _routes, Splittable), accountId, accountId == context.Config.AccountId,
+            account = new AccountCapture(_shared ??= new SharedByAccounts(context, bindings, Routes, Splittable), accountId, accountId == context.Config.AccountId,
                 b => state.Pending.TryGetValue(b.StateKey, out var pending) && pending.Remove(accountId, out var progress) ? progress : null, row);
             _accounts.Add(accountId, account);
         }
-        await account.StartAsync(eventsDelay, readEvents: !context.StopWhenCaughtUp, stop).ConfigureAwait(false);
+        await account.StartAsync(stop).ConfigureAwait(false);
+        _events.Add(account);
         return true;
     }
 
@@ -94,7 +99,7 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
     }
 
     /// <summary>How often events are read: the shortest interval of the bindings that take changes from them.</summary>
-    private TimeSpan EventsInterval => _routes.Listeners.Count > 0 ? _routes.Listeners.Min(b => b.Interval) : RelistInterval;
+    private TimeSpan EventsInterval => Routes.Listeners.Count > 0 ? Routes.Listeners.Min(b => b.Interval) : RelistInterval;
 
     /// <summary>Idle capacity's next unit: a split of a range of the account whose turn it is, for an endpoint with room.</summary>
     public WorkUnit? NextSplit(Predicate<RequestEndpoint> hasRoom) => _splittable.Next(account => account.TrySplit(hasRoom));
