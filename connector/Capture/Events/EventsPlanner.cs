@@ -17,7 +17,7 @@ namespace SourceStripe.Capture.Events;
 public sealed class EventsPlanner
 {
     /// <summary>How often the status is written, after a first one a minute in.</summary>
-    public static readonly TimeSpan StatusEvery = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan StatusEvery = TimeSpan.FromMinutes(5);
 
     private static readonly TimeSpan FirstStatus = TimeSpan.FromMinutes(1);
 
