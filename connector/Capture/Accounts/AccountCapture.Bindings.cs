@@ -21,7 +21,8 @@ public sealed partial class AccountCapture
     private readonly int[] _cursors;
     /// <summary>The bindings with work, by index; null when none has.</summary>
     private AccountBinding?[]? _live;
-    private int _liveCount;
+    /// <summary>How many of <see cref="_live"/> are set (a byte: fewer than 64 bindings).</summary>
+    private byte _liveCount;
     /// <summary>Bindings whose stream this account lacks (bit per binding: open binds each stream once, and there are fewer than 64).</summary>
     private ulong _skipped;
     /// <summary>Bindings a one-shot capture has planned: each plans once.</summary>

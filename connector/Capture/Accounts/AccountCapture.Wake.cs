@@ -5,24 +5,29 @@ using SourceStripe.Capture.Scheduling;
 namespace SourceStripe.Capture.Accounts;
 
 /// <summary>
-/// When an account does what it does next: one timed entry in the scheduler for the earliest of its bindings'
-/// next plans and its next events read, rather than one for each.
+/// When an account does what it does next: one timed entry in the scheduler for the earliest of its bindings' next
+/// plans, rather than one for each. Its events polls are the capture's <see cref="EventsPlanner"/>'s to time.
 /// </summary>
 public sealed partial class AccountCapture
 {
-    // UTC ticks, 0 for none: 8 bytes each where a DateTimeOffset? takes 24.
-    private long _wakeDueTicks;
-    private long _eventsDueTicks;
+    /// <summary>
+    /// Whole seconds from <see cref="Epoch"/>, <see cref="Absent"/> for none: 4 bytes where a DateTimeOffset? takes 24
+    /// (and the account's fields fit in 64 bytes). A wake is queued for the due time rounded up, never early.
+    /// </summary>
+    private int _wakeDue = Absent;
+
+    /// <summary>The account's number in the capture's <see cref="EventsPlanner"/>, its slot in the plan of events polls; -1 before it is added.</summary>
+    internal int EventsSlot { get; set; } = -1;
 
     /// <summary>The time of the earliest wake the account has queued; null when it has none.</summary>
-    private DateTimeOffset? WakeDue { get => FromTicks(_wakeDueTicks); set => _wakeDueTicks = Ticks(value); }
+    private DateTimeOffset? WakeDue
+    {
+        get => _wakeDue == Absent ? null : DateTimeOffset.FromUnixTimeSeconds(Epoch + _wakeDue);
+        set => _wakeDue = value is { } due ? (int)Math.Clamp(WholeSecondAtOrAfter(due) - Epoch, int.MinValue + 1, int.MaxValue) : Absent;
+    }
 
-    /// <summary>When the next events cycle starts; null while one runs, and when events are not read.</summary>
-    private DateTimeOffset? EventsDue { get => FromTicks(_eventsDueTicks); set => _eventsDueTicks = Ticks(value); }
-
-    private static DateTimeOffset? FromTicks(long ticks) => ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
-
-    private static long Ticks(DateTimeOffset? time) => time?.UtcTicks ?? 0;
+    private static long WholeSecondAtOrAfter(DateTimeOffset time) =>
+        time.ToUnixTimeSeconds() + (time.UtcTicks % TimeSpan.TicksPerSecond == 0 ? 0 : 1);
 
     /// <summary>
     /// When binding <paramref name="index"/> plans its next range (<see cref="RangePlanner.PlanNext"/>): its interval
@@ -51,14 +56,14 @@ public sealed partial class AccountCapture
         return lastRun is { } run && !Context.StopWhenCaughtUp ? DateTimeOffset.FromUnixTimeSeconds(run) + Streams[index].Interval : now;
     }
 
-    /// <summary>Queues a wake for the earliest of the account's next plans and events read, unless one at or before it is queued.</summary>
+    /// <summary>Queues a wake for the earliest of the account's next plans, unless one at or before it is queued.</summary>
     internal void ScheduleWake()
     {
         DateTimeOffset due;
         lock (Gate)
         {
             var now = Context.Clock.GetUtcNow();
-            var next = EventsDue;
+            DateTimeOffset? next = null;
             for (var i = 0; i < Streams.Count; i++)
             {
                 if (PlanDue(i, now) is { } plan && (next is null || plan < next))
@@ -66,21 +71,25 @@ public sealed partial class AccountCapture
                     next = plan;
                 }
             }
-            if (next is not { } earliest || (WakeDue is { } queued && queued <= earliest))
+            if (next is not { } earliest)
             {
                 return;
             }
-            WakeDue = due = earliest;
+            due = DateTimeOffset.FromUnixTimeSeconds(WholeSecondAtOrAfter(earliest));
+            if (WakeDue is { } queued && queued <= due)
+            {
+                return;
+            }
+            WakeDue = due;
         }
         // Outside the gate: the scheduler asks accounts for splits under its own lock.
         Context.Scheduler.EnqueueAt(due, new Wake(this, due));
     }
 
-    /// <summary>Plans each binding that is due and starts the events cycle if it is, then queues the next wake.</summary>
+    /// <summary>Plans each binding that is due, then queues the next wake.</summary>
     private void Woken(DateTimeOffset due)
     {
         List<AccountBinding>? planned = null;
-        var readEvents = false;
         lock (Gate)
         {
             if (WakeDue == due)
@@ -98,19 +107,10 @@ public sealed partial class AccountCapture
                     (planned ??= []).Add(binding);
                 }
             }
-            if (EventsDue <= now)
-            {
-                EventsDue = null;
-                readEvents = true;
-            }
         }
         foreach (var binding in planned ?? [])
         {
             binding.Continue();
-        }
-        if (readEvents)
-        {
-            Context.Scheduler.Enqueue(new EventsReader(Context, Routes, this, repeat: true).Begin());
         }
         ScheduleWake();
     }
@@ -120,25 +120,8 @@ public sealed partial class AccountCapture
     {
         if (Routes.Listeners.Count > 0)
         {
-            Context.Scheduler.Enqueue(new EventsReader(Context, Routes, this, repeat: false).Begin());
+            Context.Scheduler.Enqueue(new EventsReader(Context, Routes, this, planner: null).Begin());
         }
-    }
-
-    /// <summary>
-    /// An events cycle ended: Flow's capture reads them again after the interval (the shortest of the listening
-    /// bindings', or the longer one while webhooks arrive).
-    /// </summary>
-    internal void EventsEnded(bool repeat)
-    {
-        if (!repeat)
-        {
-            return;
-        }
-        lock (Gate)
-        {
-            EventsDue = Context.Clock.GetUtcNow() + Context.EventsInterval(Routes.Listeners.Min(b => b.Interval));
-        }
-        ScheduleWake();
     }
 
     /// <summary>The account's one timed entry: a unit of its own rather than a delegate and its closure, for the bytes.</summary>

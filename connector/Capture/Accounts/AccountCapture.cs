@@ -18,12 +18,14 @@ namespace SourceStripe.Capture.Accounts;
 /// kept small: its bindings' cursors in one array of ints, an <see cref="AccountBinding"/> made only while a
 /// binding has work and folded back when it is done (AccountCapture.Bindings.cs), one timed entry in the scheduler
 /// for whatever it does next (AccountCapture.Wake.cs), and an <see cref="EventsReader"/> only while it reads its
-/// events. What every account shares (the bound streams, the events routes) is the capture's.
+/// events, which the capture's <see cref="EventsPlanner"/> times (its place there in arrays, not in the account).
+/// What every account shares (the bound streams, the events routes) is the capture's.
 /// </remarks>
 public sealed partial class AccountCapture
 {
     private readonly SharedByAccounts _shared;
-    private int _turn;
+    /// <summary>The binding whose turn it is to split (a byte: fewer than 64 bindings, and the account's fields fit in 64 bytes).</summary>
+    private byte _turn;
     private volatile bool _disconnected;
     private bool _warned;
 
@@ -81,22 +83,12 @@ public sealed partial class AccountCapture
 
     public bool IsActive => !_disconnected;
 
-    /// <summary>
-    /// Starts each binding (over again if its events expired; its pending ranges, or its next plan when due), and
-    /// the events after <paramref name="eventsDelay"/> (accounts take turns within an interval).
-    /// </summary>
-    public async Task StartAsync(TimeSpan eventsDelay, bool readEvents, CancellationToken stop)
+    /// <summary>Starts each binding: over again if its events expired; its pending ranges, or its next plan when due.</summary>
+    public async Task StartAsync(CancellationToken stop)
     {
         foreach (var binding in Streams)
         {
             await CheckRetentionAsync(binding.Index, stop).ConfigureAwait(false);
-        }
-        lock (Gate)
-        {
-            if (readEvents && Routes.Listeners.Count > 0)
-            {
-                EventsDue = Context.Clock.GetUtcNow() + eventsDelay;
-            }
         }
         ContinueAll();
     }
@@ -188,7 +180,7 @@ public sealed partial class AccountCapture
             {
                 if (_live[(_turn + i) % _live.Length]?.TrySplit(hasRoom) is { } unit)
                 {
-                    _turn = (_turn + i + 1) % _live.Length;
+                    _turn = (byte)((_turn + i + 1) % _live.Length);
                     return unit;
                 }
             }

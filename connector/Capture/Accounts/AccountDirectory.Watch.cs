@@ -104,7 +104,7 @@ public sealed partial class AccountDirectory
             known.Resume(authorized);
             return;
         }
-        if (await AddAsync(accountId, TimeSpan.Zero, stop).ConfigureAwait(false))
+        if (await AddAsync(accountId, stop).ConfigureAwait(false))
         {
             Log.Info($"Capturing the newly connected account {accountId}");
         }

@@ -17,13 +17,15 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, AccountCapture> _accounts = new(StringComparer.Ordinal);
-    private readonly EventRoutes _routes = new(bindings);
+    private readonly EventsPlanner _events = new(context, new EventRoutes(bindings));
     private readonly TakeInTurn<AccountCapture> _splittable = new();
     private SharedByAccounts? _shared;
-    private long _found;
 
     /// <summary>Which bindings each event type concerns, the same for every account.</summary>
-    internal EventRoutes Routes => _routes;
+    internal EventRoutes Routes => _events.Routes;
+
+    /// <summary>Times the accounts' events polls, and says whether the capture keeps up.</summary>
+    internal EventsPlanner Events => _events;
 
     private bool Connected => context.Config.CaptureConnectedAccounts;
 
@@ -36,19 +38,19 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
     /// <summary>
     /// Starts the platform's account and, with connected accounts on, the listing of the platform's accounts, whose
     /// units start each account this shard owns as its page arrives (see <see cref="AccountListing"/>); returns once
-    /// the listing is queued. Events readers start spread over one events interval, so that accounts take turns at
-    /// their events.
+    /// the listing is queued. Their events polls take turns as the capture can afford them (<see cref="EventsPlanner"/>).
     /// </summary>
     public async Task StartAsync(CancellationToken stop)
     {
         var platform = context.Config.AccountId;
         if (range.Owns(platform) || !Connected)
         {
-            await AddAsync(platform, NextEventsDelay(), stop).ConfigureAwait(false);
+            await AddAsync(platform, stop).ConfigureAwait(false);
         }
         if (!Connected)
         {
             TrimState();
+            _events.Started();
             return;
         }
         var listedAt = context.Clock.GetUtcNow();
@@ -64,7 +66,7 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
     {
         if (range.Owns(accountId))
         {
-            await AddAsync(accountId, NextEventsDelay(), stop).ConfigureAwait(false);
+            await AddAsync(accountId, stop).ConfigureAwait(false);
         }
     }
 
@@ -75,6 +77,7 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
         Log.Info($"Capturing {count} accounts: those of the platform and its {connected} connected accounts whose hash falls in this shard's range {range}",
             ("accounts", count), ("connected", connected));
         TrimState();
+        _events.Started();
         if (!context.StopWhenCaughtUp)
         {
             ScheduleRelist();
@@ -96,18 +99,8 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
         }
     }
 
-    /// <summary>
-    /// When the next account found reads its events, within one events interval: the golden ratio's multiples spread
-    /// them evenly however many the listing finds, where a share of a total would need the total first.
-    /// </summary>
-    private TimeSpan NextEventsDelay()
-    {
-        var found = Interlocked.Increment(ref _found) - 1;
-        return EventsInterval * (found * 0.6180339887498949 % 1.0);
-    }
-
     /// <summary>Starts capturing an account this shard owns; false when it is captured already.</summary>
-    private async Task<bool> AddAsync(string accountId, TimeSpan eventsDelay, CancellationToken stop)
+    private async Task<bool> AddAsync(string accountId, CancellationToken stop)
     {
         AccountCapture account;
         lock (_lock)
@@ -117,11 +110,12 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
                 return false;
             }
             var row = state.Accounts.Remove(accountId, out var taken) ? taken : null;
-            account = new AccountCapture(_shared ??= new SharedByAccounts(context, bindings, _routes, Splittable), accountId, accountId == context.Config.AccountId,
+            account = new AccountCapture(_shared ??= new SharedByAccounts(context, bindings, Routes, Splittable), accountId, accountId == context.Config.AccountId,
                 b => state.Pending.TryGetValue(b.StateKey, out var pending) && pending.Remove(accountId, out var progress) ? progress : null, row);
             _accounts.Add(accountId, account);
         }
-        await account.StartAsync(eventsDelay, readEvents: !context.StopWhenCaughtUp, stop).ConfigureAwait(false);
+        await account.StartAsync(stop).ConfigureAwait(false);
+        _events.Add(account);
         return true;
     }
 
@@ -135,7 +129,7 @@ public sealed partial class AccountDirectory(CaptureContext context, IReadOnlyLi
     }
 
     /// <summary>How often events are read: the shortest interval of the bindings that take changes from them.</summary>
-    private TimeSpan EventsInterval => _routes.Listeners.Count > 0 ? _routes.Listeners.Min(b => b.Interval) : RelistInterval;
+    private TimeSpan EventsInterval => Routes.Listeners.Count > 0 ? Routes.Listeners.Min(b => b.Interval) : RelistInterval;
 
     /// <summary>Idle capacity's next unit: a split of a range of the account whose turn it is, for an endpoint with room.</summary>
     public WorkUnit? NextSplit(Predicate<RequestEndpoint> hasRoom) => _splittable.Next(account => account.TrySplit(hasRoom));

@@ -12,10 +12,10 @@ namespace SourceStripe.Capture.Events;
 /// page's next page is read as soon as its events are sorted, while its objects are still being read again: a
 /// burst of changes to one resource, read again at its endpoint's pace, does not hold back the other resources'
 /// changes on later pages. Every step is a unit on the capture's scheduler. Each account has its own: Stripe keeps
-/// events per account. Flow's capture (<paramref name="repeat"/>) reads them again every interval, the shortest
-/// of its listening bindings'; a one-shot capture reads them once, when every binding has caught up.
+/// events per account. Flow's capture tells the <paramref name="planner"/> when a cycle ends, which times the next;
+/// a one-shot capture (no planner) reads them once, when every binding has caught up.
 /// </summary>
-public sealed partial class EventsReader(CaptureContext context, EventRoutes routes, AccountCapture account, bool repeat)
+public sealed partial class EventsReader(CaptureContext context, EventRoutes routes, AccountCapture account, EventsPlanner? planner)
 {
     private readonly Lock _lock = new();
     /// <summary>The account refused a request of the cycle: its units end without effect.</summary>
@@ -76,7 +76,7 @@ public sealed partial class EventsReader(CaptureContext context, EventRoutes rou
         }
         if (requests.Count == 0)
         {
-            account.EventsEnded(repeat);
+            Ended();
             return;
         }
         var from = cycles.Values.Min(c => c.From);
@@ -85,6 +85,9 @@ public sealed partial class EventsReader(CaptureContext context, EventRoutes rou
             context.Scheduler.Enqueue(new EventsPageUnit(this, types, from, upTo, after: null));
         }
     }
+
+    /// <summary>The cycle ended (its events applied, or abandoned): the planner times the account's next, sooner if it found events.</summary>
+    private void Ended() => planner?.Ended(account, Volatile.Read(ref _events) > 0);
 
     /// <summary>A unit of the cycle ended: after the last, the cycle lets go of its bindings (folded if they have no other work).</summary>
     private void UnitEnded()
@@ -117,7 +120,7 @@ public sealed partial class EventsReader(CaptureContext context, EventRoutes rou
             _abandoned = true;
             _cycles = [];
         }
-        account.EventsEnded(repeat);
+        Ended();
     }
 
     private EventRoutes Routes => routes;
@@ -205,6 +208,6 @@ public sealed partial class EventsReader(CaptureContext context, EventRoutes rou
             Log.Debug("Applied Stripe events", ("events", _events), ("created_lte", DateTimeOffset.FromUnixTimeSeconds(_upTo)),
                 ("documents", _cycles.Values.Sum(c => c.Documents)), ("relisted_parents", _cycles.Values.Sum(c => c.Relist.Count)));
         }
-        account.EventsEnded(repeat);
+        Ended();
     }
 }

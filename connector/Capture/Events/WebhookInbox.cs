@@ -98,6 +98,8 @@ public sealed class WebhookInbox(Acknowledgements acknowledgements)
         {
             return WebhookAnswer.Ignored;
         }
+        // The account is changing: its events are polled ahead of idle accounts', a delivery lost meanwhile found sooner.
+        target.Accounts.Events.Named(account);
         var cycles = new List<(BindingCycle Cycle, bool Direct)>();
         foreach (var (binding, direct) in target.Routes.For(e.Type))
         {

@@ -12,7 +12,8 @@ namespace SourceStripe.Tests.Capture.Accounts;
 
 /// <summary>
 /// What an account the capture holds costs in memory between its reads, for the README's figure: the account
-/// started against a scheduler, so what it has queued for its next poll and events read is counted with it. The
+/// started against a scheduler and planned by the events planner, so what it has queued for its next poll and what
+/// the planner keeps to time its events polls are counted with it. The
 /// heap is measured before and after, so the test runs alone: another test's allocations meanwhile counted as
 /// the accounts' (19 KB an account measured once in a parallel run).
 /// </summary>
@@ -42,10 +43,13 @@ public sealed class AccountMemoryTests(ITestOutputHelper output)
         StateColumn?[] columns = [.. bindings.Select(b => b.Column)];
         var scheduler = new WorkScheduler(TimeProvider.System);
         var context = new CaptureContext(config, null!, null!, TimeProvider.System, scheduler) { Columns = columns };
-        var shared = new SharedByAccounts(context, bindings, new EventRoutes(bindings), _ => { });
+        var routes = new EventRoutes(bindings);
+        var shared = new SharedByAccounts(context, bindings, routes, _ => { });
         const int count = 2000;
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var before = GC.GetTotalMemory(forceFullCollection: true);
+        // What the capture keeps for each account to time its events polls is counted with it.
+        var planner = new EventsPlanner(context, routes);
         // The state as open reads it: each account's row, every binding caught up (nothing pending) and polled a little while ago.
         var rows = Enumerable.Range(0, count).Select(i => AccountRow.From(
             [.. bindings.Select(b => new AccountState { Cursor = now - 60 + i - (b.Index * 3600), Events = now - 61, LastRun = now - 30 + i, LastPass = now - 30 + i })], columns)).ToList();
@@ -53,14 +57,16 @@ public sealed class AccountMemoryTests(ITestOutputHelper output)
         for (var i = 0; i < count; i++)
         {
             var account = new AccountCapture(shared, $"acct_{i:D16}", isPlatform: false, _ => null, rows[i]);
-            // Nothing is due: the account folds its bindings and queues its next poll and events read, with no await.
-            Assert.True(account.StartAsync(TimeSpan.FromSeconds(i % 300), readEvents: true, CancellationToken.None).IsCompletedSuccessfully);
+            // Nothing is due: the account folds its bindings and queues its next poll, with no await.
+            Assert.True(account.StartAsync(CancellationToken.None).IsCompletedSuccessfully);
+            planner.Add(account);
             accounts.Add(account);
         }
         rows.Clear();
         var perAccount = (GC.GetTotalMemory(forceFullCollection: true) - before) / count;
         GC.KeepAlive(accounts);
         GC.KeepAlive(scheduler);
+        GC.KeepAlive(planner);
         return perAccount;
     }
 }
