@@ -112,12 +112,12 @@ public static class PlatformScenario
     /// <summary>The state the runtime would hold after every checkpoint read: their patches merged in order.</summary>
     private static byte[] State(List<byte[]> checkpoints)
     {
-        JsonNode? state = new JsonObject();
+        var state = new JsonObject();
         foreach (var line in checkpoints)
         {
-            state = MergePatch.Apply(state, JsonNode.Parse(line)!["checkpoint"]!["state"]!["updated"]);
+            MergePatch.ApplyInPlace(state, JsonNode.Parse(line)!["checkpoint"]!["state"]!["updated"]!.AsObject());
         }
-        return Encoding.UTF8.GetBytes(state!.ToJsonString());
+        return Encoding.UTF8.GetBytes(state.ToJsonString());
     }
 
     /// <summary>How long the binary takes from an open holding <paramref name="state"/> to its <c>opened</c> line.</summary>

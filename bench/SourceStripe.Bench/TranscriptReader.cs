@@ -12,7 +12,7 @@ internal sealed class TranscriptReader(IReadOnlyList<string> streams)
     private static readonly byte[] CapturedPrefix = "{\"captured\":{\"binding\":"u8.ToArray();
     private static readonly byte[] DocIdPrefix = ",\"doc\":{\"id\":\""u8.ToArray();
     private readonly HashSet<string>[] _ids = [.. streams.Select(_ => new HashSet<string>(StringComparer.Ordinal))];
-    private JsonNode? _state = new JsonObject();
+    private readonly JsonObject _state = [];
     private bool _stateChanged;
     private bool _allBackfilled;
 
@@ -50,7 +50,8 @@ internal sealed class TranscriptReader(IReadOnlyList<string> streams)
         var message = JsonNode.Parse(line)!.AsObject();
         if (message["checkpoint"] is { } checkpoint)
         {
-            _state = MergePatch.Apply(_state, checkpoint["state"]!["updated"]);
+            // In place: a copy of the whole state per checkpoint costs the square of the accounts on a platform.
+            MergePatch.ApplyInPlace(_state, checkpoint["state"]!["updated"]!.AsObject());
             Checkpoints++;
             _stateChanged = true;
         }
@@ -70,7 +71,7 @@ internal sealed class TranscriptReader(IReadOnlyList<string> streams)
         {
             if (_stateChanged)
             {
-                var state = StateReader.ReadWritten(_state!);
+                var state = StateReader.ReadWritten(_state);
                 _allBackfilled = streams.All(stream => state.ProgressOf(stream).ToList() is { Count: > 0 } accounts && accounts.All(a => !a.State.HasPending));
                 _stateChanged = false;
             }
