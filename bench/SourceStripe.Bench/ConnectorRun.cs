@@ -15,7 +15,8 @@ public sealed record CaptureResult(
     double CpuSeconds,
     IReadOnlyDictionary<string, HashSet<string>> IdsByStream,
     int ExitCode,
-    IReadOnlyList<(long Objects, double RssMb)> RssSamples)
+    IReadOnlyList<(long Objects, double RssMb)> RssSamples,
+    byte[] State)
 {
     /// <summary>The resident set size (MB) sampled when the capture had first written <paramref name="share"/> of its documents.</summary>
     public double RssAt(double share)
@@ -43,8 +44,8 @@ public delegate void LineObserver(ReadOnlySpan<byte> line);
 /// </summary>
 public static class ConnectorRun
 {
-    public static async Task<CaptureResult> RunAsync(string binary, string openRequest, IReadOnlyList<string> streams, TimeSpan timeout, Action? atDone = null,
-        LineObserver? observe = null, Func<Task>? afterBackfill = null, Func<bool>? finished = null, Action<int>? started = null)
+    /// <summary>The connector with its three streams redirected, logging warnings only.</summary>
+    public static ProcessStartInfo StartInfo(string binary)
     {
         var start = new ProcessStartInfo(binary)
         {
@@ -59,6 +60,13 @@ public static class ConnectorRun
         {
             start.Environment[name["BENCH_CONNECTOR_".Length..]] = value;
         }
+        return start;
+    }
+
+    public static async Task<CaptureResult> RunAsync(string binary, string openRequest, IReadOnlyList<string> streams, TimeSpan timeout, Action? atDone = null,
+        LineObserver? observe = null, Func<Task>? afterBackfill = null, Func<bool>? finished = null, Action<int>? started = null)
+    {
+        var start = StartInfo(binary);
         var stopwatch = Stopwatch.StartNew();
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + binary);
         started?.Invoke(process.Id);
@@ -178,7 +186,7 @@ public static class ConnectorRun
         {
             throw new InvalidOperationException($"source-stripe exited {process.ExitCode}; stderr:\n{Tail(stderr)}");
         }
-        return new CaptureResult(wall, reader.Documents, reader.DocumentBytes, reader.Checkpoints, rss, cpu, reader.Ids, process.ExitCode, samples);
+        return new CaptureResult(wall, reader.Documents, reader.DocumentBytes, reader.Checkpoints, rss, cpu, reader.Ids, process.ExitCode, samples, reader.StateJson());
     }
 
     private static string Tail(StringBuilder stderr)

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
-using SourceStripe.Capture.Output;
 using SourceStripe.Simulator;
 
 namespace SourceStripe.Bench;
@@ -51,7 +49,6 @@ public static class PlatformScenario
         var accounts = new List<string> { "acct_simulator" };
         accounts.AddRange(simulator.ConnectedAccountIds);
         var progress = new AccountProgress(accounts, Streams);
-        var checkpoints = new List<byte[]>();
         var clock = Stopwatch.StartNew();
         TimeSpan? firstDocument = null;
         var open = JsonNode.Parse(Requests.Open(simulator.BaseUrl, secret, DateTimeOffset.UtcNow.AddDays(-800), Streams, null))!;
@@ -63,10 +60,6 @@ public static class PlatformScenario
                 if (firstDocument is null && line.StartsWith("{\"captured\""u8))
                 {
                     firstDocument = clock.Elapsed;
-                }
-                if (line.StartsWith("{\"checkpoint\""u8))
-                {
-                    checkpoints.Add(line.ToArray());
                 }
                 progress.Observe(line);
             },
@@ -81,7 +74,7 @@ public static class PlatformScenario
         var seconds = RequestRates.AgainstCeiling(requests, KeyLimit, 25, RequestRates.WarmUp);
         var throttled = requests.Count(r => r.Status == 429);
         var share = requests.Count == 0 ? 0 : (double)throttled / requests.Count;
-        var state = State(checkpoints);
+        var state = run.State;
         var stateMiB = state.Length / 1024.0 / 1024.0;
         var opened = await OpenTimeAsync(native, open, state);
 
@@ -93,7 +86,7 @@ public static class PlatformScenario
             $"{seconds.Accepted.Sum():N0} of {seconds.Ceiling.Sum():N0} in {seconds.Ceiling.Length} s", "≥ 0.9", check(seconds.Ratio >= 0.9));
         row(scenario, "429s ÷ requests", share.ToString("P2", CultureInfo.InvariantCulture), $"{throttled:N0} of {requests.Count:N0}; {LimitsScenario.ByReason(requests)}", "< 1%", check(share < 0.01));
         row(scenario, "peak RSS", $"{run.PeakRssMb:F1} MB", $"{run.CpuSeconds:F1} s CPU", "≤ 256 MB", check(run.PeakRssMb <= 256));
-        row(scenario, "state, merged", $"{stateMiB:F2} MiB", $"{checkpoints.Count:N0} checkpoints", "≤ 32 MiB", check(stateMiB <= 32));
+        row(scenario, "state, merged", $"{stateMiB:F2} MiB", $"{run.Checkpoints:N0} checkpoints", "≤ 32 MiB", check(stateMiB <= 32));
         row(scenario, "open on that state → opened", $"{opened.TotalSeconds:F2} s", "", "≤ 5 s", check(opened.TotalSeconds <= 5));
         row(scenario, "lost objects", lost.ToString(CultureInfo.InvariantCulture), $"{run.Objects:N0} objects of {accounts.Count:N0} accounts", "0", check(lost == 0));
         figures.Add(("platform_first_document_s", F(firstDocument?.TotalSeconds ?? double.NaN)));
@@ -109,31 +102,13 @@ public static class PlatformScenario
 
     private static string F(double value) => value.ToString("F1", CultureInfo.InvariantCulture);
 
-    /// <summary>The state the runtime would hold after every checkpoint read: their patches merged in order.</summary>
-    private static byte[] State(List<byte[]> checkpoints)
-    {
-        var state = new JsonObject();
-        foreach (var line in checkpoints)
-        {
-            MergePatch.ApplyInPlace(state, JsonNode.Parse(line)!["checkpoint"]!["state"]!["updated"]!.AsObject());
-        }
-        return Encoding.UTF8.GetBytes(state.ToJsonString());
-    }
-
     /// <summary>How long the binary takes from an open holding <paramref name="state"/> to its <c>opened</c> line.</summary>
     private static async Task<TimeSpan> OpenTimeAsync(string native, JsonNode open, byte[] state)
     {
         var request = open.DeepClone();
         request["open"]!["state"] = JsonNode.Parse(state);
         var line = request.ToJsonString();
-        var start = new ProcessStartInfo(native)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["LOG_LEVEL"] = "warn";
+        var start = ConnectorRun.StartInfo(native);
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         var clock = Stopwatch.StartNew();

@@ -24,6 +24,9 @@ internal sealed class TranscriptReader(IReadOnlyList<string> streams)
 
     public IReadOnlyDictionary<string, HashSet<string>> Ids => streams.Select((s, i) => (s, i)).ToDictionary(p => p.s, p => _ids[p.i]);
 
+    /// <summary>The state the runtime holds after every checkpoint read, as JSON.</summary>
+    public byte[] StateJson() => Encoding.UTF8.GetBytes(_state.ToJsonString());
+
     public void Add(ReadOnlySpan<byte> line)
     {
         if (line.StartsWith(CapturedPrefix))
